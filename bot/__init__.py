@@ -1,0 +1,1 @@
+"""aprity-diagnose: the Slack layer and the command line."""

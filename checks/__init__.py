@@ -1,0 +1,1 @@
+"""aprity-diagnose: the diagnosis engine (no Slack, no SQLite)."""

@@ -1,0 +1,109 @@
+"""The connections file: named Salesforce JWT connections in TOML.
+
+Errors are :class:`ConfigError` with one line a user can act on; the CLI turns
+them into exit code 2 and the Slack layer into an ephemeral reply.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .hosts import environment_of
+from .model import ConnectionSummary
+
+DEFAULT_FILE = "connections.toml"
+REQUIRED = ("username", "login_url", "consumer_key")
+KNOWN = set(REQUIRED) | {"private_key_file", "certificate_file", "connected_app", "org_id"}
+
+
+class ConfigError(Exception):
+    """A configuration problem explained in one line."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    username: str
+    login_url: str
+    consumer_key: str
+    name: str | None = None
+    private_key_file: Path | None = None
+    certificate_file: Path | None = None
+    connected_app: str | None = None
+    org_id: str | None = None
+
+    def summary(self) -> ConnectionSummary:
+        return ConnectionSummary(
+            name=self.name,
+            username=self.username,
+            login_url=self.login_url,
+            consumer_key=self.consumer_key,
+            environment=environment_of(self.login_url),
+            connected_app=self.connected_app,
+            org_id=self.org_id,
+        )
+
+    def with_default_key(self, key_file: str | os.PathLike[str] | None) -> "Connection":
+        """Fill ``private_key_file`` from ``APRITY_PRIVATE_KEY_FILE`` when the entry has none."""
+        if self.private_key_file is not None or not key_file:
+            return self
+        return replace(self, private_key_file=Path(key_file))
+
+
+def load_all(path: str | os.PathLike[str] | None = None) -> dict[str, Connection]:
+    """Read every connection of a TOML file; relative paths resolve against its folder."""
+    file = Path(path or os.environ.get("APRITY_CONNECTIONS") or DEFAULT_FILE)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"connections file not found: {file} (set APRITY_CONNECTIONS)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read connections file {file}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"connections file {file} is not valid TOML: {exc}") from None
+    table = data.get("connections")
+    if not isinstance(table, dict):
+        raise ConfigError(f"connections file {file} has no [connections.NAME] tables")
+    return {name: _build(name, entry, file.parent) for name, entry in table.items()}
+
+
+def load(name: str, path: str | os.PathLike[str] | None = None) -> Connection:
+    connections = load_all(path)
+    if name not in connections:
+        known = ", ".join(sorted(connections)) or "none"
+        raise ConfigError(f"unknown connection {name!r} (known: {known})")
+    return connections[name]
+
+
+def _build(name: str, entry: object, folder: Path) -> Connection:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"connection {name!r} must be a table")
+    missing = [k for k in REQUIRED if not isinstance(entry.get(k), str) or not entry[k].strip()]
+    if missing:
+        raise ConfigError(f"connection {name!r} is missing {', '.join(missing)}")
+    unknown = sorted(set(entry) - KNOWN)
+    if unknown:
+        raise ConfigError(f"connection {name!r} has unknown field(s): {', '.join(unknown)}")
+    for key in KNOWN - set(REQUIRED):
+        if key in entry and not isinstance(entry[key], str):
+            raise ConfigError(f"connection {name!r}: {key} must be a string")
+
+    def path_of(key: str) -> Path | None:
+        value = entry.get(key)
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else folder / p
+
+    return Connection(
+        name=name,
+        username=entry["username"].strip(),
+        login_url=entry["login_url"].strip(),
+        consumer_key=entry["consumer_key"].strip(),
+        private_key_file=path_of("private_key_file"),
+        certificate_file=path_of("certificate_file"),
+        connected_app=entry.get("connected_app") or None,
+        org_id=entry.get("org_id") or None,
+    )

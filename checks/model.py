@@ -1,0 +1,233 @@
+"""Plain data the engine produces: step results, causes, the diagnosis.
+
+Nothing here does I/O; everything is a dataclass or an enum so the CLI, the
+Slack layer and the store can serialise it the same way (``to_dict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+CONFIDENCE_RANK = {Confidence.HIGH: 3, Confidence.MEDIUM: 2, Confidence.LOW: 1}
+
+
+class CauseId(StrEnum):
+    """The causes a diagnosis can name. Stable: stored, shown, and parsed back."""
+
+    CERTIFICATE_MISMATCH = "certificate_mismatch"
+    CONSUMER_KEY_MISMATCH = "consumer_key_mismatch"
+    OAUTH_NOT_ENABLED_OR_SCOPES = "oauth_not_enabled_or_scopes"
+    DIGITAL_SIGNATURES_DISABLED = "digital_signatures_disabled"
+    USER_NOT_PREAUTHORIZED = "user_not_preauthorized"
+    USERNAME_OR_LOGIN_URL = "username_or_login_url"
+    CLOCK_SKEW_OR_EXPIRY = "clock_skew_or_expiry"
+    USER_OR_ORG_INACTIVE = "user_or_org_inactive"
+    IP_OR_LOGIN_HOURS = "ip_or_login_hours"
+    LOGIN_RATE_EXCEEDED = "login_rate_exceeded"
+    METADATA_ACCESS_MISSING = "metadata_access_missing"
+    PRIVATE_KEY_INVALID = "private_key_invalid"
+    SALESFORCE_UNREACHABLE = "salesforce_unreachable"
+    UNKNOWN = "unknown"
+
+
+CAUSE_TITLES: dict[CauseId, str] = {
+    CauseId.CERTIFICATE_MISMATCH: "Certificate in the Connected App does not match the private key",
+    CauseId.CONSUMER_KEY_MISMATCH: "Consumer key does not match the Connected App",
+    CauseId.OAUTH_NOT_ENABLED_OR_SCOPES: "OAuth settings off or required scopes missing",
+    CauseId.DIGITAL_SIGNATURES_DISABLED: "\"Use digital signatures\" is not enabled",
+    CauseId.USER_NOT_PREAUTHORIZED: "Integration user is not pre-authorized for the app",
+    CauseId.USERNAME_OR_LOGIN_URL: "Wrong username or login URL for this org",
+    CauseId.CLOCK_SKEW_OR_EXPIRY: "Assertion expired: clock skew or a bad exp claim",
+    CauseId.USER_OR_ORG_INACTIVE: "Integration user or org is inactive",
+    CauseId.IP_OR_LOGIN_HOURS: "Caller IP or login hours blocked by the user's profile",
+    CauseId.LOGIN_RATE_EXCEEDED: "Too many logins for this user in the last hour",
+    CauseId.METADATA_ACCESS_MISSING: "User cannot read metadata (Metadata API permission missing)",
+    CauseId.PRIVATE_KEY_INVALID: "Private key cannot be used to sign",
+    CauseId.SALESFORCE_UNREACHABLE: "Salesforce could not be reached",
+    CauseId.UNKNOWN: "Unrecognised failure",
+}
+
+
+class StepId(StrEnum):
+    """Checks in the order the guide walks them; the order of this enum is the display order."""
+
+    PRIVATE_KEY = "private_key"
+    CERTIFICATE = "certificate"
+    CONSUMER_KEY = "consumer_key"
+    OAUTH_SETTINGS = "oauth_settings"
+    DIGITAL_SIGNATURES = "digital_signatures"
+    PRE_AUTHORIZATION = "pre_authorization"
+    USERNAME_LOGIN_URL = "username_login_url"
+    CLOCK = "clock"
+    TOKEN_EXCHANGE = "token_exchange"
+    VERIFICATION = "verification"
+
+
+STEP_TITLES: dict[StepId, str] = {
+    StepId.PRIVATE_KEY: "Private key",
+    StepId.CERTIFICATE: "Certificate matches the private key",
+    StepId.CONSUMER_KEY: "Consumer key",
+    StepId.OAUTH_SETTINGS: "OAuth settings and scopes",
+    StepId.DIGITAL_SIGNATURES: "Digital signatures",
+    StepId.PRE_AUTHORIZATION: "User pre-authorization",
+    StepId.USERNAME_LOGIN_URL: "Username and login URL",
+    StepId.CLOCK: "Clock and token expiry",
+    StepId.TOKEN_EXCHANGE: "Live token exchange",
+    StepId.VERIFICATION: "Org ID and metadata access",
+}
+
+STEP_ORDER: tuple[StepId, ...] = tuple(StepId)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: StepId
+    status: Status
+    finding: str
+    verify: tuple[str, ...] = ()
+    fix: tuple[str, ...] = ()
+    detail: tuple[str, ...] = ()  # extra facts (fingerprints, probe outcomes), never secrets
+
+    @property
+    def title(self) -> str:
+        return STEP_TITLES[self.id]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "title": self.title,
+            "status": str(self.status),
+            "finding": self.finding,
+            "verify": list(self.verify),
+            "fix": list(self.fix),
+            "detail": list(self.detail),
+        }
+
+
+@dataclass(frozen=True)
+class TokenError:
+    """Salesforce's answer, verbatim, or a transport failure described by ``error``."""
+
+    status: int | None  # HTTP status; None when no HTTP answer came back
+    error: str
+    error_description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def fingerprint(self) -> str:
+        return f"{self.error}: {self.error_description}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: CauseId
+    confidence: Confidence
+    reason: str = ""
+
+    @property
+    def title(self) -> str:
+        return CAUSE_TITLES[self.id]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": str(self.id), "confidence": str(self.confidence)}
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    id: str | None
+    name: str | None = None
+    is_sandbox: bool | None = None
+    user_id: str | None = None
+    instance_url: str | None = None
+    organization_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "is_sandbox": self.is_sandbox}
+
+
+@dataclass(frozen=True)
+class ConnectionSummary:
+    """What may be shown about a connection: no key material, no secrets."""
+
+    name: str | None
+    username: str
+    login_url: str
+    consumer_key: str
+    environment: str  # "production" | "sandbox" | "unknown"
+    connected_app: str | None = None
+    org_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "username": self.username,
+            "login_url": self.login_url,
+            "consumer_key": self.consumer_key,
+            "environment": self.environment,
+        }
+
+
+@dataclass
+class Diagnosis:
+    ok: bool
+    connection: ConnectionSummary
+    steps: list[StepResult]
+    candidates: list[Candidate] = field(default_factory=list)
+    error: TokenError | None = None
+    org: OrgInfo | None = None
+    evidence: list[str] = field(default_factory=list)  # probe reasoning, in plain words
+    retryable: bool = True  # False when waiting cannot help (bad key file, host typed wrong)
+    duration_ms: int = 0
+
+    @property
+    def cause(self) -> Candidate | None:
+        return None if self.ok or not self.candidates else self.candidates[0]
+
+    def step(self, step_id: StepId) -> StepResult | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        cause = self.cause
+        return {
+            "ok": self.ok,
+            "cause": None
+            if cause is None
+            else {"id": str(cause.id), "confidence": str(cause.confidence), "title": cause.title},
+            "candidates": [c.to_dict() for c in self.candidates],
+            "error": self.error.to_dict() if self.error else None,
+            "org": self.org.to_dict() if self.org else None,
+            "connection": self.connection.to_dict(),
+            "steps": [
+                {k: v for k, v in s.to_dict().items() if k in ("id", "title", "status", "finding", "fix")}
+                for s in self.steps
+            ],
+            "evidence": list(self.evidence),
+            "duration_ms": self.duration_ms,
+        }
+
+
+def rank(candidates: list[Candidate]) -> list[Candidate]:
+    """Highest confidence first, one entry per cause; stable for equal confidence."""
+    best: dict[CauseId, Candidate] = {}
+    for c in candidates:
+        if c.id not in best or CONFIDENCE_RANK[c.confidence] > CONFIDENCE_RANK[best[c.id].confidence]:
+            best[c.id] = c
+    order = {c.id: i for i, c in enumerate(candidates)}
+    return sorted(best.values(), key=lambda c: (-CONFIDENCE_RANK[c.confidence], order[c.id]))
