@@ -1,0 +1,193 @@
+"""``aprity-diagnose``: check, explain, certificate, simulate, demo, history, socket, http.
+
+Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from checks import keys
+from checks.connections import ConfigError, Connection, load
+
+from .render import diagnosis_text, explanation_text
+from .runtime import EngineSettings, SettingsError, make_engine
+
+EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration; printed as one line, exit 2."""
+
+
+def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connection:
+    if args.connection:
+        if any([args.username, args.consumer_key, args.login_url]):
+            raise UsageError("give either --connection or --username/--consumer-key/--login-url, not both")
+        conn = load(args.connection, settings.connections_file)
+    else:
+        missing = [flag for flag, value in (("--username", args.username), ("--consumer-key", args.consumer_key),
+                                            ("--login-url", args.login_url)) if not value]
+        if missing:
+            raise UsageError(f"missing {', '.join(missing)} (or use --connection NAME)")
+        conn = Connection(username=args.username, consumer_key=args.consumer_key, login_url=args.login_url,
+                          private_key_file=Path(args.private_key) if args.private_key else None,
+                          certificate_file=Path(args.certificate) if args.certificate else None)
+    return conn.with_default_key(settings.private_key_file)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = EngineSettings.from_env()
+    conn = _connection(args, settings)
+    engine = make_engine(settings)
+    try:
+        diagnosis = engine.diagnose(conn)
+    finally:
+        engine.client.close()
+    print(json.dumps(diagnosis.to_dict(), indent=2) if args.json else diagnosis_text(diagnosis, verbose=args.verbose))
+    return EXIT_OK if diagnosis.ok else EXIT_FAILING
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from checks.advice import advice_for
+    from checks.explain import explain
+
+    text = " ".join(args.text) if args.text else sys.stdin.read()
+    if not text.strip():
+        raise UsageError("paste the error text as an argument or on standard input")
+    expl = explain(text)
+    if args.json:
+        print(json.dumps(expl.to_dict(), indent=2))
+    else:
+        fixes = {c.id: advice_for(c.id).fix for c in expl.candidates}
+        print(explanation_text(expl, fixes))
+    return EXIT_OK if expl.found else EXIT_FAILING
+
+
+def cmd_certificate(args: argparse.Namespace) -> int:
+    settings = EngineSettings.from_env()
+    conn = _connection(args, settings)
+    if conn.private_key_file is None:
+        raise UsageError("no private key configured for this connection (private_key_file or APRITY_PRIVATE_KEY_FILE)")
+    try:
+        key = keys.read_private_key(conn.private_key_file)
+    except keys.KeyProblem as exc:
+        raise UsageError(f"{exc} ({exc.hint})") from None
+    pem = keys.self_signed_certificate(key, common_name=args.common_name, days=args.days)
+    cert = keys.parse_certificate(pem)
+    out = Path(args.output) if args.output else None
+    if out is None:
+        sys.stdout.write(pem.decode())
+    else:
+        out.write_bytes(pem)
+        print(f"wrote {out}", file=sys.stderr)
+    print(f"SHA-256 fingerprint: {keys.fingerprint_sha256(cert)}", file=sys.stderr)
+    print("Upload it in Setup > App Manager > (your app) > Edit > Use digital signatures, then wait 2-10 minutes.",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .demo import serve_simulator
+
+    return serve_simulator(args.port, Path(args.keys) if args.keys else None)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(all_scenarios=args.all, json_out=args.json)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from .history import format_history
+    from .store import Store
+
+    path = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
+    if not Path(path).exists():
+        raise UsageError(f"no session log at {path} (set APRITY_DB)")
+    rows = Store(path).recent_sessions(args.limit)
+    print(json.dumps(rows, indent=2, default=str) if args.json else format_history(rows))
+    return EXIT_OK
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    from .serve import run_socket_mode
+
+    return run_socket_mode()
+
+
+def cmd_http(args: argparse.Namespace) -> int:
+    from .serve import run_http
+
+    return run_http(args.port)
+
+
+def _add_connection_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--connection", "-c", help="name of a connection in APRITY_CONNECTIONS")
+    p.add_argument("--username")
+    p.add_argument("--consumer-key")
+    p.add_argument("--login-url")
+    p.add_argument("--private-key", help="PEM private key file (default APRITY_PRIVATE_KEY_FILE)")
+    p.add_argument("--certificate", help="the certificate that should be in the Connected App")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aprity-diagnose",
+                                     description="Diagnose a Salesforce JWT Bearer connection, step by step.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="run every check against a connection")
+    _add_connection_args(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true", help="show details of passed steps too")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("explain", help="triage a pasted error message")
+    p.add_argument("text", nargs="*")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload")
+    _add_connection_args(p)
+    p.add_argument("--output", "-o", help="file to write (default: standard output)")
+    p.add_argument("--common-name", default="aprity")
+    p.add_argument("--days", type=int, default=730)
+    p.set_defaults(func=cmd_certificate)
+    p = sub.add_parser("simulate", help="run the Salesforce simulator on a loopback port")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--keys", help="folder for the demo key files (default: a temporary folder)")
+    p.set_defaults(func=cmd_simulate)
+    p = sub.add_parser("demo", help="diagnose a few broken simulated orgs")
+    p.add_argument("--all", action="store_true", help="every built-in scenario")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("history", help="recent diagnosis sessions from APRITY_DB")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+    p = sub.add_parser("socket", help="run the Slack bot in Socket Mode")
+    p.set_defaults(func=cmd_socket)
+    p = sub.add_parser("http", help="run the Slack bot over HTTP (development server; use gunicorn in production)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    p.set_defaults(func=cmd_http)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("APRITY_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, ConfigError, SettingsError) as exc:
+        print(f"aprity-diagnose: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+

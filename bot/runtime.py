@@ -1,0 +1,62 @@
+"""Wiring shared by the CLI and the Slack app: allowlist, transport, engine.
+
+``APRITY_SALESFORCE_SIMULATOR`` (a loopback URL such as http://127.0.0.1:8443)
+carries every allowed Salesforce request to a running ``aprity-diagnose
+simulate`` instead of the internet, keeping the real host names, as a hosts-file
+entry would. It widens nothing: the allowlist still decides what may be called.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from checks.engine import Engine
+from checks.hosts import Allowlist
+from checks.salesforce import SalesforceClient
+from checks.simulator import LoopbackTransport
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    connections_file: str | None
+    private_key_file: str | None
+    allowlist: Allowlist
+    simulator_url: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "EngineSettings":
+        from checks.hosts import UnsafeURL
+
+        try:
+            allowlist = Allowlist.from_env(env.get("APRITY_EXTRA_LOGIN_HOSTS"))
+        except UnsafeURL as exc:
+            raise SettingsError(f"APRITY_EXTRA_LOGIN_HOSTS: {exc}") from None
+        return cls(
+            connections_file=env.get("APRITY_CONNECTIONS") or None,
+            private_key_file=env.get("APRITY_PRIVATE_KEY_FILE") or None,
+            allowlist=allowlist,
+            simulator_url=env.get("APRITY_SALESFORCE_SIMULATOR") or None,
+        )
+
+    def transport(self) -> httpx.BaseTransport | None:
+        if not self.simulator_url:
+            return None
+        try:
+            return LoopbackTransport(self.simulator_url)
+        except ValueError as exc:
+            raise SettingsError(f"APRITY_SALESFORCE_SIMULATOR: {exc}") from None
+
+
+def make_engine(settings: EngineSettings, *, transport: httpx.BaseTransport | None = None,
+                clock: Callable[[], float] = time.time) -> Engine:
+    client = SalesforceClient(settings.allowlist, transport=transport or settings.transport())
+    return Engine(client, clock=clock)

@@ -1,0 +1,214 @@
+"""From what Salesforce said (plus probes and local evidence) to ranked causes.
+
+Three inputs, combined the way a support engineer would:
+
+1. the token endpoint's answer (:func:`checks.errors.base_candidates`),
+2. probes that vary one input at a time (another login host, another audience,
+   an audience nobody accepts to learn whether the signature verified),
+3. local evidence: key vs certificate, consumer key shape, username suffix vs host.
+
+Confidence stays medium or low unless a probe or local fact decides: a wrong
+answer stated confidently costs a customer more than an honest "one of these".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ErrorKind, base_candidates
+from .facts import BOGUS_AUDIENCE, Facts, ProbeKind, ProbePlan
+from .hosts import LOGIN, TEST, environment_of, sandbox_suffix
+from .model import Candidate, CauseId, Confidence, rank
+
+H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
+C = CauseId
+LOGIN_URL = f"https://{LOGIN}"
+TEST_URL = f"https://{TEST}"
+CONSUMER_KEY_PREFIX = "3MVG9"
+CONSUMER_KEY_LENGTH = 85
+
+
+def consumer_key_looks_right(key: str) -> bool:
+    """Every Salesforce consumer key seen is 85 characters starting 3MVG9 (observed, not documented)."""
+    return len(key) == CONSUMER_KEY_LENGTH and key.startswith(CONSUMER_KEY_PREFIX)
+
+
+def _generic_for(origin: str) -> str | None:
+    env = environment_of(origin)
+    return TEST_URL if env == "sandbox" else LOGIN_URL if env == "production" else None
+
+
+def plan_probes(origin: str, kind: ErrorKind) -> list[ProbePlan]:
+    """Second-round requests worth making for this answer; each varies one input."""
+    plans: list[ProbePlan] = []
+    generic = _generic_for(origin)
+    if generic is None:  # an extra (test or private) origin: no Salesforce neighbours to try
+        return plans
+    other = TEST_URL if generic == LOGIN_URL else LOGIN_URL
+    is_generic_host = origin in (LOGIN_URL, TEST_URL)
+    if kind in (ErrorKind.INVALID_ASSERTION, ErrorKind.NOT_APPROVED, ErrorKind.CLIENT_ID_INVALID,
+                ErrorKind.AUDIENCE_INVALID):
+        plans.append(ProbePlan(ProbeKind.HOST, other if is_generic_host else generic,
+                               other if is_generic_host else generic))
+    if not is_generic_host and kind in (ErrorKind.AUDIENCE_INVALID, ErrorKind.NOT_APPROVED,
+                                        ErrorKind.APP_NOT_FOUND):
+        # GovCloud-style orgs want the token on My Domain but aud = login/test.
+        plans.append(ProbePlan(ProbeKind.AUDIENCE, origin, generic))
+    if is_generic_host and kind == ErrorKind.APP_NOT_FOUND:
+        plans.append(ProbePlan(ProbeKind.HOST, other, other))
+    if kind == ErrorKind.INVALID_ASSERTION:
+        plans.append(ProbePlan(ProbeKind.SIGNATURE, origin, BOGUS_AUDIENCE))
+    return plans
+
+
+@dataclass(frozen=True)
+class Verdict:
+    candidates: list[Candidate]
+    evidence: list[str]
+    retryable: bool
+    ok: bool = False
+
+
+def judge(facts: Facts) -> Verdict:
+    """Rank the causes for everything ``facts`` holds."""
+    conn = facts.connection
+    if facts.key_problem is not None:
+        return Verdict([Candidate(C.PRIVATE_KEY_INVALID, H, str(facts.key_problem))],
+                       [f"The private key cannot be used: {facts.key_problem}"], retryable=False)
+    if facts.url_problem is not None:
+        return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, H, facts.url_problem)],
+                       [f"The login URL was refused before any call: {facts.url_problem}"], retryable=False)
+    reply = facts.reply
+    if reply is None:
+        return Verdict([Candidate(C.UNKNOWN, L, "no request was made")], [], retryable=True)
+    if reply.ok:
+        return _judge_success(facts)
+
+    evidence: list[str] = []
+    kind = facts.error_kind
+    assert kind is not None and reply.error is not None
+    cands = base_candidates(reply.error)
+    host = facts.login_origin or conn.login_url
+    suffix = sandbox_suffix(conn.username)
+    env = environment_of(host)
+
+    if kind == ErrorKind.UNREACHABLE:
+        if reply.dns_failure:
+            evidence.append(f"{host} does not resolve: the host name is probably mistyped.")
+            return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, M, "login host does not exist"),
+                            Candidate(C.SALESFORCE_UNREACHABLE, M, "DNS lookup failed")], evidence, retryable=False)
+        evidence.append(f"{host} gave no usable answer: {reply.error.error_description}.")
+        return Verdict(cands, evidence, retryable=True)
+
+    # Local evidence first: it needs no interpretation of Salesforce's words.
+    if kind == ErrorKind.INVALID_ASSERTION and facts.cert_matches is False:
+        cands.insert(0, Candidate(C.CERTIFICATE_MISMATCH, H, "the certificate on file was not made from this key"))
+        evidence.append("The certificate on file does not belong to the private key aprity signs with.")
+    if kind == ErrorKind.CLIENT_ID_INVALID and not consumer_key_looks_right(conn.consumer_key):
+        cands.insert(0, Candidate(C.CONSUMER_KEY_MISMATCH, H, "the consumer key does not have Salesforce's shape"))
+        evidence.append(f"The consumer key is {len(conn.consumer_key)} characters long; Salesforce keys are "
+                        f"{CONSUMER_KEY_LENGTH} characters starting {CONSUMER_KEY_PREFIX}.")
+    if suffix and env == "production" and kind in (ErrorKind.INVALID_ASSERTION, ErrorKind.NOT_APPROVED,
+                                                   ErrorKind.CLIENT_ID_INVALID, ErrorKind.AUDIENCE_INVALID):
+        cands.append(Candidate(C.USERNAME_OR_LOGIN_URL, M, "sandbox username on a production login host"))
+        evidence.append(f"The username ends in .{suffix}, a sandbox suffix, but {host} is a production host.")
+
+    # Probes: the strongest evidence there is.
+    accepted = facts.accepted_elsewhere()
+    if accepted is not None:
+        where = accepted.plan.origin.split("://", 1)[-1]
+        if accepted.plan.kind == ProbeKind.HOST:
+            what = "this user lives in a sandbox" if environment_of(accepted.plan.origin) == "sandbox" \
+                else "this user lives in a production org"
+            evidence.append(f"The same login is accepted by {where}: {what}. Use {accepted.plan.origin} "
+                            "as the login URL.")
+        else:
+            evidence.append(f"{where} accepts the login when aud is {accepted.plan.audience}: "
+                            "keep this host for the token request but use that audience.")
+        return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, H, f"accepted by {accepted.plan.label}")],
+                       evidence, retryable=True)
+
+    for probe in facts.probes_of(ProbeKind.HOST):
+        where = probe.plan.origin.split("://", 1)[-1]
+        if probe.kind in (ErrorKind.NOT_APPROVED, ErrorKind.NOT_ADMIN_APPROVED, ErrorKind.EXPIRED,
+                          ErrorKind.IP_RESTRICTED, ErrorKind.INACTIVE_USER) and kind in (
+                ErrorKind.CLIENT_ID_INVALID, ErrorKind.APP_NOT_FOUND):
+            evidence.append(f"{where} knows this consumer key ({probe.reply.error.fingerprint()}) while "
+                            f"{host.split('://')[-1]} does not: the app lives behind {where}.")
+            cands.insert(0, Candidate(C.USERNAME_OR_LOGIN_URL, H, f"consumer key known at {where}"))
+        elif probe.kind is not None:
+            evidence.append(f"{where} also refuses it ({probe.reply.error.fingerprint()}), so switching "
+                            "between production and sandbox hosts does not help.")
+            if kind == ErrorKind.NOT_APPROVED and not suffix:
+                cands = _raise(cands, C.USER_NOT_PREAUTHORIZED, M)
+
+    verified = facts.signature_verified
+    if kind == ErrorKind.INVALID_ASSERTION and verified is True:
+        evidence.append("With an audience nobody accepts, Salesforce answers 'audience is invalid': the "
+                        "signature verified, so the certificate and digital signatures are fine.")
+        cands = [c for c in cands if c.id not in (C.CERTIFICATE_MISMATCH, C.DIGITAL_SIGNATURES_DISABLED)]
+        cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, M)
+    elif kind == ErrorKind.INVALID_ASSERTION and verified is False:
+        evidence.append("Even with an audience nobody accepts, Salesforce still answers 'invalid assertion': "
+                        "the signature does not verify against the Connected App's certificate.")
+        cands = [c for c in cands if c.id != C.USERNAME_OR_LOGIN_URL or c.confidence == H]
+        if facts.cert_matches is True:
+            evidence.append("The certificate on file matches the key, so the Connected App holds another "
+                            "certificate, or has none because digital signatures are off.")
+        else:
+            evidence.append("The Connected App holds another certificate, or has none because digital "
+                            "signatures are off; Salesforce's answer is the same for both.")
+        # Cannot be told apart from outside: both stay medium, the commoner cause first.
+        cands = _raise(cands, C.DIGITAL_SIGNATURES_DISABLED, M)
+        cands = _raise(cands, C.CERTIFICATE_MISMATCH, M)
+
+    if kind == ErrorKind.APP_NOT_FOUND and host in (LOGIN_URL, TEST_URL):
+        evidence.append("External Client Apps answer only on the org's My Domain URL since Spring '26.")
+        cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, H)
+    if kind in (ErrorKind.CLIENT_ID_INVALID, ErrorKind.NOT_APPROVED, ErrorKind.INVALID_ASSERTION):
+        evidence.append("If the Connected App was changed in the last 10 minutes, Salesforce may still be "
+                        "propagating it: the automatic retests will tell.")
+    return Verdict(rank(cands), evidence, retryable=True)
+
+
+def _raise(cands: list[Candidate], cause: CauseId, to: Confidence) -> list[Candidate]:
+    """Set ``cause`` to at least ``to`` (adding it if absent); ranking happens later."""
+    out = [c for c in cands if c.id != cause]
+    existing = next((c for c in cands if c.id == cause), None)
+    reason = existing.reason if existing else ""
+    order = {H: 3, M: 2, L: 1}
+    level = to if existing is None or order[to] > order[existing.confidence] else existing.confidence
+    return [Candidate(cause, level, reason)] + out
+
+
+def _judge_success(facts: Facts) -> Verdict:
+    reply = facts.reply
+    assert reply is not None
+    evidence = [f"Salesforce issued a token at {reply.url.split('/services')[0]} with scopes: "
+                f"{' '.join(reply.scope) or '(none listed)'}."]
+    ver = facts.verification or None
+    if "api" not in reply.scope and "full" not in reply.scope:
+        evidence.append("The granted scopes lack 'api': every REST and Metadata call will be refused.")
+        return Verdict([Candidate(C.OAUTH_NOT_ENABLED_OR_SCOPES, H, "api scope missing")], evidence, retryable=True)
+    if ver is None:
+        return Verdict([Candidate(C.UNKNOWN, L, "verification did not run")], evidence, retryable=True)
+    org = ver.organization
+    if org is not None and not org.ok and org.code == "INVALID_SESSION_ID":
+        evidence.append(f"The REST API refused the token: {org.message}.")
+        return Verdict([Candidate(C.OAUTH_NOT_ENABLED_OR_SCOPES, H, "REST API refused the session")], evidence,
+                       retryable=True)
+    meta = ver.metadata
+    if meta is not None and not meta.ok and meta.code == "INSUFFICIENT_ACCESS":
+        evidence.append(f"describeMetadata was refused: {meta.message}")
+        return Verdict([Candidate(C.METADATA_ACCESS_MISSING, H, "Metadata API permission missing")], evidence,
+                       retryable=True)
+    failed = [(name, r) for name, r in (("identity", ver.identity), ("Organization query", org),
+                                        ("describeMetadata", meta)) if r is None or not r.ok]
+    if failed:
+        for name, r in failed:
+            evidence.append(f"{name} failed: {r.code if r else 'not run'} {r.message if r else ''}".strip())
+        unreachable = all(r is not None and r.code in ("UNREACHABLE", "NOT_JSON", "NOT_XML") for _, r in failed)
+        cause = C.SALESFORCE_UNREACHABLE if unreachable else C.UNKNOWN
+        return Verdict([Candidate(cause, M, "verification calls failed")], evidence, retryable=True)
+    evidence.append("Identity, Organization query and describeMetadata all answered.")
+    return Verdict([], evidence, retryable=True, ok=True)

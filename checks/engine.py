@@ -1,0 +1,163 @@
+"""Runs one diagnosis: local checks, the token exchange, then probes or verification.
+
+At most two sequential rounds of Salesforce calls: round 1 is the exchange;
+round 2 runs either the probes (after a failure) or the three verification reads
+(after a success), in parallel. Progress is reported through ``on_step``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from . import keys
+from .advice import AdviceContext
+from .assertion import claims_for, sign
+from .causes import judge, plan_probes
+from .connections import Connection
+from .facts import Facts, Probe, ProbePlan, Verification
+from .hosts import UnsafeURL, my_domain_name
+from .model import STEP_ORDER, Diagnosis, OrgInfo, StepId, StepResult
+from .salesforce import SalesforceClient, TokenReply
+from .steps import CHECKS
+
+# on_step(index, total, step_id, result): result is None when the step starts.
+OnStep = Callable[[int, int, StepId, StepResult | None], None]
+
+
+class _Clock(Protocol):
+    def __call__(self) -> float: ...
+
+
+class MissingKey(Exception):
+    """No private key file configured for the connection."""
+
+
+def _noop(index: int, total: int, step: StepId, result: StepResult | None) -> None:
+    return None
+
+
+def _load_local(facts: Facts) -> None:
+    conn = facts.connection
+    if conn.private_key_file is None:
+        facts.key_problem = MissingKey("no private key file configured (private_key_file or APRITY_PRIVATE_KEY_FILE)")
+    else:
+        try:
+            facts.key = keys.read_private_key(conn.private_key_file)
+        except keys.KeyProblem as exc:
+            facts.key_problem = exc
+    if conn.certificate_file is not None:
+        try:
+            facts.cert = keys.read_certificate(conn.certificate_file)
+        except keys.KeyProblem as exc:
+            facts.cert_problem = exc
+    if facts.key is not None and facts.cert is not None:
+        facts.cert_matches = keys.public_key_matches(facts.key, facts.cert)
+
+
+class Engine:
+    """Diagnoses connections with an injected Salesforce client and clock."""
+
+    def __init__(self, client: SalesforceClient, clock: _Clock = time.time) -> None:
+        self.client = client
+        self.clock = clock
+
+    def diagnose(self, connection: Connection, on_step: OnStep = _noop) -> Diagnosis:
+        started = time.monotonic()
+        total = len(STEP_ORDER)
+        index = {step: i for i, step in enumerate(STEP_ORDER, start=1)}
+        facts = Facts(connection=connection, now=self.clock())
+
+        on_step(index[StepId.PRIVATE_KEY], total, StepId.PRIVATE_KEY, None)
+        _load_local(facts)
+        try:
+            facts.login_origin = self.client.allowlist.login_origin(connection.login_url)
+        except UnsafeURL as exc:
+            facts.url_problem = str(exc)
+
+        if facts.key is not None and facts.login_origin is not None:
+            on_step(index[StepId.TOKEN_EXCHANGE], total, StepId.TOKEN_EXCHANGE, None)
+            facts.claims = claims_for(connection.consumer_key, connection.username, facts.login_origin, facts.now)
+            facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
+            on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
+            self._second_round(facts)
+
+        verdict = judge(facts)
+        ctx = AdviceContext(
+            connected_app=connection.connected_app or "aprity",
+            username=connection.username,
+            login_url=facts.login_origin or connection.login_url,
+            environment=connection.summary().environment,
+            my_domain_url=facts.login_origin if facts.login_origin and my_domain_name(
+                facts.login_origin.split("://", 1)[-1]) else None,
+        )
+        steps: list[StepResult] = []
+        for step in STEP_ORDER:
+            result = CHECKS[step](facts, verdict, ctx)
+            steps.append(result)
+            on_step(index[step], total, step, result)
+
+        org = _org_info(facts)
+        reply = facts.reply
+        return Diagnosis(
+            ok=verdict.ok,
+            connection=connection.summary(),
+            steps=steps,
+            candidates=list(verdict.candidates),
+            error=None if reply is None or reply.ok else reply.error,
+            org=org,
+            evidence=list(verdict.evidence),
+            retryable=verdict.retryable,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+
+    def _second_round(self, facts: Facts) -> None:
+        reply = facts.reply
+        assert reply is not None and facts.claims is not None and facts.key is not None
+        if reply.ok:
+            facts.verification = self._verify(reply)
+            return
+        kind = facts.error_kind
+        plans = plan_probes(facts.login_origin or "", kind) if kind is not None else []
+        if not plans:
+            return
+        key, claims = facts.key, facts.claims
+
+        def run(plan: ProbePlan) -> Probe:
+            probe_claims = claims_for(claims.iss, claims.sub, plan.audience, facts.now)
+            return Probe(plan, self.client.exchange(plan.origin, sign(probe_claims, key)))
+
+        with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="probe") as pool:
+            facts.probes = list(pool.map(run, plans))
+
+    def _verify(self, reply: TokenReply) -> Verification:
+        token, instance = reply.token, reply.instance_url
+        ver = Verification()
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="verify") as pool:
+            identity = pool.submit(self.client.identity, reply.identity_url, token) if reply.identity_url else None
+            org = pool.submit(self.client.organization, instance, token) if instance else None
+            meta = pool.submit(self.client.describe_metadata, instance, token) if instance else None
+            ver.identity = identity.result() if identity else None
+            ver.organization = org.result() if org else None
+            ver.metadata = meta.result() if meta else None
+        return ver
+
+
+def _org_info(facts: Facts) -> OrgInfo | None:
+    ver = facts.verification
+    org_id = facts.connection.org_id
+    name = is_sandbox = user_id = org_type = None
+    if ver is not None:
+        if ver.identity is not None and ver.identity.ok:
+            org_id = ver.identity.data.get("organization_id") or org_id
+            user_id = ver.identity.data.get("user_id")
+        if ver.organization is not None and ver.organization.ok:
+            data = ver.organization.data
+            org_id = data.get("Id") or org_id
+            name, is_sandbox, org_type = data.get("Name"), data.get("IsSandbox"), data.get("OrganizationType")
+    if org_id is None and name is None:
+        return None
+    return OrgInfo(id=org_id, name=name, is_sandbox=is_sandbox, user_id=user_id,
+                   instance_url=facts.reply.instance_url if facts.reply else None, organization_type=org_type)

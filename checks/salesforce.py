@@ -1,0 +1,286 @@
+"""HTTP calls to Salesforce: the JWT bearer exchange and the three verification reads.
+
+Every URL passes the :class:`~checks.hosts.Allowlist` before any I/O, redirects
+included. Failures come back as values (:class:`TokenReply`, :class:`ApiReply`),
+never as exceptions, so the engine can reason about them. The access token lives
+only inside :class:`AccessToken`, whose ``repr`` hides it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+
+from .hosts import Allowlist, UnsafeURL
+from .model import TokenError
+
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+API_VERSION = "62.0"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+MAX_REDIRECTS = 3
+MAX_BODY_SHOWN = 200
+USER_AGENT = "aprity-diagnose/0.1"
+
+
+@dataclass(frozen=True, repr=False)
+class AccessToken:
+    """An access token, kept out of every repr, log line and message."""
+
+    value: str
+
+    def __repr__(self) -> str:
+        return "AccessToken(***)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class TokenReply:
+    """What the token endpoint said: a token, or Salesforce's error verbatim."""
+
+    url: str
+    status: int | None
+    error: TokenError | None = None
+    token: AccessToken | None = field(default=None, repr=False)
+    scope: tuple[str, ...] = ()
+    instance_url: str | None = None
+    identity_url: str | None = None
+    server_date: datetime | None = None
+    dns_failure: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+
+@dataclass(frozen=True)
+class ApiReply:
+    """A verification read: JSON/XML data on success, an error code and message otherwise."""
+
+    ok: bool
+    status: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None
+    message: str | None = None
+
+
+def _unreachable(url: str, text: str, status: int | None = None, dns: bool = False) -> TokenReply:
+    return TokenReply(url, status, TokenError(status, "unreachable", text), dns_failure=dns)
+
+
+def _describe_transport_error(exc: Exception) -> tuple[str, bool]:
+    """Plain words for an httpx failure, and whether it was a DNS lookup failure."""
+    text = str(exc) or exc.__class__.__name__
+    lowered = text.lower()
+    if isinstance(exc, httpx.TimeoutException):
+        kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
+        return f"timed out ({kind} timeout) waiting for Salesforce", False
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered \
+            or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+        return "DNS lookup failed: this host name does not exist", True
+    if isinstance(exc, ssl.SSLError) or "certificate verify failed" in lowered or "ssl" in lowered:
+        return ("TLS handshake failed (a proxy inspecting TLS? set SSL_CERT_FILE to its CA bundle): "
+                + text[:MAX_BODY_SHOWN]), False
+    if isinstance(exc, httpx.ProxyError):
+        return "the HTTPS proxy refused the connection: " + text[:MAX_BODY_SHOWN], False
+    return "connection failed: " + text[:MAX_BODY_SHOWN], False
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _short_body(response: httpx.Response) -> str:
+    text = response.text.strip()
+    if not text:
+        return "an empty body"
+    ctype = response.headers.get("content-type", "")
+    if "html" in ctype or text.lstrip().lower().startswith(("<!doctype", "<html")):
+        return "an HTML page instead of JSON (not a token endpoint, or a Salesforce incident)"
+    return "a body that is not JSON"
+
+
+class SalesforceClient:
+    """Talks to Salesforce over httpx; transport and timeouts are injectable for tests."""
+
+    def __init__(
+        self,
+        allowlist: Allowlist,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.allowlist = allowlist
+        # trust_env keeps HTTPS_PROXY / SSL_CERT_FILE working when no transport is injected.
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "SalesforceClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send, following at most a few redirects, each checked against the allowlist."""
+        for _ in range(MAX_REDIRECTS + 1):
+            self.allowlist.check(url)
+            response = self._http.request(method, url, **kwargs)
+            if response.status_code not in (301, 302, 303, 307, 308):
+                return response
+            location = response.headers.get("location", "")
+            target = str(response.url.join(location))
+            try:
+                self.allowlist.check(target)
+            except UnsafeURL as exc:
+                raise UnsafeURL(f"Salesforce redirected off the allowlist: {exc}") from None
+            url = target
+            if response.status_code == 303:
+                method, kwargs = "GET", {k: v for k, v in kwargs.items() if k == "headers"}
+        raise UnsafeURL("too many redirects")
+
+    def exchange(self, login_origin: str, assertion: str) -> TokenReply:
+        """POST the JWT bearer grant; keep Salesforce's error and HTTP status verbatim."""
+        url = f"{login_origin}/services/oauth2/token"
+        try:
+            response = self._send(
+                "POST", url, data={"grant_type": JWT_GRANT, "assertion": assertion},
+                headers={"Accept": "application/json"},
+            )
+        except UnsafeURL as exc:
+            return _unreachable(url, f"refused before calling: {exc}")
+        except httpx.HTTPError as exc:
+            text, dns = _describe_transport_error(exc)
+            return _unreachable(url, text, dns=dns)
+        date = _parse_date(response.headers.get("date"))
+        status = response.status_code
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            return TokenReply(url, status, TokenError(status, "unreachable",
+                                                      f"HTTP {status} with {_short_body(response)}"),
+                              server_date=date)
+        if status == 200 and isinstance(body.get("access_token"), str) and body["access_token"]:
+            scope = body.get("scope")
+            return TokenReply(
+                url, status,
+                token=AccessToken(body["access_token"]),
+                scope=tuple(scope.split()) if isinstance(scope, str) else (),
+                instance_url=body.get("instance_url") if isinstance(body.get("instance_url"), str) else None,
+                identity_url=body.get("id") if isinstance(body.get("id"), str) else None,
+                server_date=date,
+            )
+        error = body.get("error")
+        description = body.get("error_description")
+        if not isinstance(error, str) or not error:
+            if status >= 500:
+                return TokenReply(url, status, TokenError(status, "unreachable", f"HTTP {status} from Salesforce"),
+                                  server_date=date)
+            return TokenReply(url, status, TokenError(status, "unknown", "a JSON answer with no error code"),
+                              server_date=date)
+        return TokenReply(url, status, TokenError(status, error, description if isinstance(description, str) else ""),
+                          server_date=date)
+
+    def _api(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token.value}", **kwargs.pop("headers", {})}
+        return self._send(method, url, headers=headers, **kwargs)
+
+    def identity(self, identity_url: str, token: AccessToken) -> ApiReply:
+        """Read the identity URL: organization_id and user_id of the logged-in user."""
+        return self._json_call("GET", identity_url, token)
+
+    def organization(self, instance_url: str, token: AccessToken, version: str = API_VERSION) -> ApiReply:
+        query = "SELECT Id, Name, IsSandbox, InstanceName, OrganizationType FROM Organization"
+        reply = self._json_call("GET", f"{instance_url}/services/data/v{version}/query", token, params={"q": query})
+        if reply.ok:
+            records = reply.data.get("records")
+            if not isinstance(records, list) or not records or not isinstance(records[0], dict):
+                return ApiReply(False, reply.status, code="UNEXPECTED", message="no Organization record returned")
+            return ApiReply(True, reply.status, data=records[0])
+        return reply
+
+    def _json_call(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> ApiReply:
+        try:
+            response = self._api(method, url, token, **kwargs)
+        except UnsafeURL as exc:
+            return ApiReply(False, None, code="REFUSED", message=str(exc))
+        except httpx.HTTPError as exc:
+            return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            text = response.text.strip()[:MAX_BODY_SHOWN]
+            return ApiReply(False, response.status_code, code=text if text.isidentifier() else "NOT_JSON",
+                            message=f"HTTP {response.status_code} with {_short_body(response)}")
+        if response.is_success and isinstance(body, dict):
+            return ApiReply(True, response.status_code, data=body)
+        # REST errors are a list of {"errorCode", "message"}.
+        first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else body
+        first = first if isinstance(first, dict) else {}
+        return ApiReply(False, response.status_code, code=str(first.get("errorCode") or first.get("error") or "ERROR"),
+                        message=str(first.get("message") or first.get("error_description") or ""))
+
+    def describe_metadata(self, instance_url: str, token: AccessToken, version: str = API_VERSION) -> ApiReply:
+        """Call the Metadata API's describeMetadata over SOAP: proves metadata access."""
+        envelope = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:met="http://soap.sforce.com/2006/04/metadata">'
+            "<soapenv:Header><met:SessionHeader><met:sessionId>{sid}</met:sessionId></met:SessionHeader>"
+            "</soapenv:Header><soapenv:Body><met:describeMetadata><met:asOfVersion>{v}</met:asOfVersion>"
+            "</met:describeMetadata></soapenv:Body></soapenv:Envelope>"
+        )
+        body = envelope.format(sid=_xml_escape(token.value), v=version)
+        try:
+            response = self._api(
+                "POST", f"{instance_url}/services/Soap/m/{version}", token,
+                content=body.encode(), headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+            )
+        except UnsafeURL as exc:
+            return ApiReply(False, None, code="REFUSED", message=str(exc))
+        except httpx.HTTPError as exc:
+            return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
+        return _parse_soap(response)
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _parse_soap(response: httpx.Response) -> ApiReply:
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError:
+        return ApiReply(False, response.status_code, code="NOT_XML",
+                        message=f"HTTP {response.status_code} with {_short_body(response)}")
+    fault = next((el for el in root.iter() if el.tag.endswith("Fault")), None)
+    if fault is not None:
+        code = next((el.text or "" for el in fault.iter() if el.tag.endswith("faultcode")), "")
+        message = next((el.text or "" for el in fault.iter() if el.tag.endswith("faultstring")), "")
+        return ApiReply(False, response.status_code, code=code.split(":")[-1] or "FAULT", message=message)
+    result = next((el for el in root.iter() if el.tag.endswith("result")), None)
+    if result is None or not response.is_success:
+        return ApiReply(False, response.status_code, code="UNEXPECTED", message="no describeMetadata result")
+    names = [el.text for el in result.iter() if el.tag.endswith("xmlName") and el.text]
+    return ApiReply(True, response.status_code, data={"metadata_types": len(names)})
