@@ -1,0 +1,33 @@
+"""A faithful stand-in for Salesforce's JWT token endpoint and the calls made after login.
+
+Build orgs from :class:`Org`, :class:`SimUser` and :class:`ConnectedApp`, add them
+to a :class:`Simulator`, then talk to it through ``sim.transport()`` (in-process)
+or ``sim.serve()`` plus :class:`LoopbackTransport` (real loopback HTTP).
+"""
+
+from .core import DNS_FAILURE, OUTAGE_MODES, Session, Simulator, Unreachable
+from .server import SimServer
+from .token import JWT_GRANT, accepted_audiences
+from .transport import FAULT_HEADER, LoopbackTransport, SimTransport
+from .world import LOGIN_HOST, LOGIN_URL, TEST_HOST, TEST_URL, ConnectedApp, Org, SimUser
+
+__all__ = [
+    "DNS_FAILURE",
+    "FAULT_HEADER",
+    "JWT_GRANT",
+    "LOGIN_HOST",
+    "LOGIN_URL",
+    "OUTAGE_MODES",
+    "TEST_HOST",
+    "TEST_URL",
+    "ConnectedApp",
+    "LoopbackTransport",
+    "Org",
+    "Session",
+    "SimServer",
+    "SimTransport",
+    "SimUser",
+    "Simulator",
+    "Unreachable",
+    "accepted_audiences",
+]

@@ -1,0 +1,159 @@
+"""A real HTTP server on loopback that answers as every simulated Salesforce host.
+
+Requests are routed by their ``Host`` header, so one port stands in for
+login.salesforce.com, test.salesforce.com and each org's My Domain. A request
+addressed to the server's own address (``127.0.0.1:PORT``) is answered as
+login.salesforce.com. Failures that have no HTTP answer in reality (DNS failure,
+unknown host) come back as a 502 marked with ``X-Simulator-Fault``, which
+:class:`~.transport.LoopbackTransport` turns into the matching httpx exception.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from .core import Unreachable
+from .transport import FAULT_HEADER
+from .wire import TEXT_TYPE, SimRequest, SimResponse, is_loopback
+from .world import LOGIN_HOST
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+# How long a "timeout" outage holds the connection: far beyond a client's short
+# read timeout, yet bounded so a forgotten client cannot pin a thread forever.
+TIMEOUT_HOLD = 30.0
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: "SimServer"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that gave up (timeouts) break pipes; that is expected here
+
+
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
+def _is_own_address(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(hostname)
+        return True
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "SFDC-Simulator"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the simulator keeps its own log, without bodies
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while (size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)) > 0:
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _write(self, response: SimResponse) -> None:
+        self.send_response_only(response.status)
+        self.send_header("Server", self.server_version)
+        headers = dict(response.headers)
+        headers.setdefault("Date", formatdate(self.server.owner.sim.now(), usegmt=True))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _handle(self) -> None:
+        owner = self.server.owner
+        host_header = self.headers.get("Host", "").strip()
+        hostname = (urlsplit(f"//{host_header}").hostname or "").lower()
+        own = _is_own_address(hostname)
+        split = urlsplit(self.path)
+        request = SimRequest(
+            method=self.command,
+            host=LOGIN_HOST if own else hostname,
+            path=split.path,
+            query=split.query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=self._read_body(),
+            # Called directly, the server is also its own login URL: accept that as aud.
+            extra_audiences=(f"http://{host_header}",) if own else (),
+        )
+        try:
+            response = owner.sim.respond(request, log_host=hostname if own else None)
+        except Unreachable as exc:
+            if exc.kind == "timeout" and owner.closing.wait(TIMEOUT_HOLD):
+                self.close_connection = True  # server closing: drop the connection unanswered
+                return
+            response = SimResponse(504 if exc.kind == "timeout" else 502, str(exc).encode(), {"Content-Type": TEXT_TYPE})
+            response.headers[FAULT_HEADER] = exc.kind
+        self._write(response)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+
+class SimServer:
+    """A running loopback server for one :class:`Simulator`; close it (or use ``with``)."""
+
+    def __init__(self, sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not is_loopback(host):
+            raise ValueError(f"the simulator only listens on loopback, not {host!r}")
+        self.sim = sim
+        self.closing = threading.Event()
+        server_class = _HTTPServer6 if ":" in host else _HTTPServer
+        self._httpd = server_class((host, port), _Handler)
+        self._httpd.owner = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sf-simulator", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def close(self) -> None:
+        if self.closing.is_set():
+            return
+        self.closing.set()  # releases handlers holding a "timeout" connection
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "SimServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
