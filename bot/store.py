@@ -361,6 +361,11 @@ class Store:
             if cur.rowcount == 0:
                 raise KeyError(session_id)
 
+    def delete_escalation(self, session_id: str) -> None:
+        """Undo an escalation that never reached the support channel (no message ts yet)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM escalations WHERE session_id = ? AND ts IS NULL", (session_id,))
+
     def escalation(self, session_id: str) -> dict[str, Any] | None:
         """The session's escalation row, or None."""
         rows = _dicts(self._db().execute("SELECT * FROM escalations WHERE session_id = ?", (session_id,)))

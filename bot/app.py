@@ -1,0 +1,89 @@
+"""Builds the Bolt app and everything behind it; nothing runs at import time.
+
+:func:`build` wires settings → WebClient, Store, Engine, executor, session
+service, scheduler and the Bolt ``App``; tests call it with a Slack stand-in URL
+and a simulator transport, production with the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
+                                                   ServerErrorRetryHandler)
+
+from .executor import ChannelPacer, RunExecutor
+from .listeners import register
+from .runtime import make_engine
+from .scheduler import RetestScheduler
+from .sessions import SessionService
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_web_client(token: str, base_url: str | None = None) -> WebClient:
+    """A WebClient that honours Retry-After on 429 and retries 5xx (slack_sdk's own handlers)."""
+    kwargs = {"base_url": base_url.rstrip("/") + "/"} if base_url else {}
+    return WebClient(token=token, timeout=30, retry_handlers=[
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ], **kwargs)
+
+
+@dataclass
+class Bot:
+    app: App
+    service: SessionService
+    scheduler: RetestScheduler
+    store: Store
+    executor: RunExecutor
+
+    def start_scheduler(self) -> int:
+        return self.scheduler.start(self.store.pending_retests())
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown()
+        self.executor.shutdown(wait=False)
+        self.service.engine.client.close()
+
+
+def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
+          clock: Callable[[], float] = time.time, start_scheduler: bool = True) -> Bot:
+    client = make_web_client(settings.bot_token, settings.api_url)
+    store = Store(settings.db_path, clock=clock)
+    executor = RunExecutor(max_workers=settings.max_runs)
+    service = SessionService(
+        client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock),
+        executor=executor, support_channel=settings.support_channel, retest_delays=settings.retest_delays,
+        connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
+        pacer=ChannelPacer(settings.post_interval), clock=clock,
+    )
+    scheduler = RetestScheduler(service.scheduled_retest, clock=clock)
+    service.scheduler = scheduler
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret,
+        token_verification_enabled=False,  # no auth.test call at start-up; the first API call tells
+        raise_error_for_unhandled_request=False,
+    )
+    register(app, service, settings)
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> BoltResponse:  # noqa: ANN001
+        # Never a stack trace in Slack: log it, answer with a plain 200 so Slack does not retry.
+        log.exception("listener error: %s", error.__class__.__name__, exc_info=error)
+        return BoltResponse(status=200, body="")
+
+    bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor)
+    if start_scheduler:
+        bot.start_scheduler()
+    return bot

@@ -1,0 +1,115 @@
+"""The hand-over message posted in the support channel when someone escalates.
+
+The view holds only what may be shown: there is no field for a key, a token or a
+consumer secret, and every string still goes through the escaping/redaction helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from checks.model import Candidate, CauseId, ConnectionSummary, Diagnosis, TokenError
+
+from .kit import context, fields_section, finish, header, line_sections, section
+from .replies import trigger_label
+from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, field, link, mention,
+                   one_line, short_cause, stamp, utc)
+
+MAX_HISTORY = 20  # most recent runs listed; older ones are counted
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    at: datetime  # when the run finished (UTC)
+    trigger: str  # "command" | "button" | "scheduled" (others shown as given)
+    ok: bool
+    cause_id: CauseId | str | None = None
+    fingerprint: str | None = None  # "error: description"
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "RunRecord":
+        """From a stored run row (``finished_at`` epoch seconds, ``trigger``, ``ok``, ``cause_id``, ``fingerprint``)."""
+        ts = row.get("finished_at") or row.get("started_at") or 0
+        return cls(at=datetime.fromtimestamp(float(ts), tz=timezone.utc), trigger=str(row.get("trigger") or ""),
+                   ok=bool(row.get("ok")), cause_id=row.get("cause_id"), fingerprint=row.get("fingerprint"))
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    session_id: str
+    connection: ConnectionSummary
+    requester_id: str
+    escalated_by: str
+    escalated_at: datetime
+    last_error: TokenError | None = None
+    cause: Candidate | None = None
+    org_id: str | None = None
+    environment: str | None = None  # overrides connection.environment when the org told us
+    thread_url: str | None = None
+    history: Sequence[RunRecord] = ()
+
+    @classmethod
+    def from_diagnosis(cls, d: Diagnosis | None, *, session_id: str, connection: ConnectionSummary,
+                       requester_id: str, escalated_by: str, escalated_at: datetime,
+                       thread_url: str | None = None, history: Sequence[RunRecord] = ()) -> "EscalationView":
+        org = d.org if d else None
+        env = None
+        if org is not None and org.is_sandbox is not None:
+            env = "sandbox" if org.is_sandbox else "production"
+        return cls(session_id=session_id, connection=connection, requester_id=requester_id,
+                   escalated_by=escalated_by, escalated_at=escalated_at,
+                   last_error=d.error if d else None, cause=d.cause if d else None,
+                   org_id=(org.id if org and org.id else None) or connection.org_id,
+                   environment=env, thread_url=thread_url, history=tuple(history))
+
+
+def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
+    ordered = sorted(runs, key=lambda r: utc(r.at))
+    shown = ordered[-MAX_HISTORY:]
+    lines = []
+    for r in shown:
+        outcome = "✅ works" if r.ok else f"❌ {short_cause(r.cause_id)}"
+        lines.append(f"• {stamp(r.at)} — {trigger_label(r.trigger)} — {outcome}")
+    hidden = len(runs) - len(shown)
+    if hidden:
+        lines.insert(0, f"{ELLIPSIS} {hidden} earlier run(s) not listed")
+    return lines
+
+
+def escalation_message(e: EscalationView) -> dict[str, Any]:
+    c = e.connection
+    who = field(one_line(c.name or c.username), 100)
+    env = one_line(e.environment or c.environment or "unknown")
+    org = code(e.org_id, 40) if e.org_id else field("unknown — ask the customer: Setup > Company Information", 200)
+    cause = (f"{cause_title(e.cause.id)} ({confidence_label(e.cause.confidence)})" if e.cause
+             else "no cause identified")
+
+    blocks: list = [header(f"Escalation: {one_line(c.name or c.username)}")]
+    if e.last_error is not None:
+        err = e.last_error
+        status = f"HTTP {err.status}" if err.status is not None else "no HTTP answer"
+        blocks.append(section(f"*Last error from Salesforce* ({status})\n*error:* {code(err.error, 300)}\n"
+                              f"*error_description:*\n{code_block(err.error_description, 2000)}"))
+    else:
+        blocks.append(section("*Last error from Salesforce:* none recorded"))
+    blocks.append(fields_section([
+        f"*Org ID*\n{org}",
+        f"*Environment*\n{field(env, 40)}",
+        f"*Connected App*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'unknown'}",
+        f"*Consumer key*\n{code(c.consumer_key, 300)}",
+        f"*Username*\n{field(one_line(c.username), 300)}",
+        f"*Login URL*\n{field(one_line(c.login_url), 500)}",
+        f"*Diagnosed cause*\n{cause}",
+        f"*Asked by*\n{mention(e.requester_id)}",
+        f"*Escalated by*\n{mention(e.escalated_by)} at {stamp(e.escalated_at)}",
+    ]))
+    if e.history:
+        blocks += line_sections(_history_lines(e.history), title=f"*Run history* ({len(e.history)} run(s))",
+                                max_sections=2)
+    blocks.append(section(f"🧵 {link(e.thread_url, 'Open the diagnosis thread')}"))
+    blocks.append(context([f"Session {code(e.session_id, 80)}"]))
+    fallback = f"Escalation for {who}: {cause}"
+    return finish(fallback, blocks)

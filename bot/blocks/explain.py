@@ -1,0 +1,65 @@
+"""Answer to ``/aprity-diagnose explain <pasted text>``: a reading of the text, no live check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from checks.model import Candidate, CauseId, TokenError
+
+from .kit import context, finish, header, line_sections, section
+from .text import cause_title, code, code_block, confidence_label, field, one_line, short_cause
+
+
+@dataclass(frozen=True)
+class ExplainView:
+    """What was read from the pasted text; ``fixes`` holds the fix steps per cause."""
+
+    found: bool
+    error: TokenError | None = None
+    candidates: Sequence[Candidate] = ()
+    clues: Sequence[str] = ()
+    warnings: Sequence[str] = ()
+    fixes: Mapping[CauseId, Sequence[str]] = dc_field(default_factory=dict)
+
+
+def explain_message(expl: ExplainView,
+                    advice_by_cause: Mapping[CauseId, Sequence[str]] | None = None) -> dict[str, Any]:
+    """``advice_by_cause`` (optional) adds to or overrides ``expl.fixes``."""
+    fixes = {**expl.fixes, **(advice_by_cause or {})}
+    blocks: list = [header("Reading of the pasted error")]
+    if expl.found and expl.error is not None:
+        e = expl.error
+        status = f" (HTTP {e.status})" if e.status is not None else ""
+        text = f"*Salesforce error found{status}:* {code(e.error, 300)}"
+        if e.error_description:
+            text += f"\n{code_block(e.error_description, 2000)}"
+        blocks.append(section(text))
+    else:
+        blocks.append(section("No Salesforce error found in that text — paste the exact message, for example "
+                              "the JSON with `error` and `error_description`."))
+    for w in list(expl.warnings)[:5]:
+        blocks.append(context([f"⚠️ {field(one_line(w), 1000)}"]))
+
+    top = expl.candidates[0] if expl.candidates else None
+    if expl.candidates:
+        lines = [f"{i}. *{cause_title(c.id)}* ({confidence_label(c.confidence)})"
+                 + (f" — {field(one_line(c.reason), 500)}" if c.reason else "")
+                 for i, c in enumerate(expl.candidates, 1)]
+        blocks += line_sections(lines, title="*Possible causes*", max_sections=3)
+    if expl.clues:
+        blocks += line_sections([f"• {field(one_line(c), 500)}" for c in expl.clues],
+                                title="*Clues in the text*", max_sections=2)
+    if top is not None and fixes.get(top.id):
+        steps = [f"{i}. {field(one_line(s), 1500)}" for i, s in enumerate(fixes[top.id], 1)]
+        blocks += line_sections(steps, title=f"*How to fix: {cause_title(top.id)}*", max_sections=4)
+    blocks.append(context(["This reads the text only. Run `/aprity-diagnose NAME` to test the connection itself."]))
+
+    if top is not None:
+        fallback = f"Likely cause: {short_cause(top.id)} ({top.confidence} confidence)"
+    elif expl.found:
+        fallback = "Salesforce error found, but no known cause fits it"
+    else:
+        fallback = "No Salesforce error found in the pasted text"
+    return finish(fallback, blocks)

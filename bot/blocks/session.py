@@ -1,0 +1,152 @@
+"""The one live status message of a diagnosis session, and the "what changed" line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from checks.model import ConnectionSummary, Diagnosis, STEP_ORDER, STEP_TITLES, StepId
+
+from ..ids import PARENT_BLOCK_PREFIX, ActionId
+from .kit import actions, button, context, finish, section
+from .text import (ELLIPSIS, cause_title, code, confidence_label, field, hhmm, login_host, mention,
+                   one_line, short_cause)
+
+
+@dataclass(frozen=True)
+class ParentView:
+    """What the parent message shows. ``diagnosis`` is the latest finished run (None before the first)."""
+
+    session_id: str
+    requester_id: str
+    connection: ConnectionSummary
+    revision: int
+    running: bool = False
+    step: StepId | None = None  # the step being run, while running
+    step_index: int = 0  # 1-based
+    step_total: int = len(STEP_ORDER)
+    diagnosis: Diagnosis | None = None
+    previous_run: dict[str, Any] | None = None  # the run before ``diagnosis`` (ok, cause_id, fingerprint)
+    next_retest_at: datetime | None = None
+    retests_stopped: str | None = None  # why automatic retests ended, in plain words
+    escalated_by: str | None = None
+    escalated_at: datetime | None = None
+    run_number: int | None = None
+
+
+def connection_line(c: ConnectionSummary) -> str:
+    name = field(one_line(c.name), 150) if c.name else "_unnamed_"
+    return (f"*Connection:* {name}  ·  *User:* {field(one_line(c.username), 200)}  ·  "
+            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(c.environment, 40)}")
+
+
+def outcome_text(d: Diagnosis) -> str:
+    """One line: ✅ works (org) or ❌ likely cause with confidence, plus the other candidates."""
+    if d.ok:
+        org = d.org
+        if org and (org.name or org.id):
+            who = " ".join(p for p in (f"*{field(org.name, 200)}*" if org.name else "",
+                                       code(org.id, 40) if org.id else "") if p)
+            return f"✅ *Connection works* — org {who}"
+        return "✅ *Connection works*"
+    cause = d.cause
+    if cause is None:
+        return "❌ *Connection fails* — the cause could not be identified"
+    text = f"❌ *{cause_title(cause.id)}* ({confidence_label(cause.confidence)})"
+    others = [f"{short_cause(c.id)} ({confidence_label(c.confidence)})" for c in d.candidates[1:6]]
+    if others:
+        text += "\nAlso possible: " + "; ".join(others)
+        if len(d.candidates) > 6:
+            text += f"; {ELLIPSIS}"
+    return text
+
+
+def _fallback_outcome(d: Diagnosis) -> str:
+    if d.ok:
+        return "works"
+    return f"failing — {short_cause(d.cause.id)}" if d.cause else "failing"
+
+
+def parent_message(p: ParentView) -> dict[str, Any]:
+    """The session's status message; block ids carry ``revision`` so each update replaces them."""
+    bid = f"{PARENT_BLOCK_PREFIX}_r{int(p.revision)}"
+    name = field(one_line(p.connection.name or p.connection.username), 150)
+    d = p.diagnosis
+
+    if p.running:
+        if p.step is not None and p.step_total:
+            state = (f"⏳ Running step {p.step_index} of {p.step_total}: "
+                     f"*{STEP_TITLES[p.step]}*{ELLIPSIS}")
+        else:
+            state = f"⏳ Running the checks{ELLIPSIS}"
+        fallback = f"Connection check for {name}: running"
+    elif d is not None:
+        state = outcome_text(d) + "\nStep-by-step results are in the thread."
+        fallback = f"Connection check for {name}: {_fallback_outcome(d)}"
+    else:
+        state = "No result yet."
+        fallback = f"Connection check for {name}"
+
+    notes: list[str] = []
+    change = diff_line(p.previous_run, d) if d is not None and not p.running else None
+    if change:
+        notes.append(change)
+    if p.retests_stopped:
+        notes.append(f"⏹️ Automatic retests stopped: {field(one_line(p.retests_stopped), 300)}")
+    elif p.next_retest_at is not None and not p.running:
+        notes.append(f"⏰ Next automatic retest at {hhmm(p.next_retest_at)}")
+    escalated = p.escalated_by is not None
+    if escalated:
+        when = f" at {hhmm(p.escalated_at)}" if p.escalated_at else ""
+        notes.append(f"🆘 Escalated to support by {mention(p.escalated_by)}{when}")
+
+    buttons = []
+    if not p.running:
+        buttons.append(button("I fixed it, retest", ActionId.RETEST, p.session_id, style="primary"))
+    if not escalated and not (d is not None and d.ok and not p.running):
+        buttons.append(button("Escalate to support", ActionId.ESCALATE, p.session_id, confirm=_ESCALATE_CONFIRM))
+
+    run = f"Run {int(p.run_number)}  ·  " if p.run_number else ""
+    return finish(fallback, [
+        section(f"🔎 *Salesforce connection check* requested by {mention(p.requester_id)}", f"{bid}_head"),
+        context([connection_line(p.connection)], f"{bid}_conn"),
+        section(state, f"{bid}_state"),
+        context(notes, f"{bid}_notes") if notes else None,
+        context([f"{run}Session {code(p.session_id, 80)}"], f"{bid}_meta"),
+        actions(buttons, f"{bid}_actions"),
+    ])
+
+
+_ESCALATE_CONFIRM = {
+    "title": {"type": "plain_text", "text": "Escalate to support?"},
+    "text": {"type": "plain_text", "text": "The latest result, the error and the run history go to the support "
+                                           "channel. No keys or secrets are sent."},
+    "confirm": {"type": "plain_text", "text": "Escalate"},
+    "deny": {"type": "plain_text", "text": "Cancel"},
+}
+
+
+def _state_of(ok: bool, cause: object) -> str:
+    return "working" if ok else short_cause(cause or None)
+
+
+def diff_line(prev: dict[str, Any] | None, d: Diagnosis | None) -> str | None:
+    """"was: X → now: Y" (escaped mrkdwn) between the previous run and ``d``; None if nothing changed."""
+    if not prev or d is None:
+        return None
+    prev_ok = bool(prev.get("ok"))
+    prev_cause = prev.get("cause_id") or None
+    now_cause = str(d.cause.id) if d.cause else None
+    if prev_ok != d.ok or (not d.ok and prev_cause != now_cause):
+        return (f"🔄 Since the previous run — was: *{_state_of(prev_ok, prev_cause)}* "
+                f"→ now: *{_state_of(d.ok, now_cause)}*")
+    if d.ok:
+        return None
+    prev_fp = one_line(prev.get("fingerprint") or "")
+    now_fp = one_line(d.error.fingerprint()) if d.error else ""
+    if prev_fp == now_fp:
+        return None
+    return (f"🔄 Same likely cause, but Salesforce's answer changed — was: {code(prev_fp, 300)} "
+            f"→ now: {code(now_fp, 300)}")
+

@@ -1,0 +1,57 @@
+"""Escalate to support: one message in the support channel, once per session.
+
+The message carries what support asks customers for (exact error, Org ID,
+production or sandbox, Connected App name and consumer key) plus the run
+history and a link to the thread; it is built from stored, non-secret fields only.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from slack_sdk.errors import SlackApiError
+
+from . import blocks
+from .sessions import SessionService, _summary
+
+log = logging.getLogger(__name__)
+
+
+def escalate(service: SessionService, session_id: str, user: str) -> None:
+    """Post the escalation (idempotent), confirm in the thread, mark the parent."""
+    store = service.store
+    sess = store.session(session_id)
+    if sess is None or not sess.get("thread_ts"):
+        return
+    channel, thread = sess["channel"], sess["thread_ts"]
+    created, row = store.record_escalation(session_id, by_user=user, channel=service.support_channel)
+    at = datetime.fromtimestamp(row["at"], timezone.utc)
+    if not created:
+        service._post(channel, blocks.already_escalated(row["by_user"], at), thread=thread)
+        return
+    permalink = None
+    try:
+        permalink = service.client.chat_getPermalink(channel=channel, message_ts=thread).get("permalink")
+    except SlackApiError as exc:
+        log.warning("no permalink for %s: %s", session_id, exc.response.get("error"))
+    view = blocks.EscalationView.from_diagnosis(
+        service.latest(session_id), session_id=session_id, connection=_summary(sess),
+        requester_id=sess["requester"], escalated_by=user, escalated_at=at, thread_url=permalink,
+        history=[blocks.RunRecord.from_row(r) for r in store.runs(session_id)],
+    )
+    try:
+        posted = service._post(service.support_channel, blocks.escalation_message(view))
+    except SlackApiError as exc:
+        # Let a later click try again: the escalation did not reach support.
+        store.delete_escalation(session_id)
+        error = exc.response.get("error")
+        log.warning("escalation of %s failed: %s", session_id, error)
+        service._post(channel, {"text": f"Could not post to the support channel (Slack said `{error}`); "
+                                        "check that I am a member of it, then press Escalate again."},
+                      thread=thread)
+        return
+    store.set_escalation_message(session_id, posted.get("ts") or "", permalink)
+    service._cancel(session_id)  # support owns it now: no more automatic retests
+    service._post(channel, blocks.escalation_ack(user, at), thread=thread)
+    service._update(store.session(session_id) or sess, running=False)

@@ -1,0 +1,71 @@
+"""The bot's own bounded pool for diagnoses, and per-channel pacing of posts.
+
+Bolt's listener pool has five threads and every ack runs there, so slow work
+never runs on it: listeners ack, then hand the run to :class:`RunExecutor`.
+Commands and scheduled retests share it, so a burst of due retests queues
+behind its workers instead of starving acks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+
+class QueueFull(Exception):
+    """More runs are waiting than the bot accepts; the caller says "try later"."""
+
+
+class RunExecutor:
+    def __init__(self, max_workers: int = 4, max_waiting: int = 100) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="diagnose")
+        self._max_workers = max_workers
+        self._max_waiting = max_waiting
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    def submit(self, fn: Callable[[], object]) -> tuple[Future, int]:
+        """Run ``fn``; returns its future and how many runs wait ahead of it (0: starts now)."""
+        with self._lock:
+            waiting = max(0, self._in_flight - self._max_workers)
+            if waiting >= self._max_waiting:
+                raise QueueFull(f"{waiting} runs are already waiting")
+            self._in_flight += 1
+        future = self._pool.submit(fn)
+        future.add_done_callback(self._done)
+        return future, waiting
+
+    def _done(self, _: Future) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+class ChannelPacer:
+    """Keeps posts to one channel at least ``interval`` seconds apart (Slack: ~1/s/channel)."""
+
+    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = interval
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        if self.interval <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next.get(channel, now))
+            self._next[channel] = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)

@@ -1,0 +1,46 @@
+"""Every action id, callback id and block id the Slack layer sends or matches, in one place.
+
+Listeners match on these values and the builders in :mod:`bot.blocks` emit them;
+changing one here changes both sides at once. Values are stable: buttons in
+messages posted before a deploy still carry the old ids.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """Buttons on the session messages; each button's ``value`` is the session id."""
+
+    RETEST = "aprity_retest"
+    ESCALATE = "aprity_escalate"
+
+
+# The "/aprity-diagnose" form (opened when the command has no arguments).
+DIAGNOSE_MODAL = "aprity_diagnose_modal"
+
+
+class ModalBlock(StrEnum):
+    """``block_id`` of each input in the diagnose modal (keys of ``view.state.values``)."""
+
+    CONNECTION = "aprity_modal_connection"
+    USERNAME = "aprity_modal_username"
+    CONSUMER_KEY = "aprity_modal_consumer_key"
+    LOGIN_URL = "aprity_modal_login_url"
+    APP = "aprity_modal_app"
+
+
+class ModalAction(StrEnum):
+    """``action_id`` of the element inside each modal input block."""
+
+    CONNECTION = "aprity_connection_select"
+    USERNAME = "aprity_username_input"
+    CONSUMER_KEY = "aprity_consumer_key_input"
+    LOGIN_URL = "aprity_login_url_input"
+    APP = "aprity_app_input"
+
+
+# Prefix of the block ids of the live parent message; a revision number follows so
+# each chat.update carries new block ids (Slack keeps stale ones otherwise).
+PARENT_BLOCK_PREFIX = "aprity_parent"

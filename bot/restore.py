@@ -1,0 +1,38 @@
+"""Rebuild a session's latest :class:`Diagnosis` from SQLite rows (after a restart).
+
+Only what the store keeps comes back: step statuses and findings, the cause, the
+error. Advice is not stored, so a restored diagnosis serves the parent message and
+escalations, not a new thread post.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.model import (Candidate, CauseId, Confidence, ConnectionSummary, Diagnosis, OrgInfo, Status, StepId,
+                          StepResult, TokenError)
+
+
+def diagnosis_from_rows(sess: dict[str, Any], run: dict[str, Any], steps: list[dict[str, Any]]) -> Diagnosis:
+    summary = ConnectionSummary(name=sess.get("connection_name"), username=sess["username"],
+                                login_url=sess["login_url"], consumer_key=sess["consumer_key"],
+                                environment=sess["environment"], connected_app=sess.get("connected_app"),
+                                org_id=sess.get("org_id"))
+    results = []
+    for row in steps:
+        try:
+            results.append(StepResult(StepId(row["step_id"]), Status(row["status"]), row.get("finding") or ""))
+        except ValueError:  # a step id from another version of the bot: skip it rather than fail
+            continue
+    candidates = []
+    if run.get("cause_id"):
+        try:
+            candidates.append(Candidate(CauseId(run["cause_id"]), Confidence(run.get("confidence") or "low")))
+        except ValueError:
+            candidates.append(Candidate(CauseId.UNKNOWN, Confidence.LOW))
+    error = None
+    if run.get("error_code"):
+        error = TokenError(run.get("error_status"), run["error_code"], run.get("error_description") or "")
+    org = OrgInfo(id=sess["org_id"]) if sess.get("org_id") else None
+    return Diagnosis(ok=bool(run.get("ok")), connection=summary, steps=results, candidates=candidates,
+                     error=error, org=org, duration_ms=int(run.get("duration_ms") or 0))

@@ -1,0 +1,280 @@
+"""One diagnosis session in Slack: the parent message, its thread, runs, retests.
+
+Listeners call :meth:`SessionService.start`, :meth:`retest` and (via the
+scheduler) :meth:`scheduled_retest`; the run itself happens on the bot's
+:class:`~bot.executor.RunExecutor`, never on Bolt's listener threads. Every run
+is claimed in SQLite first, so a double click cannot start a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from checks.connections import ConfigError, Connection, load
+from checks.engine import Engine
+from checks.model import ConnectionSummary, Diagnosis, StepId, StepResult
+
+from . import blocks
+from .executor import ChannelPacer, QueueFull, RunExecutor
+from .restore import diagnosis_from_rows
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler(Protocol):
+    def schedule(self, session_id: str, due_at: float) -> None: ...
+    def cancel(self, session_id: str) -> None: ...
+
+
+@dataclass
+class SessionService:
+    client: WebClient
+    store: Store
+    engine: Engine
+    executor: RunExecutor
+    support_channel: str
+    retest_delays: tuple[float, ...] = (120.0, 300.0, 600.0)
+    connections_file: str | None = None
+    private_key_file: str | None = None
+    pacer: ChannelPacer = field(default_factory=ChannelPacer)
+    clock: Callable[[], float] = time.time
+    scheduler: Scheduler | None = None
+    _latest: dict[str, Diagnosis] = field(default_factory=dict)
+    _revisions: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ----- entry points (called from listeners and the scheduler; all return quickly)
+
+    def start(self, *, channel: str, requester: str, connection: Connection) -> tuple[str, int]:
+        """Create a session and queue its first run; returns (session id, runs waiting ahead)."""
+        sid = self.store.create_session(channel=channel, requester=requester, connection=connection.summary())
+        self.store.claim(sid)
+        try:
+            _, waiting = self.executor.submit(lambda: self._first_run(sid, connection))
+        except QueueFull:
+            self.store.release(sid)
+            self.store.close(sid, "closed")
+            raise
+        return sid, waiting
+
+    def retest(self, session_id: str, user: str) -> str | None:
+        """The button: queue a run now. Returns a notice for the clicker, or None when started."""
+        sess = self.store.session(session_id)
+        if sess is None or not sess.get("thread_ts"):
+            return "This session is no longer known to the bot; run /aprity-diagnose again."
+        if not self.store.claim(session_id):
+            return "A check of this connection is already running; its result will appear in the thread."
+        if self.scheduler is not None:
+            self.scheduler.cancel(session_id)  # a new click replaces the pending schedule
+        self.store.clear_retests(session_id)
+        try:
+            self.executor.submit(lambda: self._guarded(session_id, "button"))
+        except QueueFull:
+            self.store.release(session_id)
+            return "The bot is busy with many checks; try again in a minute."
+        return None
+
+    def scheduled_retest(self, session_id: str) -> None:
+        """Called by the scheduler when a retest is due (on its thread: just queue the run)."""
+        if not self.store.claim(session_id):
+            log.info("retest of %s skipped: a run is in progress", session_id)
+            return
+        try:
+            self.executor.submit(lambda: self._guarded(session_id, "scheduled"))
+        except QueueFull:
+            self.store.release(session_id)
+            if self.scheduler is not None:  # try again shortly rather than lose the retest
+                self.scheduler.schedule(session_id, self.clock() + 60)
+
+    # ----- the run
+
+    def _first_run(self, sid: str, connection: Connection) -> None:
+        sess = self.store.session(sid)
+        assert sess is not None
+        try:
+            parent = self._post(sess["channel"], self._parent(sess, running=True))
+        except SlackApiError as exc:
+            self.store.release(sid)
+            self.store.close(sid, "closed")
+            log.warning("could not post in %s: %s", sess["channel"], exc.response.get("error"))
+            self._tell_requester(sess, exc)
+            return
+        self.store.set_thread(sid, parent["ts"])
+        self._guarded(sid, "command", connection)
+
+    def _guarded(self, sid: str, trigger: str, connection: Connection | None = None) -> None:
+        """Run, and turn any failure into one clear thread message plus a log line."""
+        try:
+            self._run(sid, trigger, connection)
+        except Exception:  # noqa: BLE001 - the last line of defence: nothing may escape to Slack
+            ref = uuid.uuid4().hex[:8]
+            log.exception("run of session %s (%s) failed, reference %s", sid, trigger, ref)
+            sess = self.store.session(sid)
+            if sess and sess.get("thread_ts"):
+                try:
+                    self._post(sess["channel"], blocks.internal_error_message(ref), thread=sess["thread_ts"])
+                except SlackApiError:
+                    log.warning("could not report error %s to Slack", ref)
+        finally:
+            self.store.release(sid)
+
+    def _run(self, sid: str, trigger: str, connection: Connection | None) -> None:
+        sess = self.store.session(sid)
+        assert sess is not None
+        channel, thread = sess["channel"], sess["thread_ts"]
+        conn = connection or self._connection(sess)
+        previous = self.store.last_run(sid)
+
+        def on_step(index: int, total: int, step: StepId, result: StepResult | None) -> None:
+            if result is None:  # a phase starts: show it; finished steps are shown together at the end
+                self._update(sess, running=True, step=step, index=index, total=total)
+
+        started = self.clock()
+        d = self.engine.diagnose(conn, on_step)
+        self._latest[sid] = d
+        if trigger == "command":
+            messages = blocks.step_messages(d)
+        else:
+            at = datetime.fromtimestamp(self.clock(), timezone.utc)
+            messages = [blocks.retest_result_message(d, at=at, trigger=trigger, previous=previous)]
+            changed = previous is None or bool(previous.get("ok")) != d.ok or \
+                previous.get("fingerprint") != (d.error.fingerprint() if d.error else None)
+            if trigger == "button" or changed:
+                messages += blocks.step_messages(d)
+        for message in messages:
+            self._post(channel, message, thread=thread)
+        self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
+        self._after_run(sid, trigger, d)
+
+    def _after_run(self, sid: str, trigger: str, d: Diagnosis) -> None:
+        """Success closes the session; a failure (re)plans the automatic retests."""
+        sess = self.store.session(sid)
+        assert sess is not None
+        stopped: str | None = None
+        if d.ok:
+            self._cancel(sid)
+            if trigger == "scheduled":
+                minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
+                self._post(sess["channel"], blocks.success_message(sess["requester"], minutes),
+                           thread=sess["thread_ts"])
+            self.store.close(sid, "ok")
+        elif trigger in ("command", "button"):
+            if d.retryable and self.retest_delays:
+                now = self.clock()
+                self.store.set_retest_plan(sid, [now + delay for delay in self.retest_delays], started_at=now)
+                self._schedule_next(sid)
+            else:
+                self._cancel(sid)
+                stopped = "waiting will not fix this one; change the configuration, then press retest"
+        else:  # a scheduled retest that failed
+            self.store.pop_retest(sid)
+            if not self._schedule_next(sid):
+                minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
+                cause = d.cause
+                fix = next((s.fix for s in d.steps if s.fix and s.status.value == "fail"), ())
+                escalated = self.store.escalation(sid) is not None
+                self._post(sess["channel"], blocks.still_failing_message(
+                    minutes, cause.id if cause else None, fix, sid, escalated=escalated), thread=sess["thread_ts"])
+                stopped = f"still failing after {blocks.text.minutes_label(minutes)}"
+        self._update(self.store.session(sid) or sess, running=False, stopped=stopped)
+
+    def _schedule_next(self, sid: str) -> bool:
+        sess = self.store.session(sid)
+        due = sess.get("retest_due_at") if sess else None
+        if due is None or self.scheduler is None:
+            return False
+        self.scheduler.schedule(sid, due)
+        return True
+
+    def _cancel(self, sid: str) -> None:
+        if self.scheduler is not None:
+            self.scheduler.cancel(sid)
+        self.store.clear_retests(sid)
+
+    # ----- Slack plumbing
+
+    def _connection(self, sess: dict[str, Any]) -> Connection:
+        """The connection as configured now: a retest picks up a corrected connections file."""
+        if sess.get("connection_name"):
+            try:
+                conn = load(sess["connection_name"], self.connections_file)
+            except ConfigError:
+                log.warning("connection %s no longer in the file; using the stored fields", sess["connection_name"])
+            else:
+                return conn.with_default_key(self.private_key_file)
+        return Connection(username=sess["username"], login_url=sess["login_url"], consumer_key=sess["consumer_key"],
+                          name=sess.get("connection_name"), connected_app=sess.get("connected_app"),
+                          org_id=sess.get("org_id")).with_default_key(self.private_key_file)
+
+    def latest(self, sid: str) -> Diagnosis | None:
+        """The last diagnosis of a session, rebuilt from SQLite after a restart."""
+        if sid not in self._latest:
+            run = self.store.last_run(sid)
+            sess = self.store.session(sid)
+            if run is None or sess is None:
+                return None
+            self._latest[sid] = diagnosis_from_rows(sess, run, self.store.steps(run["id"]))
+        return self._latest[sid]
+
+    def _parent(self, sess: dict[str, Any], *, running: bool, step: StepId | None = None, index: int = 0,
+                total: int = 0, stopped: str | None = None) -> dict[str, Any]:
+        sid = sess["id"]
+        with self._lock:
+            revision = self._revisions[sid] = self._revisions.get(sid, 0) + 1
+        runs = self.store.runs(sid)
+        esc = self.store.escalation(sid)
+        due = sess.get("retest_due_at")
+        view = blocks.ParentView(
+            session_id=sid, requester_id=sess["requester"], connection=_summary(sess), revision=revision,
+            running=running, step=step, step_index=index, step_total=total or 10,
+            diagnosis=None if running else self.latest(sid),
+            previous_run=runs[-2] if len(runs) >= 2 and not running else None,
+            next_retest_at=datetime.fromtimestamp(due, timezone.utc) if due else None,
+            retests_stopped=stopped,
+            escalated_by=esc["by_user"] if esc else None,
+            escalated_at=datetime.fromtimestamp(esc["at"], timezone.utc) if esc else None,
+            run_number=len(runs) + (1 if running else 0) or None,
+        )
+        return blocks.parent_message(view)
+
+    def _update(self, sess: dict[str, Any], **kwargs: Any) -> None:
+        if not sess.get("thread_ts"):
+            return
+        try:
+            self.client.chat_update(channel=sess["channel"], ts=sess["thread_ts"], **self._parent(sess, **kwargs))
+        except SlackApiError as exc:  # a stale status line must not abort the run
+            log.warning("chat.update failed for %s: %s", sess["id"], exc.response.get("error"))
+
+    def _post(self, channel: str, message: dict[str, Any], *, thread: str | None = None) -> dict[str, Any]:
+        self.pacer.wait(channel)
+        response = self.client.chat_postMessage(channel=channel, thread_ts=thread, unfurl_links=False,
+                                                unfurl_media=False, **message)
+        return response.data if isinstance(response.data, dict) else {}
+
+    def _tell_requester(self, sess: dict[str, Any], exc: SlackApiError) -> None:
+        error = exc.response.get("error")
+        hint = ("invite me first: `/invite @aprity-diagnose`" if error in ("not_in_channel", "channel_not_found")
+                else f"Slack said `{error}`")
+        try:
+            self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"],
+                                           text=f"I could not post the status message here: {hint}.")
+        except SlackApiError:
+            log.warning("could not tell %s why the session failed", sess["requester"])
+
+
+def _summary(sess: dict[str, Any]) -> ConnectionSummary:
+    return ConnectionSummary(name=sess.get("connection_name"), username=sess["username"],
+                             login_url=sess["login_url"], consumer_key=sess["consumer_key"],
+                             environment=sess["environment"], connected_app=sess.get("connected_app"),
+                             org_id=sess.get("org_id"))

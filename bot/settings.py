@@ -1,0 +1,91 @@
+"""Every environment variable the bot reads, read once and validated with a clear message."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .runtime import EngineSettings, SettingsError
+
+DEFAULT_DB = "aprity-diagnose.db"
+DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def _floats(name: str, value: str | None, default: tuple[float, ...]) -> tuple[float, ...]:
+    if value is None or not value.strip():
+        return default
+    try:
+        delays = tuple(float(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated seconds, e.g. 120,300,600 (got {value!r})") from None
+    if not delays or any(d <= 0 for d in delays) or list(delays) != sorted(delays):
+        raise SettingsError(f"{name} must be positive seconds in increasing order (got {value!r})")
+    return delays
+
+
+def _positive_int(name: str, value: str | None, default: int) -> int:
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a positive whole number (got {value!r})")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+    api_url: str | None
+    db_path: str
+    support_channel: str
+    retest_delays: tuple[float, ...]
+    max_runs: int
+    post_interval: float
+    engine: EngineSettings
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
+        """``mode`` is ``socket`` or ``http``: each needs its own Slack secret."""
+
+        def need(name: str, hint: str) -> str:
+            value = (env.get(name) or "").strip()
+            if not value:
+                raise SettingsError(f"{name} is not set: {hint}")
+            return value
+
+        bot_token = need("SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth page")
+        if not bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        app_token = signing_secret = None
+        if mode == "socket":
+            app_token = need("SLACK_APP_TOKEN", "an app-level token (xapp-…) with connections:write, for Socket Mode")
+            if not app_token.startswith("xapp-"):
+                raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        else:
+            signing_secret = need("SLACK_SIGNING_SECRET", "the Signing Secret from the Slack app's Basic Information")
+        support = need("APRITY_SUPPORT_CHANNEL", "the channel id (C…) where escalations are posted")
+        if not _CHANNEL.match(support):
+            raise SettingsError(f"APRITY_SUPPORT_CHANNEL must be a channel id such as C0123ABCD (got {support!r})")
+        api_url = (env.get("SLACK_API_URL") or "").strip() or None
+        if api_url and not api_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise SettingsError("SLACK_API_URL must be an https URL (or a loopback URL for tests)")
+        try:
+            interval = float(env.get("APRITY_POST_INTERVAL") or 1.0)
+        except ValueError:
+            raise SettingsError("APRITY_POST_INTERVAL must be seconds, e.g. 1.0") from None
+        return cls(
+            bot_token=bot_token,
+            app_token=app_token,
+            signing_secret=signing_secret,
+            api_url=api_url,
+            db_path=env.get("APRITY_DB") or DEFAULT_DB,
+            support_channel=support,
+            retest_delays=_floats("APRITY_RETEST_DELAYS", env.get("APRITY_RETEST_DELAYS"), DEFAULT_RETEST_DELAYS),
+            max_runs=_positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4),
+            post_interval=max(0.0, interval),
+            engine=EngineSettings.from_env(env),
+        )
