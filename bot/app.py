@@ -48,6 +48,10 @@ class Bot:
     executor: RunExecutor
 
     def start_scheduler(self) -> int:
+        """Start retests, re-adding those recorded before a restart (or a kill -9)."""
+        stale = self.store.release_all()
+        if stale:
+            log.warning("cleared %d run(s) interrupted by the previous shutdown", stale)
         return self.scheduler.start(self.store.pending_retests())
 
     def shutdown(self) -> None:

@@ -201,6 +201,11 @@ class Store:
         with self._write() as conn:
             conn.execute("UPDATE sessions SET busy = 0 WHERE id = ?", (session_id,))
 
+    def release_all(self) -> int:
+        """At start-up no run can be in progress: clear flags left by a killed process."""
+        with self._write() as conn:
+            return conn.execute("UPDATE sessions SET busy = 0 WHERE busy = 1").rowcount
+
     def close(self, session_id: str, status: str = "closed") -> None:
         """Set the final status and drop any pending automatic retests."""
         if status not in SESSION_STATUSES:

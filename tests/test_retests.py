@@ -1,0 +1,209 @@
+"""Automatic retests across Salesforce's propagation window, and their survival of kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.ids import ActionId
+from bot.store import Store
+from checks.scenarios import PROFILE, World, by_name
+from checks.simulator import Simulator
+
+from bot_harness import CHANNEL, USER, BotHarness, all_text, bot_env, sign, toml_for
+from slack_stub import SlackStub
+
+
+@pytest.fixture
+def slow_world(tmp_path) -> Iterator[tuple[World, str]]:
+    """A world of its own where Connected App changes take 1.5 s to propagate."""
+    world = World(Simulator(propagation_delay=1.5), tmp_path / "world")
+    with world.sim.serve() as server:
+        yield world, server.url
+
+
+@pytest.fixture
+def stub() -> Iterator[SlackStub]:
+    with SlackStub() as s:
+        yield s
+
+
+def start(tmp_path: Path, stub: SlackStub, world: World, sim_url: str, delays: str, **conns) -> BotHarness:
+    (tmp_path / "connections.toml").write_text(toml_for(conns))
+    return BotHarness.start(bot_env(tmp_path, stub, sim_url, world.key_file, APRITY_RETEST_DELAYS=delays), stub)
+
+
+def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_fix_between_retests_turns_green_without_a_click(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("propagate", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "1,2.5,4", late=world.connection("late", o, a, u))
+    try:
+        h.slash("late")
+        h.wait_idle()
+        sess = h.only_session()
+        assert sess["status"] == "failing" and sess["retest_due_at"]
+        assert "Next automatic retest at" in all_text(h.parent(sess))
+        world.sim.change_app(a.consumer_key, profiles=frozenset({PROFILE}))  # visible 1.5 s later
+        wait_until(lambda: h.bot.store.session(sess["id"])["status"] == "ok", what="the session to turn ok")
+        h.wait_idle()
+        sess = h.bot.store.session(sess["id"])
+        triggers = [r["trigger"] for r in h.bot.store.runs(sess["id"])]
+        assert triggers[0] == "command" and triggers[-1] == "scheduled" and "button" not in triggers
+        assert f"<@{USER}> the connection works now" in h.thread_text(sess)
+        assert "✅" in all_text(h.parent(sess))
+        assert h.bot.store.pending_retests() == [] and h.bot.scheduler.next_run(sess["id"]) is None
+    finally:
+        h.close()
+
+
+def test_fix_that_never_comes_ends_in_still_failing(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("never", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "0.5,1", never=world.connection("never", o, a, u))
+    try:
+        h.slash("never")
+        h.wait_idle()
+        sid = h.only_session()["id"]
+        wait_until(lambda: len(h.bot.store.runs(sid)) == 3, what="two scheduled retests")
+        h.wait_idle()
+        sess = h.bot.store.session(sid)
+        thread = h.stub.thread(CHANNEL, sess["thread_ts"])
+        last = thread[-1]
+        assert "Still failing after" in all_text(last)
+        assert any(e.get("action_id") == ActionId.ESCALATE for b in last["blocks"] if b["type"] == "actions"
+                   for e in b["elements"])
+        assert "Automatic retests stopped" in all_text(h.parent(sess))
+        assert sess["retest_due_at"] is None and h.bot.store.pending_retests() == []
+    finally:
+        h.close()
+
+
+def test_click_replaces_the_schedule(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("replace", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "30,60", rep=world.connection("rep", o, a, u))
+    try:
+        h.slash("rep")
+        h.wait_idle()
+        sid = h.only_session()["id"]
+        first = h.bot.scheduler.next_run(sid)
+        time.sleep(0.05)
+        h.click(ActionId.RETEST, sid)
+        h.wait_idle()
+        second = h.bot.scheduler.next_run(sid)
+        assert first is not None and second is not None and second > first
+        jobs = [j.id for j in h.bot.scheduler._scheduler.get_jobs()]
+        assert jobs == [f"retest:{sid}"]
+        assert len(h.bot.store.session(sid)["retest_plan"]) == 2
+    finally:
+        h.close()
+
+
+def test_no_retests_when_waiting_cannot_help(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    bad = by_name("bad-key").build(world)
+    h = start(tmp_path, stub, world, url, "30", bad=bad)
+    try:
+        h.slash("bad")
+        h.wait_idle()
+        sess = h.only_session()
+        assert sess["retest_due_at"] is None and h.bot.scheduler.next_run(sess["id"]) is None
+        assert "waiting will not fix" in all_text(h.parent(sess))
+    finally:
+        h.close()
+
+
+def test_escalation_cancels_pending_retests(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("escalated", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "30", esc=world.connection("esc", o, a, u))
+    try:
+        h.slash("esc")
+        h.wait_idle()
+        sid = h.only_session()["id"]
+        assert h.bot.scheduler.next_run(sid) is not None
+        h.click(ActionId.ESCALATE, sid)
+        h.wait_idle()
+        assert h.bot.scheduler.next_run(sid) is None and h.bot.store.pending_retests() == []
+    finally:
+        h.close()
+
+
+# ----- a real process, killed with SIGKILL, restarted
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _spawn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APRITY_"))}
+    full.update(env, PORT=str(port), HOST="127.0.0.1", APRITY_LOG_LEVEL="INFO")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "http", "--port", str(port)], env=full,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+    def listening() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"bot exited early: {log.read_text()[-2000:]}")
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(listening, 30, "the bot to listen")
+    return proc
+
+
+def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world) -> None:
+    import httpx
+    from urllib.parse import urlencode
+
+    world, url = slow_world
+    o, a, u = world.org("durable", app={"profiles": frozenset()})
+    (tmp_path / "connections.toml").write_text(toml_for({"durable": world.connection("durable", o, a, u)}))
+    env = bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="3,60")
+    log = tmp_path / "bot.log"
+    port = _free_port()
+    proc = _spawn(env, port, log)
+    store = Store(env["APRITY_DB"])
+    try:
+        body = urlencode({"command": "/aprity-diagnose", "text": "durable", "user_id": USER, "channel_id": CHANNEL,
+                          "team_id": "T0EXAMPLE", "trigger_id": "t.1", "response_url": stub.response_url("k")})
+        r = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body), timeout=10)
+        assert r.status_code == 200
+        sid = wait_until(lambda: next((s["id"] for s in store.recent_sessions() if s.get("retest_due_at")), None),
+                         what="the first run to plan retests")
+        assert [r["trigger"] for r in store.runs(sid)] == ["command"]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert [r["trigger"] for r in store.runs(sid)] == ["command"], "the retest ran before the kill"
+        proc = _spawn(env, port, log)
+        wait_until(lambda: len(store.runs(sid)) >= 2, 30, "the retest after restart")
+        assert [r["trigger"] for r in store.runs(sid)][:2] == ["command", "scheduled"]
+        sess = store.session(sid)
+        wait_until(lambda: any("Retest" in all_text(m) for m in stub.thread(CHANNEL, sess["thread_ts"])),
+                   what="the retest result in the thread")
+        assert "re-added 1 pending retest" in log.read_text()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
