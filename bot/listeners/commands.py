@@ -54,7 +54,7 @@ def register(app: App, service: SessionService, settings: Settings) -> None:
                                   private_key_file=settings.engine.private_key_file)
         except CommandError as exc:
             usage = blocks.usage_message()
-            ack(text=f"⚠️ {exc}", blocks=[blocks.kit.section(f"⚠️ {blocks.escape_mrkdwn(exc)}")] + usage["blocks"])
+            ack(text=f"⚠️ {blocks.escape_mrkdwn(exc)}", blocks=[blocks.kit.section(f"⚠️ {blocks.escape_mrkdwn(exc)}")] + usage["blocks"])
             return
         except SlackApiError as exc:
             log.warning("views.open failed: %s", exc.response.get("error"))
@@ -70,4 +70,4 @@ def register(app: App, service: SessionService, settings: Settings) -> None:
         if waiting:
             ack(**blocks.queued_message(waiting))
         else:
-            ack(text=f"Checking {name}… the status message will appear in this channel.")
+            ack(text=f"Checking {blocks.escape_mrkdwn(name)}… the status message will appear in this channel.")

@@ -1,0 +1,111 @@
+"""No private key, access token or consumer secret in CLI output, logs, Slack or SQLite."""
+
+from __future__ import annotations
+
+import json
+import re
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.ids import ActionId
+from checks.scenarios import SCENARIOS
+
+from bot_harness import BotHarness, bot_env, toml_for
+from slack_stub import SlackStub
+
+
+def key_fragments(key_file: Path) -> list[str]:
+    lines = [ln for ln in key_file.read_text().splitlines() if ln and not ln.startswith("-----")]
+    return lines + ["".join(lines)[100:140]]
+
+
+def issued_tokens(world) -> list[str]:
+    tokens = list(world.sim._tokens)  # the simulator's own record of what it handed out
+    return tokens + [t.split("!", 1)[1] for t in tokens]
+
+
+def assert_clean(blob: str, secrets: list[str]) -> None:
+    assert not re.search(r"PRIVATE KEY-----\s*[A-Za-z0-9+/=]{40}", blob), "a PEM private key body leaked"
+    for secret in secrets:
+        assert secret not in blob, f"secret leaked: {secret[:6]}…"
+
+
+@pytest.fixture
+def connections_file(tmp_path, world) -> Path:
+    path = tmp_path / "connections.toml"
+    path.write_text(toml_for({s.name: s.build(world) for s in SCENARIOS if not s.clock_offset}))
+    return path
+
+
+def test_cli_output_and_logs_hold_no_secret(world, sim_server, connections_file, monkeypatch, capsys,
+                                            caplog) -> None:
+    monkeypatch.setenv("APRITY_CONNECTIONS", str(connections_file))
+    monkeypatch.setenv("APRITY_SALESFORCE_SIMULATOR", sim_server.url)
+    caplog.set_level(logging.DEBUG)
+    outputs = []
+    for scenario in SCENARIOS:
+        if scenario.clock_offset:
+            continue
+        for extra in ([], ["--json"], ["--verbose"]):
+            code = main(["check", "--connection", scenario.name, *extra])
+            assert code in (0, 1)
+            out = capsys.readouterr()
+            outputs.append(out.out + out.err)
+    assert issued_tokens(world), "no token was issued: the test would prove nothing"
+    blob = "\n".join(outputs) + "\n" + "\n".join(r.getMessage() for r in caplog.records)
+    assert_clean(blob, key_fragments(world.key_file) + issued_tokens(world))
+
+
+def test_explain_never_echoes_a_pasted_key_or_token(world, capsys) -> None:
+    pem = world.key_file.read_text()
+    token = "00D5g000004abcD!AQ4AQ" + "Zy9" * 20
+    pasted = f'{{"error":"invalid_grant","error_description":"invalid assertion"}}\n{pem}\nsession {token}'
+    for extra in ([], ["--json"]):
+        main(["explain", *extra, pasted])
+        out = capsys.readouterr()
+        assert_clean(out.out + out.err, key_fragments(world.key_file) + [token[16:]])
+
+
+def test_consumer_secret_in_config_is_refused_without_echo(tmp_path, capsys, monkeypatch) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[connections.x]\nusername = "a@b.com"\nlogin_url = "https://login.salesforce.com"\n'
+                    'consumer_key = "3MVG9abc"\nconsumer_secret = "TOPSECRET1234567890"\n')
+    monkeypatch.setenv("APRITY_CONNECTIONS", str(path))
+    assert main(["check", "--connection", "x"]) == 2
+    out = capsys.readouterr()
+    assert "consumer_secret" in out.err and "TOPSECRET" not in out.out + out.err
+
+
+@pytest.fixture
+def stub() -> Iterator[SlackStub]:
+    with SlackStub() as s:
+        yield s
+
+
+def test_slack_and_sqlite_hold_no_secret(tmp_path, stub, world, sim_server, caplog) -> None:
+    conns = {s.name: s.build(world) for s in SCENARIOS if not s.clock_offset}
+    (tmp_path / "connections.toml").write_text(toml_for(conns))
+    caplog.set_level(logging.DEBUG)
+    h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file), stub)
+    try:
+        for name in conns:
+            h.slash(name)
+        h.wait_idle(60)
+        for sess in h.sessions():
+            h.click(ActionId.ESCALATE, sess["id"])
+            h.click(ActionId.RETEST, sess["id"])
+        h.wait_idle(60)
+    finally:
+        h.close()
+    secrets = key_fragments(world.key_file) + issued_tokens(world)
+    sent = json.dumps([c.args for c in stub.calls()])
+    assert len(stub.accepted("chat.postMessage")) > 2 * len(conns)
+    assert_clean(sent, secrets)
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("bot.db*")).decode("latin-1")
+    assert "integration@globex.com" in raw, "the database was not written: the test would prove nothing"
+    assert_clean(raw, secrets)
+    assert_clean("\n".join(r.getMessage() for r in caplog.records), secrets)
