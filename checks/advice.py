@@ -297,7 +297,8 @@ def _private_key(ctx: AdviceContext) -> Advice:
 def _unreachable(ctx: AdviceContext) -> Advice:
     return Advice(
         verify=(
-            f"From the machine running aprity, run `curl -sS -o /dev/null -w '%{{http_code}}\\n' {_login_hint(ctx)}`; "
+            f"From the machine running aprity, run `curl -sS -o /dev/null -w '%{{http_code}}\\n' "
+            f"{ctx.login_url or right_login_url(ctx) or 'https://' + LOGIN}`; "
             "any HTTP code means the host is reachable.",
             "\"unable to get local issuer certificate\" means a proxy or TLS inspection (e.g. Zscaler) replaces "
             "Salesforce's certificate.",

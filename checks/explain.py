@@ -78,7 +78,6 @@ def _context(red: Redacted) -> _Context:
     return ctx
 
 
-
 @dataclass(frozen=True)
 class Explanation:
     found: bool  # a Salesforce/JWT error was recognised
@@ -129,7 +128,7 @@ def _local_candidates(hit: Hit, text: str, clues: list[str]) -> list[tuple[Cause
     if code == PRIVATE_KEY:
         return [(C.PRIVATE_KEY_INVALID, H, "the private key could not be read as an RSA PEM key")]
     if code == UNREACHABLE:
-        if "certificate" in desc.lower() or "CERTIFICATE" in desc:
+        if "certificate" in desc.lower():
             clues.append("The TLS error means something between aprity and Salesforce (a proxy or TLS inspection) "
                          "presents its own certificate.")
         return [(C.SALESFORCE_UNREACHABLE, H, "no usable JSON answer came back from the token endpoint")]

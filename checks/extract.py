@@ -9,22 +9,23 @@ megabyte of log or garbage and must be scanned in linear time.
 from __future__ import annotations
 
 import base64
-from bisect import bisect_right
+import html
 import json
 import re
-from dataclasses import dataclass, field, replace
+from bisect import bisect_right
+from dataclasses import dataclass, replace
 from urllib.parse import unquote_plus
 
 from .model import TokenError
 
-MAX_CHARS = 2_000_000
-MAX_HITS = 50  # more distinct errors than this is a log dump; the first ones are the story  # beyond this keep head and tail: errors sit near either end of a log
+MAX_CHARS = 2_000_000  # beyond this keep head and tail: errors sit near either end of a log
+MAX_HITS = 50  # more distinct errors than this is a log dump; the first ones tell the story
 
 # Labels for failures that never came from the token endpoint (see checks.errors.UNREACHABLE).
 UNREACHABLE = "unreachable"
 PRIVATE_KEY = "private_key_invalid"
 LOGIN_HISTORY = "login_history"
-REST_CODES = ("INVALID_SESSION_ID", "INSUFFICIENT_ACCESS", "URL_NOT_RESET")
+REST_CODES = ("INVALID_SESSION_ID", "INSUFFICIENT_ACCESS", "URL_NOT_RESET")  # API answers after a login
 
 OAUTH_CODES = (
     "invalid_grant", "invalid_client_id", "invalid_client_credentials", "invalid_client", "invalid_app_access",
@@ -40,7 +41,7 @@ _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
 _PEM_TAIL = re.compile(r"[A-Za-z0-9+/=\\\s]{0,10000}")
 # Key bodies pasted without their BEGIN line: PKCS#1 and PKCS#8 RSA keys start this way.
 _KEY_BODY = re.compile(r"MII[A-Za-z0-9+/]{2,4}(?:IBAAKC|IBADANBgkqhkiG9w0BAQEFAAS)[A-Za-z0-9+/=\\\s]{100,10000}")
-_ACCESS_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._-]{20,500}")
+_ACCESS_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._-]{20,500}")  # raw or form-encoded
 _LABELLED = re.compile(
     r"(?i)(?P<label>access[_ ]?token|refresh[_ ]?token|consumer[_ ]?secret|client[_ ]?secret|password|\bbearer)"
     r"(?P<sep>[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?|[\"']?\s{0,3}\r?\n\s{0,8}|\s{1,3})"
@@ -87,9 +88,19 @@ def _decode_claims(payload: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+_SMART = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+
+
+def _normalise(text: str) -> str:
+    """Undo what chat clients do to pasted text: HTML entities (Slack) and smart quotes (macOS)."""
+    if "&" in text and any(e in text for e in ("&quot;", "&#39;", "&#x27;", "&amp;", "&lt;", "&gt;")):
+        text = html.unescape(text)
+    return text.translate(_SMART)
+
+
 def redact(text: str) -> Redacted:
     """Remove private keys, access tokens, secrets and JWT assertions; say which kinds were present."""
-    text = _cap(text)
+    text = _normalise(_cap(text))
     kinds: set[str] = set()
     text, pem = _strip_pem(text)
     if pem:
@@ -159,6 +170,8 @@ _TRAIL_STATUS = re.compile(r"\s{0,3}\((?P<s>[1-5]\d\d)\)\s{0,3}$")
 _HERES = re.compile(r"Here[’']s the error:[ \t]{0,3}(?P<rest>[^\r\n]{1,600})")
 _DUE_TO = re.compile(r"Error authenticating with JWT config due to:[ \t]{0,3}(?P<rest>[^\r\n]{1,600})")
 _ENCOUNTERED = re.compile(r"Errors encountered:")
+_JSON_END = re.compile(r"\"\s{0,3}[,}]")
+_JSON_KEY = re.compile(r"\"\w{1,60}\"\s{0,3}:")
 _LINE_SPLIT = re.compile(r"\r?\n|\\n")
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 
@@ -177,7 +190,8 @@ _PHRASE = re.compile(
 
 # (label, pattern) for failures outside the token endpoint's JSON answer.
 _LOCAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (label, re.compile(p, re.I))
+    # Login History statuses are UI strings: match their exact case so prose ("restricted IP ranges") does not.
+    (label, re.compile(p, 0 if label == LOGIN_HISTORY else re.I))
     for label, p in (
         (PRIVATE_KEY, r"(?:error:[0-9A-F]{8}:)?PEM routines:[A-Za-z_]{0,40}:{1,2}no start line|\bno start line\b"),
         (PRIVATE_KEY, r"Neither PUB key nor PRIV key(?::[^\r\n)]{0,60})?"),
@@ -197,7 +211,7 @@ _LOCAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (LOGIN_HISTORY, r"(?:Failed:\s{0,3})?Not approved for access|\bRestricted IP\b"),
     )
 )
-_REST = re.compile(r"\b(?P<code>INVALID_SESSION_ID|INSUFFICIENT_ACCESS|URL_NOT_RESET)\b")
+_REST = re.compile(r"\b(?P<code>" + "|".join(REST_CODES) + r")\b")
 _REST_LEAD = re.compile(r"[\s\"',:=]{0,6}(?:message[\"']?\s{0,3}[:=]\s{0,3}[\"']?)?")
 _REST_DESC = re.compile(r"[^\r\n\"<\]}]{0,300}")
 _REST_MESSAGE = re.compile(r"[\"']message[\"']\s{0,3}:\s{0,3}[\"'](?P<m>[^\"'\r\n]{1,300})[\"']")
@@ -226,6 +240,8 @@ def _clean_desc(desc: str) -> tuple[str, int | None, tuple[str, str] | None]:
     if (m := _TRAIL_STATUS.search(desc)) is not None:
         status, desc = int(m["s"]), desc[: m.start()]
     desc = desc.strip().strip("\"'`,;}{").strip()
+    if desc.endswith(")") and desc.count(")") > desc.count("("):
+        desc = desc[:-1].rstrip()  # "Restforce::AuthenticationError (invalid_grant: ...)"
     return desc, status, pair
 
 
@@ -315,9 +331,10 @@ def _cli_hits(text: str) -> list[Hit]:
         if lines and not lines[0].strip():
             lines = lines[1:]
         for line in lines:
-            line = line.strip().lstrip("-*•›> ").rstrip(",").strip()
+            # In --json output the message string ends mid-line: `...consumer","exitCode":1}`.
+            line = _JSON_END.split(line, 1)[0].strip().lstrip("-*•›> ").rstrip(",").strip()
             if (not line or line.startswith(("Try this", "Warning", "at ", "***")) or "Errors encountered" in line
-                    or re.match(r"\"?\w+\"?\s*:", line)):
+                    or _JSON_KEY.match(line)):
                 break
             if _is_local(line):
                 continue

@@ -109,6 +109,8 @@ class SlackStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # no 40 ms Nagle/delayed-ACK stall per answer
+
             def do_POST(self) -> None:  # noqa: N802 (http.server naming)
                 stub._handle(self)
 

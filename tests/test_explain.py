@@ -104,6 +104,14 @@ CASES = [
     ("na-sfdx2017", f"An error occurred authorizing this org. name: invalid_grant message: {APPROVE}", C.USER_NOT_PREAUTHORIZED, M, "invalid_grant", APPROVE, None),
     ("na-simple-sf-old", f"SalesforceAuthenticationFailed: invalid_grant: {APPROVE}", C.USER_NOT_PREAUTHORIZED, M, "invalid_grant", APPROVE, None),
     ("na-cli-five", CLI_HEAD + (APPROVE + "\n") * 5, C.USER_NOT_PREAUTHORIZED, M, "", APPROVE, None),
+    ("na-cli-json", json.dumps({"code": "JwtGrantError", "message": CLI_HEAD.split(": ", 1)[1] + APPROVE + "\n" + APPROVE,
+                                "name": "JwtGrantError", "status": 1, "exitCode": 1}, indent=2),
+     C.USER_NOT_PREAUTHORIZED, M, "", APPROVE, None),
+    ("na-slack-escaped", "Test Connection said: {&quot;error&quot;:&quot;invalid_grant&quot;,&quot;error_description&quot;:"
+     "&quot;user hasn&#39;t approved this consumer&quot;} &lt;https://test.salesforce.com&gt;",
+     C.USER_NOT_PREAUTHORIZED, M, "invalid_grant", APPROVE, None),
+    ("na-smart-quotes", "{“error”:“invalid_grant”,“error_description”:“user hasn’t approved this consumer”}",
+     C.USER_NOT_PREAUTHORIZED, M, "invalid_grant", APPROVE, None),
     ("na-jwt-config", f"ERROR running force:org:create:  Error authenticating with JWT config due to: {APPROVE}", C.USER_NOT_PREAUTHORIZED, M, "", APPROVE, None),
     ("na-cumulus", cumulus("user hasn\\'t approved this consumer"), C.USER_NOT_PREAUTHORIZED, M, "invalid_grant", APPROVE, None),
     ("na-jsforce-inspect", f"Error: {APPROVE}\n    at OAuth2._postParams (oauth2.js:236:17) {{\n  name: 'invalid_grant',\n"
@@ -130,6 +138,10 @@ CASES = [
     # expired
     ("exp-json-rev", '{"error_description":"expired authorization code","error":"invalid_grant"}', C.CLOCK_SKEW_OR_EXPIRY, H, "invalid_grant", "expired authorization code", None),
     ("exp-simple-sf", "SalesforceAuthenticationFailed: invalid_grant: expired authorization code", C.CLOCK_SKEW_OR_EXPIRY, H, "invalid_grant", "expired authorization code", None),
+    ("exp-restforce-paren", "Restforce::AuthenticationError (invalid_grant: expired authorization code)", C.CLOCK_SKEW_OR_EXPIRY, H,
+     "invalid_grant", "expired authorization code", None),
+    ("exp-spring", 'org.springframework.web.client.HttpClientErrorException$BadRequest: 400 Bad Request: "'
+     + jsn("invalid_grant", "expired authorization code") + '"', C.CLOCK_SKEW_OR_EXPIRY, H, "invalid_grant", "expired authorization code", 400),
     ("exp-apex", apex(jsn("invalid_grant", "expired authorization code")), C.CLOCK_SKEW_OR_EXPIRY, H, "invalid_grant", "expired authorization code", 400),
     ("exp-cumulus", cumulus("expired authorization code"), C.CLOCK_SKEW_OR_EXPIRY, H, "invalid_grant", "expired authorization code", None),
     # client id
@@ -317,6 +329,11 @@ def test_url_not_reset_explains_login_host() -> None:
     assert "instance_url" in clues_of(r)
 
 
+def test_prose_mentioning_restricted_ip_is_not_login_history() -> None:
+    r = explain("our profile has restricted IP ranges\n" + jsn("invalid_grant", "invalid assertion"))
+    assert conf(r, C.IP_OR_LOGIN_HOURS) is None and r.candidates[0].id == C.CERTIFICATE_MISMATCH
+
+
 def test_invalid_session_without_rest_wording_is_not_scopes() -> None:
     r = explain('[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]')
     assert conf(r, C.OAUTH_NOT_ENABLED_OR_SCOPES) is None
@@ -379,6 +396,9 @@ def test_access_token_is_redacted() -> None:
     assert token not in _everything(r) and token.split("!")[1] not in _everything(r)
     assert any("access token" in w for w in r.warnings)
     assert r.candidates[0].id == C.OAUTH_NOT_ENABLED_OR_SCOPES
+    encoded = token.replace("!", "%21")
+    r = explain(f"GET /services/data/v62.0/sobjects?sid={encoded}\n" + jsn("invalid_grant", "invalid assertion"))
+    assert encoded.split("%21")[1] not in _everything(r) and r.warnings
 
 
 @pytest.mark.parametrize("template", [

@@ -359,3 +359,18 @@ def test_public_key_fingerprint(k: dict) -> None:
     assert fp == ":".join(f"{b:02X}" for b in hashlib.sha256(spki).digest())
     assert fp == keys.public_key_fingerprint(keys.parse_private_key(k["pem1"]))
     assert fp != keys.public_key_fingerprint(k["other"])
+
+
+def test_key_whose_halves_disagree_is_damaged() -> None:
+    """Validation is done by a signature self-test (cheap) instead of cryptography's slow check."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    n = keys.generate_private_key().private_numbers()
+    # Private exponents that no longer match the public half (bit rot, a bad copy).
+    broken = rsa.RSAPrivateNumbers(n.p, n.q, n.d + 2, n.dmp1 + 2, n.dmq1 + 2, n.iqmp, n.public_numbers)
+    pem = broken.private_key(unsafe_skip_rsa_key_validation=True).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    with pytest.raises(keys.KeyProblem) as info:
+        keys.parse_private_key(pem)
+    assert info.value.code == "bad_der_or_pem"
