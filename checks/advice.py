@@ -69,15 +69,18 @@ def _certificate(ctx: AdviceContext) -> Advice:
     app = ctx.connected_app
     return Advice(
         verify=(
-            f"Open Setup > App Manager > {app} > Edit and note which certificate is attached under \"Use digital signatures\".",
+            f"Open Setup > App Manager > {app} > Edit and note which certificate is attached under \"Use digital "
+            "signatures\".",
             "Compare public keys: `openssl x509 -in app.crt -noout -pubkey` must print the same key as "
             "`openssl rsa -in private.key -pubout` (run it where the key lives; never paste the key anywhere).",
-            "Ask whether the key pair was regenerated recently: both the app's certificate and aprity's key must come from the same pair.",
+            "Ask whether the key pair was regenerated recently: both the app's certificate and aprity's key must "
+            "come from the same pair.",
         ),
         fix=(
             f"Run {_cert_command(ctx)} to write a certificate that matches the private key aprity signs with.",
             f"Upload that certificate in Setup > App Manager > {app} > Edit > \"Use digital signatures\" and save.",
-            "If you generate a new key pair instead, replace both halves: the certificate in Salesforce and the private key in aprity.",
+            "If you generate a new key pair instead, replace both halves: the certificate in Salesforce and the "
+            "private key in aprity.",
             PROPAGATION,
         ),
     )
@@ -90,7 +93,8 @@ def _consumer_key(ctx: AdviceContext) -> Advice:
             f"Open Setup > App Manager > {app} > View and copy the Consumer Key (Manage Consumer Details).",
             "Compare it character by character with the consumer key of the aprity connection; real keys are usually "
             "85 characters starting with 3MVG9.",
-            f"Make sure the app lives in the org {_user(ctx)} belongs to: a key from a sandbox app is unknown in production, "
+            f"Make sure the app lives in the org {_user(ctx)} belongs to: a key from a sandbox app is unknown in "
+            "production, "
             "and the reverse.",
             "If the app was just created or its consumer details rotated, the new key can take 2–10 minutes to work.",
         ),
@@ -107,7 +111,8 @@ def _oauth(ctx: AdviceContext) -> Advice:
         verify=(
             f"Open Setup > App Manager > {app} > Edit and confirm \"Enable OAuth Settings\" is checked.",
             "Confirm Selected OAuth Scopes include `api` and `refresh_token, offline_access`.",
-            "If a token is issued but REST calls fail with INVALID_SESSION_ID (\"not valid for use with the REST API\"), "
+            "If a token is issued but REST calls fail with INVALID_SESSION_ID (\"not valid for use with the REST "
+            "API\"), "
             "the token lacks the `api` scope.",
         ),
         fix=(
@@ -121,7 +126,8 @@ def _signatures(ctx: AdviceContext) -> Advice:
     app = ctx.connected_app
     return Advice(
         verify=(
-            f"Open Setup > App Manager > {app} > Edit and confirm \"Use digital signatures\" is checked under the OAuth settings.",
+            f"Open Setup > App Manager > {app} > Edit and confirm \"Use digital signatures\" is checked under the "
+            "OAuth settings.",
             "Confirm a certificate file is attached next to that checkbox.",
         ),
         fix=(
@@ -145,7 +151,8 @@ def _preauthorization(ctx: AdviceContext) -> Advice:
             "check the assignment is not only there.",
         ),
         fix=(
-            f"In Manage Connected Apps > {app}, use Manage Profiles to add {_users(ctx)} profile, or Manage Permission Sets "
+            f"In Manage Connected Apps > {app}, use Manage Profiles to add {_users(ctx)} profile, or Manage "
+            "Permission Sets "
             "to add a permission set assigned to them.",
             "For a Salesforce API Integration user, assign the app through the profile or a second permission set "
             "without that license.",
@@ -162,13 +169,15 @@ def _username_login(ctx: AdviceContext) -> Advice:
     user = ctx.username or "the username in the aprity connection"
     suffix = sandbox_suffix(ctx.username) if ctx.username else None
     verify = [
-        f"Confirm {user} is the exact Salesforce username of the integration user (Setup > Users), not their email address.",
+        f"Confirm {user} is the exact Salesforce username of the integration user (Setup > Users), not their email "
+        "address.",
         "Sandbox usernames carry the sandbox name as a suffix (user@acme.com.uat); production usernames do not.",
         "A sandbox logs in at https://test.salesforce.com or its sandbox My Domain "
         "(https://acme--uat.sandbox.my.salesforce.com); production at https://login.salesforce.com or its My Domain.",
         "If the app is an External Client App (Spring '26 and later), the org's My Domain URL must be both the token "
         "endpoint and the audience.",
-        "Never use a *.lightning.force.com address: that is the Lightning UI, the login host is the *.my.salesforce.com one.",
+        "Never use a *.lightning.force.com address: that is the Lightning UI, the login host is the "
+        "*.my.salesforce.com one.",
     ]
     if ctx.login_url:
         verify.insert(1, f"The connection logs in at {ctx.login_url} ({environment_of(ctx.login_url)} host); "
@@ -180,7 +189,8 @@ def _username_login(ctx: AdviceContext) -> Advice:
         fix.append(f"{ctx.username} ends in .{suffix}, a sandbox username, but the login URL is production: "
                    f"log in at https://{TEST} or the sandbox My Domain.")
     elif ctx.username and not suffix and ctx.environment == "sandbox":
-        fix.append(f"{ctx.username} has no sandbox suffix: use the sandbox copy of the user (e.g. {ctx.username}.<sandbox>).")
+        fix.append(f"{ctx.username} has no sandbox suffix: use the sandbox copy of the user "
+                   f"(e.g. {ctx.username}.<sandbox>).")
     right = right_login_url(ctx)
     if sandbox_user_on_prod:
         pass  # the step above already names the URL to use
@@ -194,7 +204,8 @@ def _username_login(ctx: AdviceContext) -> Advice:
     else:
         fix.append("Set the login URL to the org's My Domain URL (Setup > My Domain), "
                    "or https://login.salesforce.com for production and https://test.salesforce.com for a sandbox.")
-    fix.append("Set the username to the integration user's exact username in that org, with the sandbox suffix for a sandbox.")
+    fix.append("Set the username to the integration user's exact username in that org, "
+               "with the sandbox suffix for a sandbox.")
     if ctx.my_domain_url:
         fix.append(f"For an External Client App, use {ctx.my_domain_url} for both the login URL and the audience.")
     fix.append("Test the connection again: a change on aprity's side needs no propagation wait.")
@@ -210,7 +221,8 @@ def _clock(ctx: AdviceContext) -> Advice:
             "(e.g. milliseconds) is accepted; a past one is not.",
         ),
         fix=(
-            "Sync the signing host's clock with NTP (chrony or systemd-timesyncd); containers inherit the host's clock.",
+            "Sync the signing host's clock with NTP (chrony or systemd-timesyncd); containers inherit the host's "
+            "clock.",
             "Set exp to now plus 2–3 minutes, in UTC seconds, not computed from local time.",
         ),
     )
@@ -250,7 +262,8 @@ def _ip(ctx: AdviceContext) -> Advice:
 def _rate(ctx: AdviceContext) -> Advice:
     return Advice(
         verify=(
-            f"Open {_users(ctx)} Login History and count logins in the last hour; the limit is about 3,600 per user per hour.",
+            f"Open {_users(ctx)} Login History and count logins in the last hour; the limit is about 3,600 per "
+            "user per hour.",
             "Look for other jobs logging in as the same user (CI pipelines, Salesforce CLI loops, other integrations).",
         ),
         fix=(
@@ -306,7 +319,8 @@ def _unreachable(ctx: AdviceContext) -> Advice:
             "Check status.salesforce.com for an incident on the org's instance.",
         ),
         fix=(
-            "Allow outbound HTTPS to *.salesforce.com and *.force.com, or add the proxy's CA certificate to the trust store.",
+            "Allow outbound HTTPS to *.salesforce.com and *.force.com, or add the proxy's CA certificate to the "
+            "trust store.",
             "Use the org's My Domain URL if test.salesforce.com or login.salesforce.com is having trouble.",
             "Retry after a few minutes when Salesforce reports an incident.",
         ),
@@ -316,7 +330,8 @@ def _unreachable(ctx: AdviceContext) -> Advice:
 def _unknown(ctx: AdviceContext) -> Advice:
     return Advice(
         verify=(
-            "Copy the exact error message from the aprity app (Settings > Connection > Test Connection) or the scan log.",
+            "Copy the exact error message from the aprity app (Settings > Connection > Test Connection) or the "
+            "scan log.",
             "Note the Org ID (Setup > Company Information) and whether the org is production or a sandbox.",
             f"Note the Connected App name ({ctx.connected_app}) and its Consumer Key, never the Consumer Secret.",
         ),

@@ -1,19 +1,23 @@
 """Triage a pasted error: what Salesforce said, and what it most likely means.
 
-:mod:`checks.extract` finds the errors and context (hosts, usernames, claims);
-this module starts from :func:`checks.errors.base_candidates` and lets each clue
-in the text move a cause up or down. A clue only raises a cause to ``high`` when
-it decides the question on its own; otherwise answers stay ``medium``/``low``.
+Secrets are removed first (:func:`redact`), so nothing found later can carry
+them. :mod:`checks.extract` then finds the errors and their context (hosts,
+usernames, claims); ranking starts from :func:`checks.errors.base_candidates`
+and each clue moves a cause up or down. A clue only raises a cause to ``high``
+when it decides the question on its own; otherwise answers stay medium or low.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ErrorKind, base_candidates, kind_of
-from .extract import LOGIN_HISTORY, PRIVATE_KEY, UNREACHABLE, Hit, Redacted, find_hits, find_pairs, redact, strip_pairs
+from .extract import LOGIN_HISTORY, PRIVATE_KEY, UNREACHABLE, Context, Hit, find_context, find_hits
 from .hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, sandbox_suffix
 from .model import CONFIDENCE_RANK, Candidate, CauseId, Confidence, TokenError, rank
 
@@ -22,6 +26,8 @@ C = CauseId
 K = ErrorKind
 # Answers a host/username mix-up can produce; other kinds name their cause on their own.
 HOST_KINDS = {K.INVALID_ASSERTION, K.NOT_APPROVED, K.CLIENT_ID_INVALID, K.APP_NOT_FOUND, K.AUDIENCE_INVALID}
+
+MAX_CHARS = 2_000_000  # beyond this keep head and tail: errors sit near either end of a log
 
 ASK = ("No Salesforce or JWT error was recognised. Ask for the exact message: what the aprity app showed under "
        "Settings > Connection > Test Connection, or the failing line of the scan log.")
@@ -35,47 +41,96 @@ WARNINGS = {
     "password": "The pasted text contains a password. Delete the message and change that password.",
 }
 
-
-_URL = re.compile(r"(?i)\bhttps?://(?P<host>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8})")
-_BARE_HOST = re.compile(r"(?i)(?<![\w./@-])(?P<host>(?:[a-z0-9-]{1,63}\.){1,6}(?:salesforce|force)\.[a-z]{2,6})(?![\w-])")
-_EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}(?![\w-])")
-_USER_LABEL = re.compile(r"(?i)(?:\bsub|\bprn|user(?:name)?|-o|-u)[\"']?\s{0,3}[:=\s]\s{0,3}[\"']?$")
-_CLAIM = re.compile(
-    r"(?<![\w])[\"']?(?P<k>aud|sub|exp|prn)[\"']?\s{0,3}[:=]\s{0,3}"
-    r"(?:\"(?P<dq>[^\"\r\n]{0,300})\"|'(?P<sq>[^'\r\n]{0,300})'|(?P<num>\d{1,16})\b)"
+_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
+_PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
+_PEM_TAIL = re.compile(r"[A-Za-z0-9+/=\\\s]{0,10000}")
+# Key bodies pasted without their BEGIN line: PKCS#1 and PKCS#8 RSA keys start this way.
+_KEY_BODY = re.compile(r"MII[A-Za-z0-9+/]{2,4}(?:IBAAKC|IBADANBgkqhkiG9w0BAQEFAAS)[A-Za-z0-9+/=\\\s]{100,10000}")
+_ACCESS_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._-]{20,500}")  # raw or form-encoded
+_LABELLED = re.compile(
+    r"(?i)(?P<label>access[_ ]?token|refresh[_ ]?token|consumer[_ ]?secret|client[_ ]?secret|password|\bbearer)"
+    r"(?P<sep>[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?|[\"']?\s{0,3}\r?\n\s{0,8}|\s{1,3})"
+    r"(?P<value>[A-Za-z0-9+/=._~!$*#%^-]{8,500})"
 )
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,2000}\.(?P<payload>eyJ[A-Za-z0-9_-]{5,8000})\.[A-Za-z0-9_-]{0,2000}")
 
 
-@dataclass
-class _Context:
-    """What the text says besides the errors: hosts, usernames, audience notes, claims."""
-
-    hosts: list[str]  # in order, pairs' guesses left out
-    users: list[tuple[str, bool]]  # (username, introduced as sub/username/-o)
-    pairs: list[tuple[str, str]]  # (audience, login) printed by Salesforce CLI
-    aud: list[str] = field(default_factory=list)
-    sub: list[str] = field(default_factory=list)
-    exp: list[int] = field(default_factory=list)
+@dataclass(frozen=True)
+class Redacted:
+    text: str
+    secrets: frozenset[str]  # kinds removed: private_key, access_token, secret, password
+    claims: tuple[dict, ...] = ()  # payloads of JWT assertions found before they were removed
 
 
-def _context(red: Redacted) -> _Context:
-    text = red.text
-    plain = strip_pairs(text)
-    hosts = [(m.start(), m["host"].lower().rstrip(".")) for m in _URL.finditer(plain)]
-    hosts += [(m.start(), m["host"].lower()) for m in _BARE_HOST.finditer(plain)]
-    users = [(m[0], bool(_USER_LABEL.search(text[max(0, m.start() - 24): m.start()]))) for m in _EMAIL.finditer(text)]
-    ctx = _Context([h for _, h in sorted(hosts)], users, find_pairs(text))
-    claims: list[tuple[str, object]] = [(k, v) for d in red.claims for k, v in d.items()]
-    claims += [(m["k"], m["dq"] if m["dq"] is not None else m["sq"] if m["sq"] is not None else int(m["num"]))
-               for m in _CLAIM.finditer(text)]
-    for key, value in claims:
-        if key == "aud":
-            ctx.aud += [str(v) for v in (value if isinstance(value, list) else [value])]
-        elif key in ("sub", "prn") and isinstance(value, str):
-            ctx.sub.append(value)
-        elif key == "exp" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            ctx.exp.append(int(value))
-    return ctx
+def _cap(text: str) -> str:
+    if len(text) <= MAX_CHARS:
+        return text
+    half = MAX_CHARS // 2
+    return text[:half] + "\n…\n" + text[-half:]
+
+
+def _strip_pem(text: str) -> tuple[str, bool]:
+    out, pos, found, ends = [], 0, False, True
+    while (m := _PEM_BEGIN.search(text, pos)) is not None:
+        found = True
+        out.append(text[pos:m.start()])
+        end = _PEM_END.search(text, m.end()) if ends else None
+        ends = end is not None  # no END after this BEGIN means none after later ones: don't rescan
+        # A key without its END line (truncated paste) still loses its body.
+        stop = end.end() if end else _PEM_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
+        out.append("[REDACTED PRIVATE KEY]")
+        pos = stop
+    out.append(text[pos:])
+    return "".join(out), found
+
+
+def _decode_claims(payload: str) -> dict | None:
+    try:
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+_SMART = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+
+
+def _normalise(text: str) -> str:
+    """Undo what chat clients do to pasted text: HTML entities (Slack) and smart quotes (macOS)."""
+    if "&" in text and any(e in text for e in ("&quot;", "&#39;", "&#x27;", "&amp;", "&lt;", "&gt;")):
+        text = html.unescape(text)
+    return text.translate(_SMART)
+
+
+def redact(text: str) -> Redacted:
+    """Remove private keys, access tokens, secrets and JWT assertions; say which kinds were present."""
+    text = _normalise(_cap(text))
+    text, pem = _strip_pem(text)
+    kinds: set[str] = {"private_key"} if pem else set()
+    for rx, kind in ((_KEY_BODY, "private_key"), (_ACCESS_TOKEN, "access_token")):
+        text, n = rx.subn(f"[REDACTED {kind.upper().replace('_', ' ')}]", text)
+        kinds |= {kind} if n else set()
+
+    def labelled(m: re.Match[str]) -> str:
+        value = m["value"]
+        # Short plain words after a label are prose ("password expired"), not values.
+        if not (any(c.isdigit() for c in value) or len(value) >= 16):
+            return m[0]
+        label = m["label"].lower()
+        kinds.add("secret" if "secret" in label else "password" if label == "password" else "access_token")
+        return f"{m['label']}{m['sep']}[REDACTED]"
+
+    text = _LABELLED.sub(labelled, text)
+    claims: list[dict] = []
+
+    def jwt(m: re.Match[str]) -> str:
+        if (c := _decode_claims(m["payload"])) is not None:
+            claims.append(c)
+        return "[JWT ASSERTION]"  # a signed assertion with a far exp is replayable: keep it out of output
+
+    text = _JWT.sub(jwt, text)
+    return Redacted(text, frozenset(kinds), tuple(claims))
 
 
 @dataclass(frozen=True)
@@ -159,7 +214,8 @@ def _other_clue(error: TokenError, clues: list[str]) -> None:
         clues.append("\"authentication failure\" comes from password or web logins, not the JWT flow: "
                      "check the client really sends a jwt-bearer grant.")
     elif "no valid scopes defined" in desc:
-        clues.append("\"no valid scopes defined\" is a client-credentials answer: the client is not using the JWT flow.")
+        clues.append("\"no valid scopes defined\" is a client-credentials answer: "
+                     "the client is not using the JWT flow.")
     elif not desc:
         clues.append(f"Only the code {error.error!r} is visible; the error_description that follows it "
                      "decides the cause, so ask for the full message.")
@@ -173,7 +229,7 @@ def _host_of(url: str) -> str:
     return url.split("://", 1)[-1].split("/", 1)[0].lower()
 
 
-def _host_clues(board: _Board, clues: list[str], ctx: _Context, hits: list[Hit], kinds: set[ErrorKind],
+def _host_clues(board: _Board, clues: list[str], ctx: Context, hits: list[Hit], kinds: set[ErrorKind],
                 host_conf: Confidence | None) -> None:
     """Clues from hosts, usernames, CLI audience notes and aud claims."""
     login_hosts = {h for h in ctx.hosts if is_login_host(h)} | {_host_of(a) for a in ctx.aud if "://" in a}
@@ -197,7 +253,8 @@ def _host_clues(board: _Board, clues: list[str], ctx: _Context, hits: list[Hit],
             if unreachable:
                 blame_host("a *.lightning.force.com address was used as the login URL")
             else:
-                bump("a *.lightning.force.com address was used as the login URL", H if kinds & HOST_KINDS else host_conf)
+                bump("a *.lightning.force.com address was used as the login URL",
+                     H if kinds & HOST_KINDS else host_conf)
         elif "salesforce" in h and not is_api_host(h):
             clues.append(f"{_show(h)} is not a Salesforce login host; check the login URL for a typo.")
             if unreachable:
@@ -214,7 +271,8 @@ def _host_clues(board: _Board, clues: list[str], ctx: _Context, hits: list[Hit],
     for user, suffix in suffixed[:3]:
         if prod:
             clues.append(f"The username {_show(user)} ends in .{suffix}, the mark of a sandbox user, but the login "
-                         f"went to production ({', '.join(prod)}): use https://test.salesforce.com or the sandbox My Domain.")
+                         f"went to production ({', '.join(prod)}): use https://test.salesforce.com "
+                         "or the sandbox My Domain.")
             bump("a sandbox username was sent to a production login host")
         elif sandbox:
             clues.append(f"The username {_show(user)} and the host {sandbox[0]} both point at a sandbox; they agree.")
@@ -246,7 +304,8 @@ def _host_clues(board: _Board, clues: list[str], ctx: _Context, hits: list[Hit],
         used = {_host_of(login) for _, login in ctx.pairs} | login_hosts
         generic = sorted(h for h in used if h in (LOGIN, TEST))
         my_domains = sorted(h for h in used if is_login_host(h) and h not in (LOGIN, TEST))
-        target = f"https://{my_domains[0]}" if my_domains else "the org's My Domain URL (https://<name>.my.salesforce.com)"
+        target = (f"https://{my_domains[0]}" if my_domains
+                  else "the org's My Domain URL (https://<name>.my.salesforce.com)")
         if generic:
             clues.append(f"External Client Apps (Spring '26 and later) are not found through {', '.join(generic)}: "
                          f"use {target} for both the login URL and the audience.")
@@ -257,7 +316,7 @@ def _host_clues(board: _Board, clues: list[str], ctx: _Context, hits: list[Hit],
             board.add(C.CONSUMER_KEY_MISMATCH, M, "the app is not installed in the org behind the My Domain")
 
 
-def _exp_clues(board: _Board, clues: list[str], ctx: _Context, kinds: set[ErrorKind], now: float | None) -> None:
+def _exp_clues(board: _Board, clues: list[str], ctx: Context, kinds: set[ErrorKind], now: float | None) -> None:
     for exp in dict.fromkeys(ctx.exp):
         if exp > 10**11:
             clues.append(f"exp {exp} is in milliseconds, i.e. far in the future; Salesforce accepts that, "
@@ -310,11 +369,11 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
                          "(https://<name>.my.salesforce.com) as both login URL and audience.")
             board.add(C.USERNAME_OR_LOGIN_URL, H, "no host/audience pair the client tried reaches the app")
         elif noisy_audience:
-            clues.append("Salesforce CLI tried several host/audience pairs: the \"audience is invalid\" lines are pairs "
-                         "that do not fit this org; the other line is the org's real answer.")
+            clues.append("Salesforce CLI tried several host/audience pairs: the \"audience is invalid\" lines "
+                         "are pairs that do not fit this org; the other line is the org's real answer.")
     unreachable = any(h.error.error == UNREACHABLE for h in hits)
     host_conf = H if kinds & HOST_KINDS else M if (K.OTHER in kinds or unreachable) else None
-    ctx = _context(red)
+    ctx = find_context(red.text, red.claims)
     _host_clues(board, clues, ctx, hits, kinds, host_conf)
     _exp_clues(board, clues, ctx, kinds, now)
 

@@ -1,24 +1,20 @@
-"""Find Salesforce/JWT errors in pasted text, after removing the secrets it may hold.
+"""Find Salesforce/JWT errors, and the hosts, usernames and claims around them, in pasted text.
 
 Pasted text arrives in many wrappings (raw JSON, HTTP dumps, CLI output, client
-exceptions). Secrets are removed first (:func:`redact`) so nothing found later
-can carry them. Every pattern has bounded repetition: the input may be a
-megabyte of log or garbage and must be scanned in linear time.
+exceptions). Callers pass text already redacted by :func:`checks.explain.redact`.
+Every pattern has bounded repetition: the input may be a megabyte of log or
+garbage and must be scanned in linear time.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote_plus
 
 from .model import TokenError
 
-MAX_CHARS = 2_000_000  # beyond this keep head and tail: errors sit near either end of a log
 MAX_HITS = 50  # more distinct errors than this is a log dump; the first ones tell the story
 
 # Labels for failures that never came from the token endpoint (see checks.errors.UNREACHABLE).
@@ -34,105 +30,6 @@ OAUTH_CODES = (
 )
 _CODE_ALT = "|".join(OAUTH_CODES)
 
-# ---------------------------------------------------------------- redaction
-
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
-_PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
-_PEM_TAIL = re.compile(r"[A-Za-z0-9+/=\\\s]{0,10000}")
-# Key bodies pasted without their BEGIN line: PKCS#1 and PKCS#8 RSA keys start this way.
-_KEY_BODY = re.compile(r"MII[A-Za-z0-9+/]{2,4}(?:IBAAKC|IBADANBgkqhkiG9w0BAQEFAAS)[A-Za-z0-9+/=\\\s]{100,10000}")
-_ACCESS_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._-]{20,500}")  # raw or form-encoded
-_LABELLED = re.compile(
-    r"(?i)(?P<label>access[_ ]?token|refresh[_ ]?token|consumer[_ ]?secret|client[_ ]?secret|password|\bbearer)"
-    r"(?P<sep>[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?|[\"']?\s{0,3}\r?\n\s{0,8}|\s{1,3})"
-    r"(?P<value>[A-Za-z0-9+/=._~!$*#%^-]{8,500})"
-)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,2000}\.(?P<payload>eyJ[A-Za-z0-9_-]{5,8000})\.[A-Za-z0-9_-]{0,2000}")
-
-
-@dataclass(frozen=True)
-class Redacted:
-    text: str
-    secrets: frozenset[str]  # kinds removed: private_key, access_token, secret, password
-    claims: tuple[dict, ...] = ()  # payloads of JWT assertions found before they were removed
-
-
-def _cap(text: str) -> str:
-    if len(text) <= MAX_CHARS:
-        return text
-    half = MAX_CHARS // 2
-    return text[:half] + "\n…\n" + text[-half:]
-
-
-def _strip_pem(text: str) -> tuple[str, bool]:
-    out, pos, found, ends = [], 0, False, True
-    while (m := _PEM_BEGIN.search(text, pos)) is not None:
-        found = True
-        out.append(text[pos:m.start()])
-        end = _PEM_END.search(text, m.end()) if ends else None
-        ends = end is not None  # no END after this BEGIN means none after later ones: don't rescan
-        # A key without its END line (truncated paste) still loses its body.
-        stop = end.end() if end else _PEM_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
-        out.append("[REDACTED PRIVATE KEY]")
-        pos = stop
-    out.append(text[pos:])
-    return "".join(out), found
-
-
-def _decode_claims(payload: str) -> dict | None:
-    try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-_SMART = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-
-
-def _normalise(text: str) -> str:
-    """Undo what chat clients do to pasted text: HTML entities (Slack) and smart quotes (macOS)."""
-    if "&" in text and any(e in text for e in ("&quot;", "&#39;", "&#x27;", "&amp;", "&lt;", "&gt;")):
-        text = html.unescape(text)
-    return text.translate(_SMART)
-
-
-def redact(text: str) -> Redacted:
-    """Remove private keys, access tokens, secrets and JWT assertions; say which kinds were present."""
-    text = _normalise(_cap(text))
-    kinds: set[str] = set()
-    text, pem = _strip_pem(text)
-    if pem:
-        kinds.add("private_key")
-    text, n = _KEY_BODY.subn("[REDACTED PRIVATE KEY]", text)
-    if n:
-        kinds.add("private_key")
-    text, n = _ACCESS_TOKEN.subn("[REDACTED ACCESS TOKEN]", text)
-    if n:
-        kinds.add("access_token")
-
-    def labelled(m: re.Match[str]) -> str:
-        value = m["value"]
-        # Short plain words after a label are prose ("password expired"), not values.
-        if not (any(c.isdigit() for c in value) or len(value) >= 16):
-            return m[0]
-        label = m["label"].lower()
-        kinds.add("secret" if "secret" in label else "password" if label == "password" else "access_token")
-        return f"{m['label']}{m['sep']}[REDACTED]"
-
-    text = _LABELLED.sub(labelled, text)
-    claims: list[dict] = []
-
-    def jwt(m: re.Match[str]) -> str:
-        if (c := _decode_claims(m["payload"])) is not None:
-            claims.append(c)
-        return "[JWT ASSERTION]"  # a signed assertion with a far exp is replayable: keep it out of output
-
-    text = _JWT.sub(jwt, text)
-    return Redacted(text, frozenset(kinds), tuple(claims))
-
-
 # ------------------------------------------------------------------ errors
 
 @dataclass(frozen=True)
@@ -144,7 +41,6 @@ class Hit:
     local: bool = False  # never reached the token endpoint, or came after it (REST, Login History)
     attempt: bool = False  # one line of a Salesforce CLI "Errors encountered" list
     pair: tuple[str, str] | None = None  # (audience, login) the CLI printed with the line
-    shape: bool = False  # came as an error + error_description pair
 
 
 _STATUS = re.compile(
@@ -302,7 +198,7 @@ def _kv_hits(text: str) -> list[Hit]:
         lone_desc = desc is not None and code is None and desc.key != "message"
         if known or shape or lone_desc:
             pos = min(i.start for i in (code, desc) if i)
-            hits.append(Hit(TokenError(None, code.value if code else "", desc.value if desc else ""), pos, shape=shape))
+            hits.append(Hit(TokenError(None, code.value if code else "", desc.value if desc else ""), pos))
 
     pending: _Item | None = None
     for item in _kv_items(text):
@@ -393,7 +289,7 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
         elif (not old.error.error and h.error.error) or (old.error.status is None and h.error.status is not None):
             error = TokenError(h.error.status or old.error.status, h.error.error or old.error.error,
                                old.error.error_description or h.error.error_description)
-            out[key] = replace(old, error=error, pair=old.pair or h.pair, shape=old.shape or h.shape)
+            out[key] = replace(old, error=error, pair=old.pair or h.pair)
     return sorted(out.values(), key=lambda h: h.pos)
 
 
@@ -458,3 +354,49 @@ def strip_pairs(text: str) -> str:
 def find_pairs(text: str) -> list[tuple[str, str]]:
     """(audience, login) pairs Salesforce CLI printed next to its attempts."""
     return list(dict.fromkeys((m["aud"], m["login"].rstrip("/")) for m in _PAIR.finditer(text)))
+
+
+# ------------------------------------------------------------ context
+
+_URL = re.compile(r"(?i)\bhttps?://(?P<host>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8})")
+_BARE_HOST = re.compile(
+    r"(?i)(?<![\w./@-])(?P<host>(?:[a-z0-9-]{1,63}\.){1,6}(?:salesforce|force)\.[a-z]{2,6})(?![\w-])"
+)
+_EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}(?![\w-])")
+_USER_LABEL = re.compile(r"(?i)(?:\bsub|\bprn|user(?:name)?|-o|-u)[\"']?\s{0,3}[:=\s]\s{0,3}[\"']?$")
+_CLAIM = re.compile(
+    r"(?<![\w])[\"']?(?P<k>aud|sub|exp|prn)[\"']?\s{0,3}[:=]\s{0,3}"
+    r"(?:\"(?P<dq>[^\"\r\n]{0,300})\"|'(?P<sq>[^'\r\n]{0,300})'|(?P<num>\d{1,16})\b)"
+)
+
+
+@dataclass
+class Context:
+    """What the text says besides the errors."""
+
+    hosts: list[str]  # in order, pairs' guesses left out
+    users: list[tuple[str, bool]]  # (username, introduced as sub/username/-o)
+    pairs: list[tuple[str, str]]  # (audience, login) printed by Salesforce CLI
+    aud: list[str] = field(default_factory=list)
+    sub: list[str] = field(default_factory=list)
+    exp: list[int] = field(default_factory=list)
+
+
+def find_context(text: str, decoded: tuple[dict, ...] = ()) -> Context:
+    """Hosts, usernames, CLI audience notes and aud/sub/exp claims in redacted ``text``."""
+    plain = strip_pairs(text)
+    hosts = [(m.start(), m["host"].lower().rstrip(".")) for m in _URL.finditer(plain)]
+    hosts += [(m.start(), m["host"].lower()) for m in _BARE_HOST.finditer(plain)]
+    users = [(m[0], bool(_USER_LABEL.search(text[max(0, m.start() - 24): m.start()]))) for m in _EMAIL.finditer(text)]
+    ctx = Context([h for _, h in sorted(hosts)], users, find_pairs(text))
+    claims: list[tuple[str, object]] = [(k, v) for d in decoded for k, v in d.items()]
+    claims += [(m["k"], m["dq"] if m["dq"] is not None else m["sq"] if m["sq"] is not None else int(m["num"]))
+               for m in _CLAIM.finditer(text)]
+    for key, value in claims:
+        if key == "aud":
+            ctx.aud += [str(v) for v in (value if isinstance(value, list) else [value])]
+        elif key in ("sub", "prn") and isinstance(value, str):
+            ctx.sub.append(value)
+        elif key == "exp" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            ctx.exp.append(int(value))
+    return ctx

@@ -232,8 +232,9 @@ def check_verification(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
         return StepResult(step, Status.PASS, f"Org {org.get('Id')} ({org.get('Name')}, {kind}): metadata "
                           "access confirmed")
     cause = v.candidates[0].id if v.candidates else C.UNKNOWN
-    return _with_advice(step, Status.FAIL, v.candidates[0].reason if v.candidates else "verification failed",
-                        cause, ctx)
+    reason = v.candidates[0].reason if v.candidates else "verification failed"
+    org_id = ver.identity.data.get("organization_id") if ver.identity and ver.identity.ok else None
+    return _with_advice(step, Status.FAIL, f"Org {org_id}: {reason}" if org_id else reason, cause, ctx)
 
 
 CHECKS: dict[StepId, Check] = {
