@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -64,6 +65,7 @@ def serve_simulator(port: int, keys_folder: Path | None) -> int:
         print(f"Use it with: APRITY_SALESFORCE_SIMULATOR={server.url}")
         for scenario, conn in conns:
             print(f"  {scenario.name:<20} {conn.username} at {conn.login_url} key={conn.consumer_key[:12]}…")
+        sys.stdout.flush()  # a supervising process reads these lines through a pipe
         try:
             while True:
                 time.sleep(3600)

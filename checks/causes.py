@@ -112,6 +112,11 @@ def judge(facts: Facts) -> Verdict:
                                                    ErrorKind.CLIENT_ID_INVALID, ErrorKind.AUDIENCE_INVALID):
         cands.append(Candidate(C.USERNAME_OR_LOGIN_URL, M, "sandbox username on a production login host"))
         evidence.append(f"The username ends in .{suffix}, a sandbox suffix, but {host} is a production host.")
+    if not suffix and env == "sandbox" and kind in (ErrorKind.INVALID_ASSERTION, ErrorKind.NOT_APPROVED,
+                                                    ErrorKind.AUDIENCE_INVALID):
+        cands.append(Candidate(C.USERNAME_OR_LOGIN_URL, M, "production-style username on a sandbox host"))
+        evidence.append(f"{host} is a sandbox host, but the username has no sandbox suffix "
+                        "(sandbox usernames end in .<sandbox name>).")
 
     # Probes: the strongest evidence there is.
     accepted = facts.accepted_elsewhere()

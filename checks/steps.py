@@ -178,6 +178,9 @@ def check_username_login_url(f: Facts, v: Verdict, ctx: AdviceContext) -> StepRe
     if suffix and env == "production":
         return _with_advice(step, Status.WARN, f"username ends in .{suffix} (a sandbox name) but {host} is a "
                             "production host", cause, ctx)
+    if not suffix and env == "sandbox":
+        return _with_advice(step, Status.WARN, f"{host} is a sandbox host but the username has no sandbox "
+                            "suffix", cause, ctx)
     if is_login_host(host) or f.login_origin:
         return StepResult(step, Status.PASS, f"{host} is a Salesforce login host ({env})")
     return StepResult(step, Status.SKIP, "not checked")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from checks.model import STEP_ORDER, CauseId, Confidence, Status, StepId
@@ -104,3 +106,85 @@ def test_propagation_delay_fix_takes_effect_later(tmp_path) -> None:
     now[0] += 200
     assert engine.diagnose(conn).ok
     del _time
+
+
+@pytest.mark.parametrize("mode,words", [
+    ("timeout", "timed out"), ("server_error", "HTTP 500"), ("garbage", "not JSON"), ("empty", "empty body"),
+    ("html", "HTML page"), ("connect_error", "DNS lookup failed"),
+])
+def test_salesforce_unreachable_outcomes(world, sim_server, mode, words) -> None:
+    """Every way the token endpoint can fail to answer ends as salesforce_unreachable (or a typo'd host)."""
+    import httpx
+
+    from checks.engine import Engine
+    from checks.hosts import Allowlist
+    from checks.salesforce import SalesforceClient
+    from checks.simulator import LoopbackTransport
+
+    o, a, u = world.org(f"outage-{mode.replace('_', '-')}")
+    world.sim.set_outage(o.host, mode)
+    conn = world.connection(mode, o, a, u, login_url=o.instance_url)
+    client = SalesforceClient(Allowlist(), transport=LoopbackTransport(sim_server.url),
+                              timeout=httpx.Timeout(1.0, connect=1.0))
+    try:
+        d = Engine(client).diagnose(conn)
+    finally:
+        client.close()
+    assert not d.ok and d.error.error == "unreachable" and words in d.error.error_description
+    expected = CauseId.USERNAME_OR_LOGIN_URL if mode == "connect_error" else CauseId.SALESFORCE_UNREACHABLE
+    assert d.cause.id == expected
+    assert d.retryable == (mode != "connect_error")
+
+
+def test_inactive_org(world, make_engine) -> None:
+    o, a, u = world.org("expired-trial", org={"active": False})
+    d = make_engine().diagnose(world.connection("expired", o, a, u))
+    assert (d.cause.id, d.cause.confidence) == (CauseId.USER_OR_ORG_INACTIVE, Confidence.HIGH)
+    assert d.error.error_description == "inactive organization"
+
+
+def test_production_username_on_sandbox_host(world, make_engine) -> None:
+    from dataclasses import replace
+
+    prod = world.org("pinewood")
+    o, a, u = world.org("pinewood--qa", sandbox_of="pinewood")
+    conn = replace(world.connection("prod-user-on-test", o, a, u), username=prod[2].username)
+    d = make_engine().diagnose(conn)
+    assert (d.cause.id, d.cause.confidence) == (CauseId.USERNAME_OR_LOGIN_URL, Confidence.HIGH)
+    assert any("login.salesforce.com" in e and "production" in e for e in d.evidence), d.evidence
+
+
+def test_simulate_command_serves_over_loopback(tmp_path) -> None:
+    """`aprity-diagnose simulate` + APRITY_SALESFORCE_SIMULATOR: the CLI diagnoses across processes."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    keys_dir = tmp_path / "keys"
+    sim = subprocess.Popen([sys.executable, "-m", "bot", "simulate", "--port", str(port), "--keys", str(keys_dir)],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any(ln.strip().startswith("healthy") for ln in lines):
+            line = sim.stdout.readline()
+            assert line, "simulate exited early"
+            lines.append(line)
+        healthy = next(ln for ln in lines if ln.strip().startswith("healthy")).split()
+        username, login = healthy[1], healthy[3]
+        # The consumer key is printed shortened; the scenario module rebuilds it deterministically.
+        from checks.scenarios import consumer_key
+
+        env = {**os.environ, "APRITY_SALESFORCE_SIMULATOR": f"http://127.0.0.1:{port}"}
+        proc = subprocess.run([sys.executable, "-m", "bot", "check", "--username", username, "--login-url", login,
+                               "--consumer-key", consumer_key("globex"), "--private-key",
+                               str(keys_dir / "aprity.key"), "--json"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert json.loads(proc.stdout)["org"]["name"] == "Globex Inc."
+    finally:
+        sim.terminate()
+        sim.wait(10)
