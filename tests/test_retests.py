@@ -155,11 +155,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _spawn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def _command(server: str, port: int) -> list[str]:
+    if server == "gunicorn":  # the Procfile's web process
+        procfile = (Path(__file__).resolve().parent.parent / "Procfile").read_text()
+        web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+        assert "--workers 1 " in web and "'bot.wsgi:create()'" in web
+        return [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--timeout", "0",
+                "--bind", f"127.0.0.1:{port}", "bot.wsgi:create()"]
+    return [sys.executable, "-m", "bot", "http", "--port", str(port)]
+
+
+def _spawn(env: dict[str, str], port: int, log: Path, server: str) -> subprocess.Popen:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APRITY_"))}
     full.update(env, PORT=str(port), HOST="127.0.0.1", APRITY_LOG_LEVEL="INFO")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "http", "--port", str(port)], env=full,
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    # A session of its own, so SIGKILL can take down the whole process group like a crashed host.
+    proc = subprocess.Popen(_command(server, port), env=full, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
     def listening() -> bool:
         if proc.poll() is not None:
@@ -171,7 +182,8 @@ def _spawn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     return proc
 
 
-def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world) -> None:
+@pytest.mark.parametrize("server", ["dev-server", "gunicorn"])
+def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world, server) -> None:
     import httpx
     from urllib.parse import urlencode
 
@@ -181,7 +193,7 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world) -> None:
     env = bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="3,60")
     log = tmp_path / "bot.log"
     port = _free_port()
-    proc = _spawn(env, port, log)
+    proc = _spawn(env, port, log, server)
     store = Store(env["APRITY_DB"])
     try:
         body = urlencode({"command": "/aprity-diagnose", "text": "durable", "user_id": USER, "channel_id": CHANNEL,
@@ -191,10 +203,10 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world) -> None:
         sid = wait_until(lambda: next((s["id"] for s in store.recent_sessions() if s.get("retest_due_at")), None),
                          what="the first run to plan retests")
         assert [r["trigger"] for r in store.runs(sid)] == ["command"]
-        proc.send_signal(signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
         assert [r["trigger"] for r in store.runs(sid)] == ["command"], "the retest ran before the kill"
-        proc = _spawn(env, port, log)
+        proc = _spawn(env, port, log, server)
         wait_until(lambda: len(store.runs(sid)) >= 2, 30, "the retest after restart")
         assert [r["trigger"] for r in store.runs(sid)][:2] == ["command", "scheduled"]
         sess = store.session(sid)
@@ -202,8 +214,8 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world) -> None:
                    what="the retest result in the thread")
         assert "re-added 1 pending retest" in log.read_text()
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
