@@ -64,7 +64,8 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
     err = getattr(expl, "error", None)
     if err is not None:
         status = f"HTTP {err.status} " if err.status else ""
-        lines.append(f"Salesforce said: {status}{err.error}: {err.error_description}")
+        code = f"{err.error}: " if err.error else ""  # some wrappings show only the description
+        lines.append(f"Salesforce said: {status}{code}{err.error_description}")
     cands = getattr(expl, "candidates", [])
     for i, cand in enumerate(cands):
         lines.append(f"{'Most likely' if i == 0 else 'Also possible'}: {CAUSE_TITLES[cand.id]} "

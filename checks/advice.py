@@ -55,7 +55,7 @@ def right_login_url(ctx: AdviceContext) -> str | None:
     including External Client Apps that reject login/test.salesforce.com.
     """
     if ctx.environment not in ("production", "sandbox"):
-        return ctx.my_domain_url
+        return ctx.my_domain_url.rstrip("/") if ctx.my_domain_url else None
     if ctx.my_domain_url and _my_domain_env(ctx) == ctx.environment:
         return ctx.my_domain_url.rstrip("/")
     return f"https://{TEST if ctx.environment == 'sandbox' else LOGIN}"

@@ -87,6 +87,7 @@ class Engine:
         verdict = judge(facts)
         ctx = AdviceContext(
             connected_app=connection.connected_app or "aprity",
+            connection=connection.name,
             username=connection.username,
             login_url=facts.login_origin or connection.login_url,
             environment=connection.summary().environment,

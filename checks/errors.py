@@ -43,6 +43,7 @@ _RULES: tuple[tuple[str | None, str | None, ErrorKind], ...] = (
     (None, "has not approved this consumer", ErrorKind.NOT_APPROVED),
     (None, "not admin approved", ErrorKind.NOT_ADMIN_APPROVED),
     ("invalid_app_access", None, ErrorKind.NOT_ADMIN_APPROVED),
+    ("oauth_app_access_denied", None, ErrorKind.NOT_ADMIN_APPROVED),
     ("app_not_found", None, ErrorKind.APP_NOT_FOUND),
     (None, "external client app is not installed", ErrorKind.APP_NOT_FOUND),
     (None, "expired authorization code", ErrorKind.EXPIRED),

@@ -1,7 +1,8 @@
 """Find Salesforce/JWT errors, and the hosts, usernames and claims around them, in pasted text.
 
 Pasted text arrives in many wrappings (raw JSON, HTTP dumps, CLI output, client
-exceptions). Callers pass text already redacted by :func:`checks.explain.redact`.
+exceptions). This module finds the errors; :mod:`checks.context` finds what surrounds
+them (re-exported here). Callers pass text already redacted by :func:`checks.explain.redact`.
 Every pattern has bounded repetition: the input may be a megabyte of log or
 garbage and must be scanned in linear time.
 """
@@ -10,10 +11,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from urllib.parse import unquote_plus
 
+from .context import PAIR, Context, find_context, find_pairs, strip_pairs
 from .model import TokenError
+
+__all__ = [
+    "LOGIN_HISTORY", "MAX_HITS", "OAUTH_CODES", "PRIVATE_KEY", "REST_CODES", "UNREACHABLE",
+    "Context", "Hit", "find_context", "find_hits", "find_pairs", "strip_pairs",
+]
 
 MAX_HITS = 50  # more distinct errors than this is a log dump; the first ones tell the story
 
@@ -61,7 +68,6 @@ _CODE_DESC = re.compile(
     r"(?P<desc>[^\r\n]{1,300})",
     re.I,
 )
-_PAIR = re.compile(r"\s{0,3}\[audience=(?P<aud>[^\s\]]{1,300}) login=(?P<login>[^\s\]]{1,300})\]")
 _TRAIL_STATUS = re.compile(r"\s{0,3}\((?P<s>[1-5]\d\d)\)\s{0,3}$")
 _HERES = re.compile(r"Here[’']s the error:[ \t]{0,3}(?P<rest>[^\r\n]{1,600})")
 _DUE_TO = re.compile(r"Error authenticating with JWT config due to:[ \t]{0,3}(?P<rest>[^\r\n]{1,600})")
@@ -129,7 +135,7 @@ def _unescape(value: str) -> str:
 def _clean_desc(desc: str) -> tuple[str, int | None, tuple[str, str] | None]:
     """Trim a description taken from a line: CLI pair annotation, a trailing ``(400)``, quotes."""
     pair = None
-    if (m := _PAIR.search(desc)) is not None:
+    if (m := PAIR.search(desc)) is not None:
         pair = (m["aud"], m["login"])
         desc = desc[: m.start()] + desc[m.end():]
     status = None
@@ -344,59 +350,3 @@ def find_hits(text: str) -> list[Hit]:
         elif (m := _STATUS_LINE.search(text)) is not None:
             local.append(Hit(TokenError(None, UNREACHABLE, m[0].strip()), m.start(), True))
     return _with_status(_dedupe(_drop_bare_codes(_dedupe(oauth)) + local)[:MAX_HITS], text)
-
-
-def strip_pairs(text: str) -> str:
-    """Text without the CLI's ``[audience=… login=…]`` notes: those hosts were the CLI's guesses."""
-    return _PAIR.sub("", text)
-
-
-def find_pairs(text: str) -> list[tuple[str, str]]:
-    """(audience, login) pairs Salesforce CLI printed next to its attempts."""
-    return list(dict.fromkeys((m["aud"], m["login"].rstrip("/")) for m in _PAIR.finditer(text)))
-
-
-# ------------------------------------------------------------ context
-
-_URL = re.compile(r"(?i)\bhttps?://(?P<host>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8})")
-_BARE_HOST = re.compile(
-    r"(?i)(?<![\w./@-])(?P<host>(?:[a-z0-9-]{1,63}\.){1,6}(?:salesforce|force)\.[a-z]{2,6})(?![\w-])"
-)
-_EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}(?![\w-])")
-_USER_LABEL = re.compile(r"(?i)(?:\bsub|\bprn|user(?:name)?|-o|-u)[\"']?\s{0,3}[:=\s]\s{0,3}[\"']?$")
-_CLAIM = re.compile(
-    r"(?<![\w])[\"']?(?P<k>aud|sub|exp|prn)[\"']?\s{0,3}[:=]\s{0,3}"
-    r"(?:\"(?P<dq>[^\"\r\n]{0,300})\"|'(?P<sq>[^'\r\n]{0,300})'|(?P<num>\d{1,16})\b)"
-)
-
-
-@dataclass
-class Context:
-    """What the text says besides the errors."""
-
-    hosts: list[str]  # in order, pairs' guesses left out
-    users: list[tuple[str, bool]]  # (username, introduced as sub/username/-o)
-    pairs: list[tuple[str, str]]  # (audience, login) printed by Salesforce CLI
-    aud: list[str] = field(default_factory=list)
-    sub: list[str] = field(default_factory=list)
-    exp: list[int] = field(default_factory=list)
-
-
-def find_context(text: str, decoded: tuple[dict, ...] = ()) -> Context:
-    """Hosts, usernames, CLI audience notes and aud/sub/exp claims in redacted ``text``."""
-    plain = strip_pairs(text)
-    hosts = [(m.start(), m["host"].lower().rstrip(".")) for m in _URL.finditer(plain)]
-    hosts += [(m.start(), m["host"].lower()) for m in _BARE_HOST.finditer(plain)]
-    users = [(m[0], bool(_USER_LABEL.search(text[max(0, m.start() - 24): m.start()]))) for m in _EMAIL.finditer(text)]
-    ctx = Context([h for _, h in sorted(hosts)], users, find_pairs(text))
-    claims: list[tuple[str, object]] = [(k, v) for d in decoded for k, v in d.items()]
-    claims += [(m["k"], m["dq"] if m["dq"] is not None else m["sq"] if m["sq"] is not None else int(m["num"]))
-               for m in _CLAIM.finditer(text)]
-    for key, value in claims:
-        if key == "aud":
-            ctx.aud += [str(v) for v in (value if isinstance(value, list) else [value])]
-        elif key in ("sub", "prn") and isinstance(value, str):
-            ctx.sub.append(value)
-        elif key == "exp" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            ctx.exp.append(int(value))
-    return ctx

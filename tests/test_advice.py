@@ -65,7 +65,8 @@ def test_without_username_the_steps_say_integration_user() -> None:
         (AdviceContext(environment="sandbox", my_domain_url="https://acme--uat.sandbox.my.salesforce.com"),
          "https://acme--uat.sandbox.my.salesforce.com"),
         # a production My Domain is no answer for a sandbox
-        (AdviceContext(environment="sandbox", my_domain_url="https://acme.my.salesforce.com"), "https://test.salesforce.com"),
+        (AdviceContext(environment="sandbox", my_domain_url="https://acme.my.salesforce.com"),
+         "https://test.salesforce.com"),
         (AdviceContext(), None),
     ],
 )
@@ -79,7 +80,8 @@ def test_login_url_fix_names_the_right_url() -> None:
     ctx = AdviceContext(environment="production", login_url="https://login.salesforce.com",
                         my_domain_url="https://acme.my.salesforce.com")
     fix = advice_for(C.USERNAME_OR_LOGIN_URL, ctx).fix
-    assert "Change the login URL of the connection from https://login.salesforce.com to https://acme.my.salesforce.com." in fix
+    assert ("Change the login URL of the connection from https://login.salesforce.com "
+            "to https://acme.my.salesforce.com.") in fix
     unknown = "\n".join(advice_for(C.USERNAME_OR_LOGIN_URL).fix)
     assert "https://login.salesforce.com" in unknown and "https://test.salesforce.com" in unknown
 
@@ -98,13 +100,15 @@ def test_production_username_on_sandbox_url_is_called_out() -> None:
 
 
 def test_inactive_check_uses_the_login_url() -> None:
-    assert "https://test.salesforce.com" in steps(advice_for(C.USER_OR_ORG_INACTIVE, AdviceContext(environment="sandbox")))
+    sandbox = AdviceContext(environment="sandbox")
+    assert "https://test.salesforce.com" in steps(advice_for(C.USER_OR_ORG_INACTIVE, sandbox))
 
 
 @pytest.mark.parametrize(
     ("cause", "facts"),
     [
-        (C.CERTIFICATE_MISMATCH, ["Use digital signatures", "aprity-diagnose certificate --connection", "2–10 minutes"]),
+        (C.CERTIFICATE_MISMATCH, ["Use digital signatures", "aprity-diagnose certificate --connection",
+                                  "2–10 minutes"]),
         (C.CONSUMER_KEY_MISMATCH, ["Consumer Key", "never the Consumer Secret", "2–10 minutes"]),
         (C.OAUTH_NOT_ENABLED_OR_SCOPES, ["Enable OAuth Settings", "`api`", "`refresh_token, offline_access`",
                                          "INVALID_SESSION_ID", "2–10 minutes"]),

@@ -145,3 +145,12 @@ def test_bot_settings_errors_are_one_line(monkeypatch, capsys) -> None:
     monkeypatch.setenv("APRITY_RETEST_DELAYS", "300,120")
     assert main(["http", "--port", "0"]) == 2
     assert "increasing order" in capsys.readouterr().err
+
+
+def test_explain_without_error_code_prints_description_only(capsys) -> None:
+    text = ("Error (JwtGrantError): We encountered a JSON web token error, which is likely not an issue with "
+            "Salesforce CLI. Here’s the error: JwtAuthError::Error authenticating with JWT.\nErrors encountered:\n"
+            "invalid assertion")
+    main(["explain", text])
+    out = capsys.readouterr().out
+    assert "Salesforce said: invalid assertion" in out and ": : " not in out

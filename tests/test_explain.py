@@ -79,7 +79,8 @@ WRAPS: dict[str, tuple[Callable[[str, str], str], bool, int | None]] = {
     "restforce-paren": (lambda c, d: f"Restforce::AuthenticationError ({c}: {d})", True, None),
     "guzzle": (lambda c, d: guzzle("login.salesforce.com", jsn(c, d)), True, 400),
     "apex": (lambda c, d: "System.CalloutException: 13:05:22.0 (41234567)|FATAL_ERROR|Auth.JWTBearerTokenExchange."
-             f"JWTBearerTokenExchangeException: Error 400: {jsn(c, d)}\nClass.TokenService.getToken: line 42", True, 400),
+             f"JWTBearerTokenExchangeException: Error 400: {jsn(c, d)}\nClass.TokenService.getToken: line 42",
+             True, 400),
     "cumulus": (lambda c, d: "cumulusci.core.exceptions.SalesforceCredentialsException: Error retrieving access "
                 f"token: {json.dumps({'error': c, 'error_description': d}, separators=(',', ':')).encode()!r}",
                 True, None),
@@ -97,7 +98,8 @@ APP_ACCESS = "user is not admin approved to access this app"
 KINDS = [
     ("ia", "invalid_grant", "invalid assertion", C.CERTIFICATE_MISMATCH, M,
      "json json-rev-pretty pyrepr http sfdx2019 sf-cli simple-sf restforce guzzle apex cumulus mule jsforce escaped"),
-    ("aud", "invalid_grant", "audience is invalid", C.USERNAME_OR_LOGIN_URL, H, "json http sf-cli restforce guzzle apex"),
+    ("aud", "invalid_grant", "audience is invalid", C.USERNAME_OR_LOGIN_URL, H,
+     "json http sf-cli restforce guzzle apex"),
     ("aud-doc", "invalid_grant", "Audience validation failed", C.USERNAME_OR_LOGIN_URL, H, "json-rev-pretty spring"),
     ("na", "invalid_grant", APPROVE, C.USER_NOT_PREAUTHORIZED, M,
      "http pyrepr sfdx2017 simple-sf-old sf-cli sf-json jwt-config cumulus jsforce-inspect mule slack smart-quotes"),
@@ -134,7 +136,8 @@ OTHERS = [
      PK, H, ("private_key_invalid", "supplied key param cannot be coerced into a private key", None)),
     ("tls", "ERROR running force:auth:jwt:grant:  unable to get local issuer certificate",
      NET, H, ("unreachable", "unable to get local issuer certificate", None)),
-    ("empty-json", CLI_HEAD + "Unexpected end of JSON input\n", NET, H, ("unreachable", "Unexpected end of JSON input", None)),
+    ("empty-json", CLI_HEAD + "Unexpected end of JSON input\n", NET, H,
+     ("unreachable", "Unexpected end of JSON input", None)),
     ("jsforce-503", "ERROR_HTTP_503: <html><head><title>Service Unavailable</title></head></html>\n    at OAuth2."
      "_postParams (oauth2.js:240:19) {\n  name: 'ERROR_HTTP_503'\n}", NET, H, ("unreachable", "ERROR_HTTP_503", 503)),
     ("html-503", "HTTP/1.1 503 Service Unavailable\nContent-Type: text/html\n\n<!DOCTYPE html><html><head><title>"
@@ -149,7 +152,8 @@ OTHERS = [
     ("rest-scope-2", f'[{{"errorCode":"INVALID_SESSION_ID","message":"{SESSION}"}}]',
      C.OAUTH_NOT_ENABLED_OR_SCOPES, H, ("INVALID_SESSION_ID", SESSION, None)),
     ("metadata", "<soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode><faultstring>INSUFFICIENT_ACCESS: "
-     f"{METADATA}</faultstring></soapenv:Fault>", C.METADATA_ACCESS_MISSING, H, ("INSUFFICIENT_ACCESS", METADATA, None)),
+     f"{METADATA}</faultstring></soapenv:Fault>", C.METADATA_ACCESS_MISSING, H,
+     ("INSUFFICIENT_ACCESS", METADATA, None)),
     ("url-not-reset", "URL_NOT_RESET: Destination URL not reset. The URL returned from login must be set", C.UNKNOWN, M,
      ("URL_NOT_RESET", "Destination URL not reset. The URL returned from login must be set", None)),
     ("login-history", "11/03/2026 10:02 integration@acme.com Remote Access 2.0 Failed: Not approved for access",
@@ -163,14 +167,15 @@ OTHERS = [
     ("ia-sandbox-user-on-prod", "sfdx force:auth:jwt:grant -u ci@acme.com.dev -r https://login.salesforce.com\n"
      + WRAPS["sfdx2019"][0]("invalid_grant", "invalid assertion"), C.USERNAME_OR_LOGIN_URL, H,
      ("invalid_grant", "invalid assertion", None)),
-    ("aud-cli-http", CLI_HEAD + "audience is invalid [audience=http://login.salesforce.com login=https://test.salesforce.com]",
+    ("aud-cli-http", CLI_HEAD + "audience is invalid [audience=http://login.salesforce.com "
+     "login=https://test.salesforce.com]",
      C.USERNAME_OR_LOGIN_URL, H, ("", "audience is invalid", None)),
     ("na-sandbox-mydomain-vs-prod", "login_url = https://acme--uat.sandbox.my.salesforce.com\naudience = https://login."
      "salesforce.com\n" + jsn("invalid_grant", APPROVE), C.USERNAME_OR_LOGIN_URL, H, ("invalid_grant", APPROVE, None)),
     ("na-lightning", "Login URL: https://acme.lightning.force.com\n" + jsn("invalid_grant", APPROVE),
      C.USERNAME_OR_LOGIN_URL, H, ("invalid_grant", APPROVE, None)),
-    ("eca-cli-mixed", CLI_HEAD + f"{ECA}\naudience is invalid  [audience=https://login.salesforce.com login=https://test."
-     f"salesforce.com/]\n{ECA}\n", C.USERNAME_OR_LOGIN_URL, H, ("", ECA, None)),
+    ("eca-cli-mixed", CLI_HEAD + f"{ECA}\naudience is invalid  [audience=https://login.salesforce.com "
+     f"login=https://test.salesforce.com/]\n{ECA}\n", C.USERNAME_OR_LOGIN_URL, H, ("", ECA, None)),
     ("eca-guzzle-generic", guzzle("login.salesforce.com", jsn("app_not_found", ECA)), C.USERNAME_OR_LOGIN_URL, H,
      ("app_not_found", ECA, 400)),
 ]
@@ -233,7 +238,8 @@ CLUES = [
      True),
     ("exp-ms", 'claims: {"exp": 1893456000000, "aud": "https://login.salesforce.com"}\n' + IA, "milliseconds",
      C.CLOCK_SKEW_OR_EXPIRY, None, False),
-    ("cli-audience-noise", CLI_HEAD + "invalid assertion\n" + PAIR.format("login.salesforce.com", "test.salesforce.com/"),
+    ("cli-audience-noise", CLI_HEAD + "invalid assertion\n"
+     + PAIR.format("login.salesforce.com", "test.salesforce.com/"),
      "other line is the org's real answer", C.CERTIFICATE_MISMATCH, M, True),
     ("eca-plus-audience", next(c.values[0] for c in CASES if c.id == "eca-cli-mixed"), "use the org's My Domain URL",
      C.USERNAME_OR_LOGIN_URL, H, True),
@@ -241,7 +247,8 @@ CLUES = [
      C.CONSUMER_KEY_MISMATCH, M, False),
     ("crossing-pair", CLI_HEAD + PAIR.format("test.salesforce.com", "login.salesforce.com"),
      "is a sandbox host but the token request went to", C.USERNAME_OR_LOGIN_URL, H, True),
-    ("typo-host", "Error: getaddrinfo ENOTFOUND login.salesforce.co", "login.salesforce.co is not a Salesforce login host",
+    ("typo-host", "Error: getaddrinfo ENOTFOUND login.salesforce.co",
+     "login.salesforce.co is not a Salesforce login host",
      C.SALESFORCE_UNREACHABLE, M, False),
     ("url-not-reset", "URL_NOT_RESET: Destination URL not reset. The URL returned from login must be set",
      "instance_url", C.UNKNOWN, M, True),
@@ -264,7 +271,8 @@ def test_clues(text: str, fragment: str, cause: C, confidence: Confidence | None
 
 
 def test_http_audience_claim_from_decoded_assertion() -> None:
-    payload = {"iss": "3MVG9" + "x" * 80, "sub": "ops@acme.com", "aud": "http://login.salesforce.com", "exp": 1893456000}
+    payload = {"iss": "3MVG9" + "x" * 80, "sub": "ops@acme.com", "aud": "http://login.salesforce.com",
+               "exp": 1893456000}
     part = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
     assertion = f"eyJhbGciOiJSUzI1NiJ9.{part}.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtbm90LXJlYWw"
     r = explain(f"assertion={assertion}\n" + jsn("invalid_grant", "audience is invalid"))
@@ -280,8 +288,7 @@ def test_exp_in_the_past_raises_clock_when_now_is_known() -> None:
 
 
 def test_cli_audience_noise_keeps_the_real_answer_medium() -> None:
-    text = CLI_HEAD + ("invalid assertion\n"
-                       "audience is invalid  [audience=https://login.salesforce.com login=https://test.salesforce.com/]\n")
+    text = CLI_HEAD + "invalid assertion\n" + PAIR.format("login.salesforce.com", "test.salesforce.com/") + "\n"
     r = explain(text)
     assert r.candidates[0].id == C.CERTIFICATE_MISMATCH and r.candidates[0].confidence == M
     assert conf(r, C.USERNAME_OR_LOGIN_URL) == M
@@ -324,17 +331,11 @@ def test_private_key_inside_json_string_and_without_header() -> None:
     pem = _pem()
     escaped = json.dumps({"private_key": pem, "error": "invalid_grant", "error_description": "invalid assertion"})
     bare = "".join(pem.splitlines()[1:-1])
-    for text in (escaped, f"key={bare}\n{jsn('invalid_grant', 'invalid assertion')}"):
+    truncated = "\n".join(pem.splitlines()[:8])  # no END line: still a key
+    for text in (escaped, f"key={bare}\n{IA}", f"{truncated}\n{IA}"):
         r = explain(text)
-        assert r.warnings and bare[:64] not in _everything(r) and bare[100:160] not in _everything(r)
+        assert r.warnings and bare[:64] not in _everything(r) and pem.splitlines()[4] not in _everything(r)
         assert r.error is not None and r.error.error_description == "invalid assertion"
-
-
-def test_truncated_key_is_still_redacted() -> None:
-    pem = _pem()
-    cut = "\n".join(pem.splitlines()[:8])
-    r = explain(cut + "\n" + jsn("invalid_grant", "invalid assertion"))
-    assert pem.splitlines()[4] not in _everything(r) and r.warnings
 
 
 def test_access_token_is_redacted() -> None:
@@ -372,46 +373,39 @@ def test_no_warning_for_clean_text() -> None:
 
 # ------------------------------------------------------ garbage and size
 
-def _timed(text: str | bytes) -> tuple[Explanation, float]:
+def _random(seed: int, alphabet: str | None) -> str | bytes:
+    rnd = random.Random(seed)
+    if alphabet is None:
+        return bytes(rnd.randrange(256) for _ in range(1_000_000))
+    return "".join(rnd.choice(alphabet) for _ in range(1_000_000))
+
+
+BIG = {
+    "random-printable": lambda: _random(7, string.printable),
+    "random-bytes": lambda: _random(11, None),
+    "random-latin1": lambda: _random(11, None).decode("latin-1"),  # type: ignore[union-attr]
+    "pem-begins": lambda: "-----BEGIN PRIVATE KEY-----" * 40_000,
+    "cli-blocks": lambda: "Errors encountered:\n" * 50_000,
+    "one-letter": lambda: "a" * 1_000_000,
+    "at-signs": lambda: "x@" * 500_000,
+    "deep-host": lambda: "https://" + "a." * 400_000,
+    "backslashes": lambda: '"error_description":"' + "\\" * 1_000_000,
+    "status-lines": lambda: "HTTP/1.1 400 Bad Request\n" * 40_000,
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", list(BIG))
+def test_big_or_garbage_input_is_quick(name: str) -> None:
+    text = BIG[name]()
     start = time.perf_counter()
     result = explain(text)
-    return result, time.perf_counter() - start
-
-
-@pytest.mark.timeout(60)
-def test_megabyte_of_random_text_is_quick() -> None:
-    rnd = random.Random(7)
-    text = "".join(rnd.choice(string.printable) for _ in range(1_000_000))
-    r, seconds = _timed(text)
-    assert isinstance(r, Explanation) and seconds < 5
-
-
-@pytest.mark.timeout(60)
-def test_binary_ish_input_is_quick() -> None:
-    rnd = random.Random(11)
-    raw = bytes(rnd.randrange(256) for _ in range(1_000_000))
-    for data in (raw, raw.decode("latin-1")):
-        r, seconds = _timed(data)
-        assert isinstance(r, Explanation) and seconds < 5
-
-
-@pytest.mark.timeout(120)
-@pytest.mark.parametrize("text", [
-    "-----BEGIN PRIVATE KEY-----" * 40_000,
-    "Errors encountered:\n" * 50_000,
-    "a" * 1_000_000,
-    "x@" * 500_000,
-    "https://" + "a." * 400_000,
-    '"error_description":"' + "\\" * 1_000_000,
-    "HTTP/1.1 400 Bad Request\n" * 40_000,
-])
-def test_adversarial_inputs_are_linear(text: str) -> None:
-    _, seconds = _timed(text)
-    assert seconds < 5
+    assert isinstance(result, Explanation) and time.perf_counter() - start < 5
 
 
 @pytest.mark.timeout(60)
 def test_error_at_the_end_of_a_big_log_is_found() -> None:
     log = "2026-11-03 INFO scanning object Account\n" * 25_000
-    r, seconds = _timed(log + mule(jsn("invalid_grant", "ip restricted")))
-    assert r.found and r.candidates[0].id == C.IP_OR_LOGIN_HOURS and seconds < 5
+    start = time.perf_counter()
+    r = explain(log + mule(jsn("invalid_grant", "ip restricted")))
+    assert r.found and r.candidates[0].id == C.IP_OR_LOGIN_HOURS and time.perf_counter() - start < 5

@@ -32,7 +32,7 @@ def explain_message(expl: ExplainView,
     if expl.found and expl.error is not None:
         e = expl.error
         status = f" (HTTP {e.status})" if e.status is not None else ""
-        text = f"*Salesforce error found{status}:* {code(e.error, 300)}"
+        text = f"*Salesforce error found{status}:*" + (f" {code(e.error, 300)}" if e.error else "")
         if e.error_description:
             text += f"\n{code_block(e.error_description, 2000)}"
         blocks.append(section(text))
