@@ -7,17 +7,15 @@ base64 wrapped twice) are explained, never repaired: the customer's own client u
 OpenSSL, which rejects them even where ``cryptography`` would be lenient.
 
 Messages and hints never quote file contents; keys are named by fingerprint only.
+
+Private keys live here; certificates in :mod:`checks.certificates` and the shared PEM
+framing and :class:`KeyProblem` in :mod:`checks.pem`. This module re-exports both, so
+``checks.keys`` stays the one import path for the rest of the code.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import os
-import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import NoReturn
 
 from cryptography import x509
@@ -25,27 +23,41 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.x509.oid import NameOID
 
-KEY_PROBLEM_CODES: tuple[str, ...] = (
-    "not_found", "unreadable", "empty", "encrypted", "base64_wrapped", "newlines_lost",
-    "escaped_newlines", "no_start_line", "public_key_given", "certificate_given", "not_rsa",
-    "too_small", "bad_der_or_pem", "not_a_certificate",
+from . import pem
+from .certificates import (
+    UPLOAD_LIMIT_BYTES,
+    CertificateFacts,
+    certificate_facts,
+    fingerprint_sha256,
+    parse_certificate,
+    public_key_matches,
+    read_certificate,
+    self_signed_certificate,
 )
+from .pem import KEY_PROBLEM_CODES, KeyProblem
+
+__all__ = [
+    "KEY_PROBLEM_CODES",
+    "MIN_RSA_BITS",
+    "UPLOAD_LIMIT_BYTES",
+    "CertificateFacts",
+    "KeyProblem",
+    "certificate_facts",
+    "fingerprint_sha256",
+    "generate_private_key",
+    "key_bits",
+    "parse_certificate",
+    "parse_private_key",
+    "private_key_pem",
+    "public_key_fingerprint",
+    "public_key_matches",
+    "read_certificate",
+    "read_private_key",
+    "self_signed_certificate",
+]
+
 MIN_RSA_BITS = 2048
-UPLOAD_LIMIT_BYTES = 4096  # Salesforce: the certificate file "can't exceed 4 KB"
-_MAX_FILE_BYTES = 1 << 20  # nothing this big is a key or a certificate; don't read it all
-
-
-class KeyProblem(Exception):
-    """A key or certificate that cannot be used, explained in plain words."""
-
-    def __init__(self, code: str, message: str, hint: str) -> None:
-        if code not in KEY_PROBLEM_CODES:
-            raise ValueError(f"unknown key problem code: {code!r}")
-        super().__init__(message)  # str(exc) is the message, and only the message
-        self.code, self.message, self.hint = code, message, hint
-
 
 _NEW_KEY = (
     "Make a new 2048-bit RSA key (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
@@ -97,86 +109,20 @@ def _problem(reason: str) -> KeyProblem:
     return KeyProblem(*_TEXT[reason])
 
 
-# --- PEM framing -----------------------------------------------------------------------
-
-_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")
-_ESCAPED_BREAK = re.compile(rb"\\[nr]")
-
-
-@dataclass(frozen=True)
-class _Block:
-    label: str
-    text: bytes  # header through footer (or to the end of data when the footer is missing)
-    body: bytes  # between header and footer
-    has_end: bool
-
-
-def _as_bytes(data: bytes | str) -> bytes:
-    return data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data)
-
-
-def _blocks(data: bytes) -> list[_Block]:
-    found = []
-    for m in _BEGIN.finditer(data):
-        footer = b"-----END " + m.group(1) + b"-----"
-        end = data.find(footer, m.end())
-        stop, body_end = (len(data), len(data)) if end < 0 else (end + len(footer), end)
-        found.append(_Block(m.group(1).decode(), data[m.start():stop], data[m.end():body_end], end >= 0))
-    return found
-
-
-def _lines_lost(body: bytes) -> bool:
-    """True when header, base64 lines and footer no longer sit on their own lines.
-
-    OpenSSL reads PEM line by line, so a key on one line, or with its line breaks
-    turned into spaces (or bare carriage returns), fails there with "no start line".
-    Indentation, trailing blanks and CRLF are fine and not flagged.
-    """
-    parts = body.split(b"\n")
-    if len(parts) < 3 or parts[0].strip() or parts[-1].strip():
-        return True
-    return any(len(line.split()) > 1 for line in parts[1:-1])
-
-
-def _is_text(data: bytes) -> bool:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(ch.isprintable() or ch in "\t\r\n\f\v" or ch == "\ufeff" for ch in text)
-
-
-def _base64_payload(data: bytes) -> bytes | None:
-    """Decode ``data`` as one base64 blob (whitespace, quotes ignored), or None if it is not one."""
-    compact = b"".join(data.split()).strip(b"\"'")
-    if len(compact) < 16:
-        return None
-    # Accept the URL-safe alphabet too, but nothing outside it: no lenient skipping.
-    compact = compact.translate(bytes.maketrans(b"-_", b"+/")) + b"=" * (-len(compact) % 4)
-    try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _fingerprint(raw: bytes) -> str:
-    return ":".join(f"{b:02X}" for b in hashlib.sha256(raw).digest())
-
-
 # --- private keys ----------------------------------------------------------------------
 
 
 def read_private_key(path: str | os.PathLike[str]) -> RSAPrivateKey:
     """Read and check the private key file at ``path``."""
-    return parse_private_key(_read(path, "private key"))
+    return parse_private_key(pem.read_file(path, "private key"))
 
 
 def parse_private_key(data: bytes | str) -> RSAPrivateKey:
     """Load an unencrypted RSA key (PEM PKCS#1/PKCS#8 or DER) or raise :class:`KeyProblem`."""
-    raw = _as_bytes(data)
+    raw = pem.as_bytes(data)
     if not raw.strip():
         raise _problem("empty")
-    blocks = _blocks(raw)
+    blocks = pem.blocks(raw)
     if not blocks:
         return _parse_unframed(raw)
     # A bundle may hold parameters or a certificate too; like OpenSSL, use its private key.
@@ -184,7 +130,7 @@ def parse_private_key(data: bytes | str) -> RSAPrivateKey:
     return _parse_block(block)
 
 
-def _parse_block(block: _Block) -> RSAPrivateKey:
+def _parse_block(block: pem.Block) -> RSAPrivateKey:
     label = block.label
     if label == "ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in block.body:
         raise _problem("encrypted")
@@ -198,11 +144,11 @@ def _parse_block(block: _Block) -> RSAPrivateKey:
         raise KeyProblem("bad_der_or_pem", f"The file holds a PEM block labelled {label!r}, not a private key.",
                          _USE_KEY_FILE)
     # Shape first: cryptography would read a one-line key, but the customer's OpenSSL would not.
-    if _ESCAPED_BREAK.search(block.text):
+    if pem.ESCAPED_BREAK.search(block.text):
         raise _problem("escaped")
     if not block.has_end:
         raise _problem("no_end")
-    if _lines_lost(block.body):
+    if pem.lines_lost(block.body):
         raise _problem("lines")
     try:
         key = serialization.load_pem_private_key(block.text, password=None, unsafe_skip_rsa_key_validation=True)
@@ -215,14 +161,14 @@ def _parse_block(block: _Block) -> RSAPrivateKey:
 
 def _parse_unframed(raw: bytes) -> RSAPrivateKey:
     """No ``-----BEGIN`` line: DER, a key base64-encoded once more, or not a key at all."""
-    text = _is_text(raw)
+    text = pem.is_text(raw)
     if raw[:1] == b"\x30" and not text:  # DER starts with an ASN.1 SEQUENCE ("0" in text)
         return _parse_der(raw)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and "-----BEGIN" in raw.decode("utf-16", "ignore"):
         raise _problem("utf16")
     if not text:
         raise _problem("binary")
-    inner = _base64_payload(raw)
+    inner = pem.base64_payload(raw)
     if inner is not None and b"-----BEGIN" in inner:
         raise _problem("base64")
     if b"BEGIN" in raw:
@@ -302,7 +248,7 @@ def key_bits(private_key: RSAPrivateKey) -> int:
 
 def public_key_fingerprint(private_key: RSAPrivateKey) -> str:
     """SHA-256 of the SubjectPublicKeyInfo DER, ``AB:CD:..``: names a key without showing it."""
-    return _fingerprint(private_key.public_key().public_bytes(
+    return pem.fingerprint(private_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
@@ -316,144 +262,3 @@ def private_key_pem(key: RSAPrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
-
-# --- certificates ----------------------------------------------------------------------
-
-
-def read_certificate(path: str | os.PathLike[str]) -> x509.Certificate:
-    """Read the certificate file at ``path`` (PEM or DER)."""
-    return parse_certificate(_read(path, "certificate"))
-
-
-def parse_certificate(data: bytes | str) -> x509.Certificate:
-    """Load a PEM or DER certificate or raise ``KeyProblem("not_a_certificate")``.
-
-    Unlike keys, a pasted certificate is read leniently: it is public, and it is only
-    used here to compare against the key.
-    """
-    raw = _as_bytes(data)
-    if not raw.strip():
-        raise _not_cert("The certificate is empty: the file or text holds nothing.")
-    blocks = _blocks(raw)
-    cert_block = next((b for b in blocks if b.label in ("CERTIFICATE", "X509 CERTIFICATE")), None)
-    if cert_block is not None:
-        if _ESCAPED_BREAK.search(cert_block.text):
-            raise _not_cert("The certificate contains backslash-n sequences where its line breaks should be.")
-        try:
-            return x509.load_pem_x509_certificate(cert_block.text)
-        except ValueError:
-            raise _not_cert("The certificate's PEM text is damaged or incomplete.") from None
-    if any(b.label.endswith("PRIVATE KEY") for b in blocks):
-        raise KeyProblem("not_a_certificate", "This is a private key, not a certificate.",
-                         "Use the certificate made from the key (the one uploaded to the Connected App).")
-    if blocks:
-        raise _not_cert(f"The file holds a PEM block labelled {blocks[0].label!r}, not a certificate.")
-    try:
-        return x509.load_der_x509_certificate(raw)
-    except ValueError:
-        pass
-    inner = _base64_payload(raw) if _is_text(raw) else None
-    if inner is not None and b"-----BEGIN" in inner:
-        raise _not_cert("The certificate was base64-encoded once more; decode it (base64 -d) first.")
-    raise _not_cert("This is neither a PEM nor a DER certificate.")
-
-
-def _not_cert(message: str) -> KeyProblem:
-    return KeyProblem(
-        "not_a_certificate", message,
-        "Download the certificate again from the Connected App, or export it with openssl x509 -outform PEM.",
-    )
-
-
-def public_key_matches(private_key: RSAPrivateKey, cert: x509.Certificate) -> bool:
-    """True when ``cert`` carries the public half of ``private_key``."""
-    try:
-        cert_key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm):  # a key type cryptography cannot load is not ours
-        return False
-    return isinstance(cert_key, rsa.RSAPublicKey) and (
-        cert_key.public_numbers() == private_key.public_key().public_numbers())
-
-
-def fingerprint_sha256(cert: x509.Certificate) -> str:
-    """SHA-256 of the certificate DER as ``AB:CD:...`` (what Salesforce and openssl show)."""
-    return _fingerprint(cert.public_bytes(serialization.Encoding.DER))
-
-
-@dataclass(frozen=True)
-class CertificateFacts:
-    subject: str
-    not_before: datetime
-    not_after: datetime
-    expired: bool
-    not_yet_valid: bool
-    days_left: int  # whole days until not_after; negative once expired
-    der_size: int
-    pem_size: int
-    too_large: bool  # even the DER is over Salesforce's 4 KB upload limit
-
-    @property
-    def pem_over_limit(self) -> bool:
-        """The PEM is over 4 KB but the DER fits: upload the DER file instead."""
-        return self.pem_size > UPLOAD_LIMIT_BYTES and not self.too_large
-
-
-def certificate_facts(cert: x509.Certificate, now: datetime) -> CertificateFacts:
-    """Validity and size facts; a naive ``now`` is taken as UTC."""
-    now = _utc(now)
-    not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
-    der = cert.public_bytes(serialization.Encoding.DER)
-    pem = cert.public_bytes(serialization.Encoding.PEM)
-    return CertificateFacts(
-        subject=cert.subject.rfc4514_string(), not_before=not_before, not_after=not_after,
-        expired=now > not_after, not_yet_valid=now < not_before, days_left=(not_after - now).days,
-        der_size=len(der), pem_size=len(pem), too_large=len(der) > UPLOAD_LIMIT_BYTES,
-    )
-
-
-def self_signed_certificate(
-    key: RSAPrivateKey, common_name: str = "aprity", days: int = 730, now: datetime | None = None
-) -> bytes:
-    """A self-signed SHA-256 certificate (PEM) for upload to the Connected App."""
-    now = _utc(now or datetime.now(timezone.utc))
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        # Backdated a little so a server whose clock runs slow does not see it as not yet valid.
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _read(path: str | os.PathLike[str], what: str) -> bytes:
-    shown = os.fsdecode(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(_MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise KeyProblem(
-            "not_found", f"No {what} file at {shown}.",
-            "Check the path; relative paths are read from the directory aprity runs in.",
-        ) from None
-    except OSError as exc:  # permissions, a directory, a dangling mount...
-        raise KeyProblem(
-            "unreadable", f"The {what} file at {shown} cannot be read ({exc.strerror or type(exc).__name__}).",
-            "Check that the path is a file and that the user running aprity may read it.",
-        ) from None
-    if len(data) > _MAX_FILE_BYTES:
-        code = "not_a_certificate" if what == "certificate" else "bad_der_or_pem"
-        raise KeyProblem(
-            code, f"The {what} file at {shown} is over 1 MB, far too big to be a {what}.",
-            "Check the path points at the right file.",
-        )
-    return data

@@ -1,4 +1,7 @@
-"""bot.store against a real SQLite file: schema, life cycle, atomicity, concurrency, redaction."""
+"""bot.store against a real SQLite file: schema, life cycle, atomicity, retests, redaction, history.
+
+Concurrency (threads and separate Store objects on one file): test_store_concurrency.py.
+"""
 
 from __future__ import annotations
 
@@ -7,116 +10,15 @@ import os
 import secrets
 import sqlite3
 import string
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.history import format_history
 from bot.store import Store, redact
-from checks.model import (
-    Candidate,
-    CauseId,
-    Confidence,
-    ConnectionSummary,
-    Diagnosis,
-    OrgInfo,
-    Status,
-    StepId,
-    StepResult,
-    TokenError,
-)
 
-ORG_ID = "00D5g000004AbCdEAA"
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        self.now += 1.0  # strictly increasing, so ordering by time is testable
-        return self.now
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "aprity.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Store:
-    return Store(db_path, clock=FakeClock())
-
-
-def conn_summary(name: str | None = "acme-prod", **kw: Any) -> ConnectionSummary:
-    base: dict[str, Any] = dict(
-        name=name, username="integration@acme.com", login_url="https://login.salesforce.com",
-        consumer_key="3MVG9public.consumer.key", environment="production",
-    )
-    return ConnectionSummary(**{**base, **kw})
-
-
-def failing(finding: str = "Certificate does not match the key", description: str = "invalid assertion") -> Diagnosis:
-    return Diagnosis(
-        ok=False,
-        connection=conn_summary(),
-        steps=[
-            StepResult(StepId.PRIVATE_KEY, Status.PASS, "RSA 2048 key loads"),
-            StepResult(StepId.CERTIFICATE, Status.FAIL, finding),
-            StepResult(StepId.TOKEN_EXCHANGE, Status.FAIL, "Salesforce refused the assertion"),
-        ],
-        candidates=[Candidate(CauseId.CERTIFICATE_MISMATCH, Confidence.HIGH)],
-        error=TokenError(400, "invalid_grant", description),
-        duration_ms=812,
-    )
-
-
-def passing(org_id: str | None = ORG_ID) -> Diagnosis:
-    return Diagnosis(
-        ok=True,
-        connection=conn_summary(),
-        steps=[
-            StepResult(StepId.PRIVATE_KEY, Status.PASS, "RSA 2048 key loads"),
-            StepResult(StepId.TOKEN_EXCHANGE, Status.PASS, "Token issued"),
-            StepResult(StepId.VERIFICATION, Status.PASS, "Org and metadata readable"),
-        ],
-        org=OrgInfo(id=org_id, name="Acme") if org_id else None,
-        duration_ms=640,
-    )
-
-
-def new_session(store: Store, **kw: Any) -> str:
-    return store.create_session(channel="C1", requester="U1", connection=conn_summary(**kw))
-
-
-def raw(db_path: Path) -> sqlite3.Connection:
-    """A connection outside the Store, to see exactly what reached the file."""
-    return sqlite3.connect(db_path)
-
-
-def run_threads(n: int, target: Callable[[int], Any]) -> list[Any]:
-    """Run ``target(i)`` in n threads released together; return results in index order."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-    errors: list[BaseException] = []
-
-    def work(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        except BaseException as exc:  # surfaced below: a thread error must fail the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not errors, errors
-    return results
+from store_helpers import ORG_ID, failing, new_session, passing, raw
+from store_helpers import db_path, store  # noqa: F401 - fixtures, found by name
 
 
 # -- schema ------------------------------------------------------------------------------
@@ -241,58 +143,6 @@ def test_record_run_failure_leaves_nothing_behind(store: Store, db_path: Path) -
     run_id = store.record_run(sid, trigger="command", diagnosis=passing(), started_at=5.0)
     assert len(store.steps(run_id)) == 3
     assert store.session(sid)["org_id"] == ORG_ID
-
-
-# -- concurrency ---------------------------------------------------------------------------
-
-
-def test_claim_from_many_threads_has_exactly_one_winner(store: Store) -> None:
-    sid = new_session(store)
-    for _ in range(5):  # several rounds: one lucky interleaving must not hide a race
-        results = run_threads(8, lambda i: store.claim(sid))
-        assert results.count(True) == 1 and results.count(False) == 7
-        assert store.session(sid)["busy"] is True
-        store.release(sid)
-        assert store.session(sid)["busy"] is False
-
-
-def test_claim_from_separate_stores_on_same_file(db_path: Path) -> None:
-    # Two Store objects mimic two processes (gunicorn workers) sharing the file.
-    a, b = Store(db_path), Store(db_path)
-    sid = new_session(a)
-    results = run_threads(8, lambda i: (a if i % 2 else b).claim(sid))
-    assert results.count(True) == 1
-
-
-def test_record_escalation_is_idempotent_under_concurrency(store: Store) -> None:
-    sid = new_session(store)
-    results = run_threads(6, lambda i: store.record_escalation(sid, by_user=f"U{i}", channel="CESC"))
-    created = [row for was_created, row in results if was_created]
-    assert len(created) == 1
-    winner = created[0]
-    assert all(row == winner for _, row in results)  # losers get the winner's row
-    assert winner["ts"] is None and winner["channel"] == "CESC"
-
-    again, row = store.record_escalation(sid, by_user="U99", channel="COTHER")
-    assert again is False and row["by_user"] == winner["by_user"]
-
-    store.set_escalation_message(sid, "1700000001.000200", "https://slack.example/p1")
-    esc = store.escalation(sid)
-    assert (esc["ts"], esc["permalink"], esc["by_user"]) == (
-        "1700000001.000200", "https://slack.example/p1", winner["by_user"])
-    assert store.escalation(new_session(store)) is None
-
-
-def test_reads_from_other_threads_see_committed_writes(store: Store) -> None:
-    sid = new_session(store)
-    store.claim(sid)
-    store.record_run(sid, trigger="command", diagnosis=failing(), started_at=1.0)
-    seen = run_threads(1, lambda i: (store.session(sid)["status"], len(store.runs(sid))))
-    assert seen == [("failing", 1)]
-
-    # And the other way: a scheduler thread writes, the listener thread reads.
-    run_threads(1, lambda i: store.set_retest_plan(sid, [99.0], started_at=1.0))
-    assert store.session(sid)["retest_due_at"] == 99.0
 
 
 # -- retests -------------------------------------------------------------------------------
