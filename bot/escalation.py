@@ -10,10 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
-from slack_sdk.errors import SlackApiError
-
 from . import blocks
-from .sessions import SessionService, _summary
+from .sessions import SessionService, _slack_error, _summary
 
 log = logging.getLogger(__name__)
 
@@ -33,23 +31,26 @@ def escalate(service: SessionService, session_id: str, user: str) -> None:
     permalink = None
     try:
         permalink = service.client.chat_getPermalink(channel=channel, message_ts=thread).get("permalink")
-    except SlackApiError as exc:
-        log.warning("no permalink for %s: %s", session_id, exc.response.get("error"))
-    view = blocks.EscalationView.from_diagnosis(
-        service.latest(session_id), session_id=session_id, connection=_summary(sess),
-        requester_id=sess["requester"], escalated_by=user, escalated_at=at, thread_url=permalink,
-        history=[blocks.RunRecord.from_row(r) for r in store.runs(session_id)],
-    )
+    except Exception as exc:  # noqa: BLE001 - the link is a nicety; Slack may also be unreachable
+        log.warning("no permalink for %s: %s", session_id, _slack_error(exc))
     try:
+        view = blocks.EscalationView.from_diagnosis(
+            service.latest(session_id), session_id=session_id, connection=_summary(sess),
+            requester_id=sess["requester"], escalated_by=user, escalated_at=at, thread_url=permalink,
+            history=[blocks.RunRecord.from_row(r) for r in store.runs(session_id)],
+        )
         posted = service._post(service.support_channel, blocks.escalation_message(view))
-    except SlackApiError as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever failed, support did not get it
         # Let a later click try again: the escalation did not reach support.
         store.delete_escalation(session_id)
-        error = exc.response.get("error")
+        error = _slack_error(exc)
         log.warning("escalation of %s failed: %s", session_id, error)
-        service._post(channel, {"text": f"Could not post to the support channel (Slack said `{error}`); "
-                                        "check that I am a member of it, then press Escalate again."},
-                      thread=thread)
+        try:
+            service._post(channel, {"text": f"Could not post to the support channel (`{error}`); "
+                                            "check that I am a member of it, then press Escalate again."},
+                          thread=thread)
+        except Exception:  # noqa: BLE001
+            log.warning("could not tell the thread of %s that the escalation failed", session_id)
         return
     store.set_escalation_message(session_id, posted.get("ts") or "", permalink)
     service._cancel(session_id)  # support owns it now: no more automatic retests

@@ -8,10 +8,13 @@ behind its workers instead of starving acks.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
 
 
 class QueueFull(Exception):
@@ -37,9 +40,13 @@ class RunExecutor:
         future.add_done_callback(self._done)
         return future, waiting
 
-    def _done(self, _: Future) -> None:
+    def _done(self, future: Future) -> None:
         with self._lock:
             self._in_flight -= 1
+        if not future.cancelled() and future.exception() is not None:
+            # Jobs guard themselves; this catches what slipped through, without a trace in Slack.
+            log.error("background job failed: %s", future.exception().__class__.__name__,
+                      exc_info=future.exception())
 
     @property
     def in_flight(self) -> int:

@@ -9,10 +9,12 @@ is claimed in SQLite first, so a double click cannot start a second one.
 from __future__ import annotations
 
 import logging
+import itertools
 import threading
+from collections import OrderedDict
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -30,6 +32,7 @@ from .restore import diagnosis_from_rows
 from .store import Store
 
 log = logging.getLogger(__name__)
+LATEST_KEPT = 512
 
 
 class Scheduler(Protocol):
@@ -50,8 +53,10 @@ class SessionService:
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     clock: Callable[[], float] = time.time
     scheduler: Scheduler | None = None
-    _latest: dict[str, Diagnosis] = field(default_factory=dict)
-    _revisions: dict[str, int] = field(default_factory=dict)
+    # Latest diagnosis per session, bounded: older ones are rebuilt from SQLite on demand.
+    _latest: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
+    # One counter for all parent revisions: block ids differ between updates without per-session state.
+    _revision: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ----- entry points (called from listeners and the scheduler; all return quickly)
@@ -59,11 +64,11 @@ class SessionService:
     def start(self, *, channel: str, requester: str, connection: Connection) -> tuple[str, int]:
         """Create a session and queue its first run; returns (session id, runs waiting ahead)."""
         sid = self.store.create_session(channel=channel, requester=requester, connection=connection.summary())
-        self.store.claim(sid)
+        self._claim(sid)
         try:
             _, waiting = self.executor.submit(lambda: self._first_run(sid, connection))
         except QueueFull:
-            self.store.release(sid)
+            self._release(sid)
             self.store.close(sid, "closed")
             raise
         return sid, waiting
@@ -73,7 +78,7 @@ class SessionService:
         sess = self.store.session(session_id)
         if sess is None or not sess.get("thread_ts"):
             return "This session is no longer known to the bot; run /aprity-diagnose again."
-        if not self.store.claim(session_id):
+        if not self._claim(session_id):
             return "A check of this connection is already running; its result will appear in the thread."
         if self.scheduler is not None:
             self.scheduler.cancel(session_id)  # a new click replaces the pending schedule
@@ -81,21 +86,35 @@ class SessionService:
         try:
             self.executor.submit(lambda: self._guarded(session_id, "button"))
         except QueueFull:
-            self.store.release(session_id)
+            if sess["retest_plan"]:  # nothing ran: the automatic retests stay as they were
+                self.store.set_retest_plan(session_id, sess["retest_plan"], started_at=sess.get("retest_started_at"))
+            self._release(session_id)
+            self._schedule_next(session_id)
             return "The bot is busy with many checks; try again in a minute."
         return None
 
     def scheduled_retest(self, session_id: str) -> None:
         """Called by the scheduler when a retest is due (on its thread: just queue the run)."""
-        if not self.store.claim(session_id):
+        sess = self.store.session(session_id)
+        if sess is None or sess.get("retest_due_at") is None:  # cancelled after APScheduler handed the job over
+            log.info("retest of %s dropped: none is pending any more", session_id)
+            return
+        if not self._claim(session_id):
             log.info("retest of %s skipped: a run is in progress", session_id)
             return
         try:
             self.executor.submit(lambda: self._guarded(session_id, "scheduled"))
         except QueueFull:
-            self.store.release(session_id)
+            self._release(session_id)
             if self.scheduler is not None:  # try again shortly rather than lose the retest
                 self.scheduler.schedule(session_id, self.clock() + 60)
+
+    def _claim(self, sid: str) -> bool:
+        """One run per session: SQLite's busy flag, held until :meth:`_release` after the follow-up."""
+        return self.store.claim(sid)
+
+    def _release(self, sid: str) -> None:
+        self.store.release(sid)
 
     # ----- the run
 
@@ -104,10 +123,10 @@ class SessionService:
         assert sess is not None
         try:
             parent = self._post(sess["channel"], self._parent(sess, running=True))
-        except SlackApiError as exc:
-            self.store.release(sid)
+        except Exception as exc:  # noqa: BLE001 - Slack's answer, or Slack unreachable after the retries
+            self._release(sid)
             self.store.close(sid, "closed")
-            log.warning("could not post in %s: %s", sess["channel"], exc.response.get("error"))
+            log.warning("could not post in %s: %s", sess["channel"], _slack_error(exc))
             self._tell_requester(sess, exc)
             return
         self.store.set_thread(sid, parent["ts"])
@@ -115,19 +134,30 @@ class SessionService:
 
     def _guarded(self, sid: str, trigger: str, connection: Connection | None = None) -> None:
         """Run, and turn any failure into one clear thread message plus a log line."""
+        before = self.store.last_run(sid)
         try:
             self._run(sid, trigger, connection)
         except Exception:  # noqa: BLE001 - the last line of defence: nothing may escape to Slack
             ref = uuid.uuid4().hex[:8]
             log.exception("run of session %s (%s) failed, reference %s", sid, trigger, ref)
-            sess = self.store.session(sid)
-            if sess and sess.get("thread_ts"):
-                try:
-                    self._post(sess["channel"], blocks.internal_error_message(ref), thread=sess["thread_ts"])
-                except SlackApiError:
-                    log.warning("could not report error %s to Slack", ref)
+            try:
+                self._after_crash(sid, trigger, ref, before)
+            except Exception:  # noqa: BLE001
+                log.warning("could not report error %s to Slack", ref)
         finally:
-            self.store.release(sid)
+            self._release(sid)
+            # Only now: a retest that is already due must find the session free, not be skipped as busy.
+            self._schedule_next(sid)
+
+    def _after_crash(self, sid: str, trigger: str, ref: str, before: dict[str, Any] | None) -> None:
+        """The error in the thread, the parent out of its "running" state, the rest of the retests kept."""
+        last = self.store.last_run(sid)
+        if trigger == "scheduled" and (last or {}).get("id") == (before or {}).get("id"):
+            self.store.pop_retest(sid)  # this retest was tried: go on with the next one rather than loop
+        sess = self.store.session(sid)
+        if sess and sess.get("thread_ts"):
+            self._post(sess["channel"], blocks.internal_error_message(ref), thread=sess["thread_ts"])
+            self._update(sess, running=False)
 
     def _run(self, sid: str, trigger: str, connection: Connection | None) -> None:
         sess = self.store.session(sid)
@@ -142,7 +172,7 @@ class SessionService:
 
         started = self.clock()
         d = self.engine.diagnose(conn, on_step)
-        self._latest[sid] = d
+        self._remember(sid, d)
         if trigger == "command":
             messages = blocks.step_messages(d)
         else:
@@ -170,16 +200,17 @@ class SessionService:
                            thread=sess["thread_ts"])
             self.store.close(sid, "ok")
         elif trigger in ("command", "button"):
-            if d.retryable and self.retest_delays:
+            if self.store.escalation(sid) is not None:  # escalated while this run was going: support owns it
+                self._cancel(sid)
+            elif d.retryable and self.retest_delays:
                 now = self.clock()
                 self.store.set_retest_plan(sid, [now + delay for delay in self.retest_delays], started_at=now)
-                self._schedule_next(sid)
             else:
                 self._cancel(sid)
                 stopped = "waiting will not fix this one; change the configuration, then press retest"
         else:  # a scheduled retest that failed
             self.store.pop_retest(sid)
-            if not self._schedule_next(sid):
+            if (self.store.session(sid) or {}).get("retest_due_at") is None:
                 minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
                 cause = d.cause
                 fix = next((s.fix for s in d.steps if s.fix and s.status.value == "fail"), ())
@@ -224,14 +255,21 @@ class SessionService:
             sess = self.store.session(sid)
             if run is None or sess is None:
                 return None
-            self._latest[sid] = diagnosis_from_rows(sess, run, self.store.steps(run["id"]))
-        return self._latest[sid]
+            self._remember(sid, diagnosis_from_rows(sess, run, self.store.steps(run["id"])))
+        return self._latest.get(sid)
+
+    def _remember(self, sid: str, d: Diagnosis) -> None:
+        with self._lock:
+            self._latest[sid] = d
+            self._latest.move_to_end(sid)
+            while len(self._latest) > LATEST_KEPT:
+                self._latest.popitem(last=False)
 
     def _parent(self, sess: dict[str, Any], *, running: bool, step: StepId | None = None, index: int = 0,
                 total: int = 0, stopped: str | None = None) -> dict[str, Any]:
         sid = sess["id"]
         with self._lock:
-            revision = self._revisions[sid] = self._revisions.get(sid, 0) + 1
+            revision = next(self._revision)
         runs = self.store.runs(sid)
         esc = self.store.escalation(sid)
         due = sess.get("retest_due_at")
@@ -255,6 +293,8 @@ class SessionService:
             self.client.chat_update(channel=sess["channel"], ts=sess["thread_ts"], **self._parent(sess, **kwargs))
         except SlackApiError as exc:  # a stale status line must not abort the run
             log.warning("chat.update failed for %s: %s", sess["id"], exc.response.get("error"))
+        except Exception as exc:  # noqa: BLE001 - Slack unreachable after retries: same reasoning
+            log.warning("chat.update failed for %s: %s", sess["id"], exc.__class__.__name__)
 
     def _post(self, channel: str, message: dict[str, Any], *, thread: str | None = None) -> dict[str, Any]:
         self.pacer.wait(channel)
@@ -262,15 +302,22 @@ class SessionService:
                                                 unfurl_media=False, **message)
         return response.data if isinstance(response.data, dict) else {}
 
-    def _tell_requester(self, sess: dict[str, Any], exc: SlackApiError) -> None:
-        error = exc.response.get("error")
+    def _tell_requester(self, sess: dict[str, Any], exc: Exception) -> None:
+        error = _slack_error(exc)
         hint = ("invite me first: `/invite @aprity-diagnose`" if error in ("not_in_channel", "channel_not_found")
                 else f"Slack said `{error}`")
         try:
             self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"],
                                            text=f"I could not post the status message here: {hint}.")
-        except SlackApiError:
+        except Exception:  # noqa: BLE001
             log.warning("could not tell %s why the session failed", sess["requester"])
+
+
+def _slack_error(exc: Exception) -> str:
+    """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
 
 
 def _summary(sess: dict[str, Any]) -> ConnectionSummary:

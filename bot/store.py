@@ -263,7 +263,7 @@ class Store:
             self._update(
                 conn, session_id,
                 "status = CASE WHEN status = 'closed' THEN status ELSE ? END,"
-                " cause_id = ?, org_id = COALESCE(?, org_id), updated_at = ?, busy = 0",
+                " cause_id = ?, org_id = COALESCE(?, org_id), updated_at = ?",
                 ("ok" if diagnosis.ok else "failing", cause_id, org_id, finished_at),
             )
             cur = conn.execute(

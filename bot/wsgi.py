@@ -21,7 +21,7 @@ def create() -> SlackRequestHandler:
     logging.basicConfig(level=os.environ.get("APRITY_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env(mode="http")
+        # build() checks settings too (APRITY_SALESFORCE_SIMULATOR is read when the engine is made)
+        return wsgi_app(build(Settings.from_env(mode="http")))
     except SettingsError as exc:  # one clear line instead of a traceback in the gunicorn log
         raise SystemExit(f"aprity-diagnose: {exc}") from None
-    return wsgi_app(build(settings))

@@ -265,3 +265,98 @@ def test_acks_while_runs_queue(tmp_path, stub, world, sim_server) -> None:
         world.sim.latency = 0.0
         h.close()
     assert len(h.sessions()) == 4 and all(s["status"] == "ok" for s in h.sessions())
+
+
+# ----- review fixes: failure paths must leave the session usable
+
+def _dead_slack_url() -> str:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: connection refused, like Slack unreachable
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/api/"
+
+
+def test_internal_error_leaves_the_parent_retestable(harness: BotHarness) -> None:
+    real = harness.bot.service.engine
+
+    class Exploding:
+        client = real.client
+
+        def diagnose(self, *args, **kwargs):
+            raise RuntimeError("kaboom")
+
+    harness.bot.service.engine = Exploding()  # type: ignore[assignment]
+    sess = run_command(harness, "healthy")
+    parent = harness.parent(sess)
+    assert "Running" not in all_text(parent), "the parent still says a run is in progress"
+    buttons = [e["action_id"] for b in parent["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert ActionId.RETEST in buttons
+    harness.bot.service.engine = real
+    harness.click(ActionId.RETEST, sess["id"])
+    harness.wait_idle()
+    assert "✅" in all_text(harness.parent(sess))
+
+
+def test_click_while_a_stored_run_is_still_wrapping_up_is_refused(harness: BotHarness) -> None:
+    """record_run clears SQLite's busy flag before the run's follow-up (plan, parent) is done."""
+    store = harness.bot.store
+    original = store.record_run
+    clicked: list[int] = []
+
+    def record_then_click(session_id, **kwargs):  # a click that lands right after the run is stored
+        run_id = original(session_id, **kwargs)
+        if not clicked:
+            clicked.append(harness.click(ActionId.RETEST, session_id).status_code)
+        return run_id
+
+    store.record_run = record_then_click  # type: ignore[method-assign]
+    try:
+        sess = run_command(harness, "not-preauthorized")
+    finally:
+        del store.record_run
+    assert clicked == [200]
+    assert [r["trigger"] for r in store.runs(sess["id"])] == ["command"]
+    assert any("already running" in all_text(c.args) for c in harness.stub.accepted("webhook"))
+    assert not store.session(sess["id"])["busy"]
+
+
+def test_escalation_goes_through_after_slack_was_unreachable(harness: BotHarness) -> None:
+    sess = run_command(harness, "not-preauthorized")
+    client = harness.bot.service.client
+    good, handlers = client.base_url, client.retry_handlers
+    client.base_url, client.retry_handlers = _dead_slack_url(), []  # what slack_sdk raises once retries are spent
+    try:
+        harness.click(ActionId.ESCALATE, sess["id"])
+        harness.wait_idle(30)
+    finally:
+        client.base_url, client.retry_handlers = good, handlers
+    harness.click(ActionId.ESCALATE, sess["id"])
+    harness.wait_idle()
+    assert len([c for c in harness.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT]) == 1
+    assert "already escalated" not in harness.thread_text(sess)
+
+
+def test_unreachable_slack_does_not_leave_the_session_busy(harness: BotHarness) -> None:
+    harness.slash("help")  # Bolt's own auth.test, once, while Slack is still up
+    client = harness.bot.service.client
+    good, handlers = client.base_url, client.retry_handlers
+    client.base_url, client.retry_handlers = _dead_slack_url(), []  # what slack_sdk raises once retries are spent
+    try:
+        harness.slash("healthy")
+        harness.wait_idle(30)
+    finally:
+        client.base_url, client.retry_handlers = good, handlers
+    sess = harness.only_session()
+    assert not sess["busy"] and sess["status"] == "closed"
+
+
+def test_wsgi_factory_reports_a_bad_setting_in_one_line(tmp_path, monkeypatch) -> None:
+    from bot.wsgi import create
+
+    for name, value in {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "APRITY_SUPPORT_CHANNEL": SUPPORT,
+                        "APRITY_DB": str(tmp_path / "w.db"), "APRITY_SALESFORCE_SIMULATOR": "ftp://nope"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exc:
+        create()
+    assert "APRITY_SALESFORCE_SIMULATOR" in str(exc.value) and "\n" not in str(exc.value)

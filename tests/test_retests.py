@@ -219,3 +219,129 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world, server) -> N
             proc.wait(10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# ----- review fixes: retests are neither lost nor run twice
+
+class _Gated:
+    """The real engine, with a hook per call number (1 = the command's run)."""
+
+    def __init__(self, real, hooks) -> None:
+        self.real, self.client, self.hooks, self.calls = real, real.client, hooks, 0
+
+    def diagnose(self, connection, on_step=lambda *a: None):
+        self.calls += 1
+        hook = self.hooks.get(self.calls)
+        if hook == "explode":
+            raise RuntimeError("kaboom")
+        d = self.real.diagnose(connection, on_step)
+        if callable(hook):
+            hook()
+        return d
+
+
+def test_retest_already_due_waits_for_the_previous_run_to_let_go(tmp_path, stub, slow_world) -> None:
+    import threading
+
+    world, url = slow_world
+    o, a, u = world.org("overdue", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "0.3,0.4", due=world.connection("due", o, a, u))
+    third, proceed = threading.Event(), threading.Event()
+    gate = _Gated(h.bot.service.engine, {2: lambda: time.sleep(0.5),  # retest 1 ends after retest 2 is due
+                                         3: lambda: (third.set(), proceed.wait(10))})
+    h.bot.service.engine = gate
+    try:
+        h.slash("due")
+        sid = h.only_session()["id"]
+        assert third.wait(15), "the overdue retest never ran"
+        wait_until(lambda: h.bot.executor.in_flight == 1, what="retest 1 to finish")
+        h.click(ActionId.RETEST, sid)  # retest 2 is still running: this click must start nothing
+        stub.wait_for("webhook")
+        proceed.set()
+        h.wait_idle()
+        assert [r["trigger"] for r in h.bot.store.runs(sid)] == ["command", "scheduled", "scheduled"]
+        assert any("already running" in all_text(c.args) for c in stub.accepted("webhook"))
+    finally:
+        proceed.set()
+        h.close()
+
+
+def test_a_crashed_retest_does_not_end_the_plan(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("crashy", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "0.3,0.8", crash=world.connection("crash", o, a, u))
+    h.bot.service.engine = _Gated(h.bot.service.engine, {2: "explode"})
+    try:
+        h.slash("crash")
+        sid = h.only_session()["id"]
+        wait_until(lambda: len(h.bot.store.runs(sid)) == 2, what="the second retest")
+        h.wait_idle()
+        sess = h.bot.store.session(sid)
+        assert [r["trigger"] for r in h.bot.store.runs(sid)] == ["command", "scheduled"]
+        assert "Something went wrong" in h.thread_text(sess) and "Still failing after" in h.thread_text(sess)
+        assert "Running" not in all_text(h.parent(sess))
+    finally:
+        h.close()
+
+
+def test_stale_retest_job_after_escalation_runs_nothing(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("stale", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "30", stale=world.connection("stale", o, a, u))
+    try:
+        h.slash("stale")
+        h.wait_idle()
+        sid = h.only_session()["id"]
+        h.click(ActionId.ESCALATE, sid)
+        h.wait_idle()
+        h.bot.service.scheduled_retest(sid)  # APScheduler had already handed the job over when it was cancelled
+        h.wait_idle()
+        assert [r["trigger"] for r in h.bot.store.runs(sid)] == ["command"]
+        assert "Still failing" not in h.thread_text(h.bot.store.session(sid))
+    finally:
+        h.close()
+
+
+def test_escalating_during_a_run_plans_no_retests(tmp_path, stub, slow_world) -> None:
+    world, url = slow_world
+    o, a, u = world.org("midrun", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "30", mid=world.connection("mid", o, a, u))
+    world.sim.latency = 0.3
+    try:
+        h.slash("mid")
+        sid = h.only_session()["id"]
+        wait_until(lambda: h.bot.store.session(sid)["thread_ts"], what="the parent message")
+        h.click(ActionId.ESCALATE, sid)  # the parent shows Escalate while the run is in progress
+        h.wait_idle()
+        sess = h.bot.store.session(sid)
+        assert h.bot.store.escalation(sid) is not None and h.bot.store.runs(sid)
+        assert sess["retest_due_at"] is None and h.bot.scheduler.next_run(sid) is None
+        assert "Next automatic retest" not in all_text(h.parent(sess))
+    finally:
+        world.sim.latency = 0.0
+        h.close()
+
+
+def test_busy_click_keeps_the_automatic_retests(tmp_path, stub, slow_world) -> None:
+    from bot.executor import RunExecutor
+
+    world, url = slow_world
+    o, a, u = world.org("busy", app={"profiles": frozenset()})
+    h = start(tmp_path, stub, world, url, "30,60", busy=world.connection("busy", o, a, u))
+    real = h.bot.service.executor
+    try:
+        h.slash("busy")
+        h.wait_idle()
+        sid = h.only_session()["id"]
+        due = h.bot.store.session(sid)["retest_due_at"]
+        assert due and h.bot.scheduler.next_run(sid) is not None
+        h.bot.service.executor = full = RunExecutor(max_workers=1, max_waiting=0)  # every submit: QueueFull
+        h.click(ActionId.RETEST, sid)
+        assert "busy" in all_text(stub.wait_for("webhook")[0].args)
+        sess = h.bot.store.session(sid)
+        assert sess["retest_due_at"] == due and h.bot.scheduler.next_run(sid) is not None
+        assert not sess["busy"]
+        full.shutdown()
+    finally:
+        h.bot.service.executor = real
+        h.close()

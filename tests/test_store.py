@@ -67,11 +67,15 @@ def test_session_life_cycle(store: Store) -> None:
     assert store.claim(sid) is False  # a run is in progress
     run1 = store.record_run(sid, trigger="command", diagnosis=failing(), started_at=10.0)
     s = store.session(sid)
+    # The claim outlives the stored run: the caller still posts and schedules, then releases.
     assert (s["status"], s["cause_id"], s["busy"], s["org_id"]) == (
-        "failing", "certificate_mismatch", False, None)
+        "failing", "certificate_mismatch", True, None)
+    assert store.claim(sid) is False
+    store.release(sid)
 
     assert store.claim(sid) is True
     run2 = store.record_run(sid, trigger="button", diagnosis=passing(), started_at=20.0)
+    store.release(sid)
     s = store.session(sid)
     assert (s["status"], s["cause_id"], s["busy"], s["org_id"]) == ("ok", None, False, ORG_ID)
 

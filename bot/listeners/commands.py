@@ -47,7 +47,11 @@ def register(app: App, service: SessionService, settings: Settings) -> None:
                 return
             if parsed.kind == "explain":
                 ack()
-                service.executor.submit(lambda: respond(response_type="in_channel", **explain_reply(parsed.text)))
+                try:
+                    service.executor.submit(lambda: respond(response_type="in_channel",
+                                                            **explain_reply(parsed.text)))
+                except QueueFull:
+                    respond(text="The bot is busy with many checks right now; try again in a minute.")
                 return
             conn = connection_for(parsed, allowlist=settings.engine.allowlist,
                                   connections_file=settings.engine.connections_file,
