@@ -41,6 +41,23 @@ def start(tmp_path: Path, stub: SlackStub, world: World, sim_url: str, delays: s
     return BotHarness.start(bot_env(tmp_path, stub, sim_url, world.key_file, APRITY_RETEST_DELAYS=delays), stub)
 
 
+@pytest.fixture
+def unapproved(tmp_path, stub, slow_world):
+    """Start a bot on one connection whose user is not pre-authorized: ``make(delays, name) -> (bot, app)``."""
+    world, url = slow_world
+    started: list[BotHarness] = []
+
+    def make(delays: str, name: str):
+        o, a, u = world.org(name, app={"profiles": frozenset()})
+        h = start(tmp_path, stub, world, url, delays, **{name: world.connection(name, o, a, u)})
+        started.append(h)
+        return h, a
+
+    yield make
+    for h in started:
+        h.close()
+
+
 def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -51,70 +68,56 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_fix_between_retests_turns_green_without_a_click(tmp_path, stub, slow_world) -> None:
-    world, url = slow_world
-    o, a, u = world.org("propagate", app={"profiles": frozenset()})
-    h = start(tmp_path, stub, world, url, "1,2.5,4", late=world.connection("late", o, a, u))
-    try:
-        h.slash("late")
-        h.wait_idle()
-        sess = h.only_session()
-        assert sess["status"] == "failing" and sess["retest_due_at"]
-        assert "Next automatic retest at" in all_text(h.parent(sess))
-        world.sim.change_app(a.consumer_key, profiles=frozenset({PROFILE}))  # visible 1.5 s later
-        wait_until(lambda: h.bot.store.session(sess["id"])["status"] == "ok", what="the session to turn ok")
-        h.wait_idle()
-        sess = h.bot.store.session(sess["id"])
-        triggers = [r["trigger"] for r in h.bot.store.runs(sess["id"])]
-        assert triggers[0] == "command" and triggers[-1] == "scheduled" and "button" not in triggers
-        assert f"<@{USER}> the connection works now" in h.thread_text(sess)
-        assert "✅" in all_text(h.parent(sess))
-        assert h.bot.store.pending_retests() == [] and h.bot.scheduler.next_run(sess["id"]) is None
-    finally:
-        h.close()
+def test_fix_between_retests_turns_green_without_a_click(unapproved, slow_world) -> None:
+    world, _ = slow_world
+    h, a = unapproved("1,2.5,4", "propagate")
+    h.slash("propagate")
+    h.wait_idle()
+    sess = h.only_session()
+    assert sess["status"] == "failing" and sess["retest_due_at"]
+    assert "Next automatic retest at" in all_text(h.parent(sess))
+    world.sim.change_app(a.consumer_key, profiles=frozenset({PROFILE}))  # visible 1.5 s later
+    wait_until(lambda: h.bot.store.session(sess["id"])["status"] == "ok", what="the session to turn ok")
+    h.wait_idle()
+    sess = h.bot.store.session(sess["id"])
+    triggers = [r["trigger"] for r in h.bot.store.runs(sess["id"])]
+    assert triggers[0] == "command" and triggers[-1] == "scheduled" and "button" not in triggers
+    assert f"<@{USER}> the connection works now" in h.thread_text(sess)
+    assert "✅" in all_text(h.parent(sess))
+    assert h.bot.store.pending_retests() == [] and h.bot.scheduler.next_run(sess["id"]) is None
 
 
-def test_fix_that_never_comes_ends_in_still_failing(tmp_path, stub, slow_world) -> None:
-    world, url = slow_world
-    o, a, u = world.org("never", app={"profiles": frozenset()})
-    h = start(tmp_path, stub, world, url, "0.5,1", never=world.connection("never", o, a, u))
-    try:
-        h.slash("never")
-        h.wait_idle()
-        sid = h.only_session()["id"]
-        wait_until(lambda: len(h.bot.store.runs(sid)) == 3, what="two scheduled retests")
-        h.wait_idle()
-        sess = h.bot.store.session(sid)
-        thread = h.stub.thread(CHANNEL, sess["thread_ts"])
-        last = thread[-1]
-        assert "Still failing after" in all_text(last)
-        assert any(e.get("action_id") == ActionId.ESCALATE for b in last["blocks"] if b["type"] == "actions"
-                   for e in b["elements"])
-        assert "Automatic retests stopped" in all_text(h.parent(sess))
-        assert sess["retest_due_at"] is None and h.bot.store.pending_retests() == []
-    finally:
-        h.close()
+def test_fix_that_never_comes_ends_in_still_failing(unapproved) -> None:
+    h, _ = unapproved("0.5,1", "never")
+    h.slash("never")
+    h.wait_idle()
+    sid = h.only_session()["id"]
+    wait_until(lambda: len(h.bot.store.runs(sid)) == 3, what="two scheduled retests")
+    h.wait_idle()
+    sess = h.bot.store.session(sid)
+    thread = h.stub.thread(CHANNEL, sess["thread_ts"])
+    last = thread[-1]
+    assert "Still failing after" in all_text(last)
+    assert any(e.get("action_id") == ActionId.ESCALATE for b in last["blocks"] if b["type"] == "actions"
+               for e in b["elements"])
+    assert "Automatic retests stopped" in all_text(h.parent(sess))
+    assert sess["retest_due_at"] is None and h.bot.store.pending_retests() == []
 
 
-def test_click_replaces_the_schedule(tmp_path, stub, slow_world) -> None:
-    world, url = slow_world
-    o, a, u = world.org("replace", app={"profiles": frozenset()})
-    h = start(tmp_path, stub, world, url, "30,60", rep=world.connection("rep", o, a, u))
-    try:
-        h.slash("rep")
-        h.wait_idle()
-        sid = h.only_session()["id"]
-        first = h.bot.scheduler.next_run(sid)
-        time.sleep(0.05)
-        h.click(ActionId.RETEST, sid)
-        h.wait_idle()
-        second = h.bot.scheduler.next_run(sid)
-        assert first is not None and second is not None and second > first
-        jobs = [j.id for j in h.bot.scheduler._scheduler.get_jobs()]
-        assert jobs == [f"retest:{sid}"]
-        assert len(h.bot.store.session(sid)["retest_plan"]) == 2
-    finally:
-        h.close()
+def test_click_replaces_the_schedule(unapproved) -> None:
+    h, _ = unapproved("30,60", "replace")
+    h.slash("replace")
+    h.wait_idle()
+    sid = h.only_session()["id"]
+    first = h.bot.scheduler.next_run(sid)
+    time.sleep(0.05)
+    h.click(ActionId.RETEST, sid)
+    h.wait_idle()
+    second = h.bot.scheduler.next_run(sid)
+    assert first is not None and second is not None and second > first
+    jobs = [j.id for j in h.bot.scheduler._scheduler.get_jobs()]
+    assert jobs == [f"retest:{sid}"]
+    assert len(h.bot.store.session(sid)["retest_plan"]) == 2
 
 
 def test_no_retests_when_waiting_cannot_help(tmp_path, stub, slow_world) -> None:
@@ -131,20 +134,15 @@ def test_no_retests_when_waiting_cannot_help(tmp_path, stub, slow_world) -> None
         h.close()
 
 
-def test_escalation_cancels_pending_retests(tmp_path, stub, slow_world) -> None:
-    world, url = slow_world
-    o, a, u = world.org("escalated", app={"profiles": frozenset()})
-    h = start(tmp_path, stub, world, url, "30", esc=world.connection("esc", o, a, u))
-    try:
-        h.slash("esc")
-        h.wait_idle()
-        sid = h.only_session()["id"]
-        assert h.bot.scheduler.next_run(sid) is not None
-        h.click(ActionId.ESCALATE, sid)
-        h.wait_idle()
-        assert h.bot.scheduler.next_run(sid) is None and h.bot.store.pending_retests() == []
-    finally:
-        h.close()
+def test_escalation_cancels_pending_retests(unapproved) -> None:
+    h, _ = unapproved("30", "escalated")
+    h.slash("escalated")
+    h.wait_idle()
+    sid = h.only_session()["id"]
+    assert h.bot.scheduler.next_run(sid) is not None
+    h.click(ActionId.ESCALATE, sid)
+    h.wait_idle()
+    assert h.bot.scheduler.next_run(sid) is None and h.bot.store.pending_retests() == []
 
 
 # ----- a real process, killed with SIGKILL, restarted
@@ -284,22 +282,17 @@ def test_a_crashed_retest_does_not_end_the_plan(tmp_path, stub, slow_world) -> N
         h.close()
 
 
-def test_stale_retest_job_after_escalation_runs_nothing(tmp_path, stub, slow_world) -> None:
-    world, url = slow_world
-    o, a, u = world.org("stale", app={"profiles": frozenset()})
-    h = start(tmp_path, stub, world, url, "30", stale=world.connection("stale", o, a, u))
-    try:
-        h.slash("stale")
-        h.wait_idle()
-        sid = h.only_session()["id"]
-        h.click(ActionId.ESCALATE, sid)
-        h.wait_idle()
-        h.bot.service.scheduled_retest(sid)  # APScheduler had already handed the job over when it was cancelled
-        h.wait_idle()
-        assert [r["trigger"] for r in h.bot.store.runs(sid)] == ["command"]
-        assert "Still failing" not in h.thread_text(h.bot.store.session(sid))
-    finally:
-        h.close()
+def test_stale_retest_job_after_escalation_runs_nothing(unapproved) -> None:
+    h, _ = unapproved("30", "stale")
+    h.slash("stale")
+    h.wait_idle()
+    sid = h.only_session()["id"]
+    h.click(ActionId.ESCALATE, sid)
+    h.wait_idle()
+    h.bot.service.scheduled_retest(sid)  # APScheduler had already handed the job over when it was cancelled
+    h.wait_idle()
+    assert [r["trigger"] for r in h.bot.store.runs(sid)] == ["command"]
+    assert "Still failing" not in h.thread_text(h.bot.store.session(sid))
 
 
 def test_escalating_during_a_run_plans_no_retests(tmp_path, stub, slow_world) -> None:
