@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timezone
 
 from . import blocks
-from .sessions import SessionService, _slack_error, _summary
+from .sessions import SessionService, slack_error, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,10 @@ def escalate(service: SessionService, session_id: str, user: str) -> None:
     try:
         permalink = service.client.chat_getPermalink(channel=channel, message_ts=thread).get("permalink")
     except Exception as exc:  # noqa: BLE001 - the link is a nicety; Slack may also be unreachable
-        log.warning("no permalink for %s: %s", session_id, _slack_error(exc))
+        log.warning("no permalink for %s: %s", session_id, slack_error(exc))
     try:
         view = blocks.EscalationView.from_diagnosis(
-            service.latest(session_id), session_id=session_id, connection=_summary(sess),
+            service.latest(session_id), session_id=session_id, connection=summary_of(sess),
             requester_id=sess["requester"], escalated_by=user, escalated_at=at, thread_url=permalink,
             history=[blocks.RunRecord.from_row(r) for r in store.runs(session_id)],
         )
@@ -43,7 +43,7 @@ def escalate(service: SessionService, session_id: str, user: str) -> None:
     except Exception as exc:  # noqa: BLE001 - whatever failed, support did not get it
         # Let a later click try again: the escalation did not reach support.
         store.delete_escalation(session_id)
-        error = _slack_error(exc)
+        error = slack_error(exc)
         log.warning("escalation of %s failed: %s", session_id, error)
         try:
             service._post(channel, {"text": f"Could not post to the support channel (`{error}`); "

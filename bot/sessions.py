@@ -126,7 +126,7 @@ class SessionService:
         except Exception as exc:  # noqa: BLE001 - Slack's answer, or Slack unreachable after the retries
             self._release(sid)
             self.store.close(sid, "closed")
-            log.warning("could not post in %s: %s", sess["channel"], _slack_error(exc))
+            log.warning("could not post in %s: %s", sess["channel"], slack_error(exc))
             self._tell_requester(sess, exc)
             return
         self.store.set_thread(sid, parent["ts"])
@@ -274,7 +274,7 @@ class SessionService:
         esc = self.store.escalation(sid)
         due = sess.get("retest_due_at")
         view = blocks.ParentView(
-            session_id=sid, requester_id=sess["requester"], connection=_summary(sess), revision=revision,
+            session_id=sid, requester_id=sess["requester"], connection=summary_of(sess), revision=revision,
             running=running, step=step, step_index=index, step_total=total or 10,
             diagnosis=None if running else self.latest(sid),
             previous_run=runs[-2] if len(runs) >= 2 and not running else None,
@@ -303,7 +303,7 @@ class SessionService:
         return response.data if isinstance(response.data, dict) else {}
 
     def _tell_requester(self, sess: dict[str, Any], exc: Exception) -> None:
-        error = _slack_error(exc)
+        error = slack_error(exc)
         hint = ("invite me first: `/invite @aprity-diagnose`" if error in ("not_in_channel", "channel_not_found")
                 else f"Slack said `{error}`")
         try:
@@ -313,14 +313,14 @@ class SessionService:
             log.warning("could not tell %s why the session failed", sess["requester"])
 
 
-def _slack_error(exc: Exception) -> str:
+def slack_error(exc: Exception) -> str:
     """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error"))
     return type(exc).__name__
 
 
-def _summary(sess: dict[str, Any]) -> ConnectionSummary:
+def summary_of(sess: dict[str, Any]) -> ConnectionSummary:
     return ConnectionSummary(name=sess.get("connection_name"), username=sess["username"],
                              login_url=sess["login_url"], consumer_key=sess["consumer_key"],
                              environment=sess["environment"], connected_app=sess.get("connected_app"),
