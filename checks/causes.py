@@ -140,7 +140,16 @@ def judge(facts: Facts) -> Verdict:
                 ErrorKind.CLIENT_ID_INVALID, ErrorKind.APP_NOT_FOUND):
             evidence.append(f"{where} knows this consumer key ({probe.reply.error.fingerprint()}) while "
                             f"{host.split('://')[-1]} does not: the app lives behind {where}.")
-            cands.insert(0, Candidate(C.USERNAME_OR_LOGIN_URL, H, f"consumer key known at {where}"))
+            other_env = environment_of(probe.plan.origin)
+            if (suffix is not None) == (other_env == "sandbox"):
+                # The username agrees with the other host: that is where this login belongs.
+                cands.insert(0, Candidate(C.USERNAME_OR_LOGIN_URL, H, f"consumer key known at {where}"))
+            else:
+                # It does not: either the login URL is wrong, or the key is the other org's app.
+                evidence.append(f"The username does not look like a {other_env} user, so the consumer key may "
+                                f"belong to the {other_env} org's app instead of this org's.")
+                cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, M)
+                cands = _raise(cands, C.CONSUMER_KEY_MISMATCH, M)
         elif probe.kind is not None:
             evidence.append(f"{where} also refuses it ({probe.reply.error.fingerprint()}), so switching "
                             "between production and sandbox hosts does not help.")

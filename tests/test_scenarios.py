@@ -188,3 +188,18 @@ def test_simulate_command_serves_over_loopback(tmp_path) -> None:
     finally:
         sim.terminate()
         sim.wait(10)
+
+
+def test_sandbox_only_app_key_on_production_is_not_a_confident_answer(world, make_engine) -> None:
+    """The key is known at test.salesforce.com but the user is a production user: two causes stay open."""
+    from dataclasses import replace
+
+    from checks.scenarios import consumer_key
+
+    prod = world.org("quartz")
+    world.org("quartz--dev", sandbox_of="quartz", app={"consumer_key": consumer_key("quartz-sandbox-only")})
+    conn = replace(world.connection("wrong-app", *prod), consumer_key=consumer_key("quartz-sandbox-only"))
+    d = make_engine().diagnose(conn)
+    assert d.error.error == "invalid_client_id"
+    assert all(c.confidence != Confidence.HIGH for c in d.candidates), d.candidates
+    assert {CauseId.USERNAME_OR_LOGIN_URL, CauseId.CONSUMER_KEY_MISMATCH} <= {c.id for c in d.candidates}
