@@ -39,7 +39,9 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
         others = [f"{x.title} ({x.confidence})" for x in d.candidates[1:]]
         if others:
             lines.append("  Also possible: " + "; ".join(others) + ".")
-        if d.error is not None:
+        if d.error is not None and d.error.error == "unreachable":
+            lines.append(f"  No usable answer from Salesforce: {d.error.error_description}")
+        elif d.error is not None:
             status = f"HTTP {d.error.status} " if d.error.status else ""
             lines.append(f"  Salesforce said: {status}{d.error.error}: {d.error.error_description}")
         if not d.retryable:

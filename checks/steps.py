@@ -14,7 +14,7 @@ from .advice import AdviceContext, advice_for
 from .causes import CONSUMER_KEY_LENGTH, CONSUMER_KEY_PREFIX, Verdict, consumer_key_looks_right
 from .errors import ErrorKind
 from .facts import Facts
-from .hosts import environment_of, is_login_host, sandbox_suffix
+from .hosts import environment_of, is_login_host, my_domain_name, sandbox_suffix
 from .model import STEP_TITLES, CauseId, Status, StepId, StepResult
 
 C = CauseId
@@ -52,6 +52,10 @@ def _standing(verdict: Verdict, cause: CauseId) -> Status | None:
     if any(c.id == cause for c in verdict.candidates[1:]):
         return Status.WARN
     return None
+
+
+def _host(f: Facts) -> str:
+    return (f.login_origin or f.connection.login_url).split("://", 1)[-1]
 
 
 def check_private_key(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
@@ -111,7 +115,14 @@ def check_consumer_key(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
              f"{CONSUMER_KEY_LENGTH} characters starting {CONSUMER_KEY_PREFIX}")
     standing = _standing(v, cause)
     if standing is not None:
-        return _with_advice(step, standing, f"Salesforce did not recognise this consumer key ({shape})", cause, ctx)
+        if f.error_kind == ErrorKind.APP_NOT_FOUND:
+            finding = (f"no app with this key is installed behind {_host(f)} ({shape}); check it is the key of "
+                       "the org's own app")
+        elif standing == Status.FAIL:
+            finding = f"Salesforce did not recognise this consumer key ({shape})"
+        else:
+            finding = f"possible: the key may belong to another app or org ({shape})"
+        return _with_advice(step, standing, finding, cause, ctx)
     if f.app_found:
         return StepResult(step, Status.PASS, "Salesforce recognised the consumer key")
     if not shape_ok:
@@ -170,8 +181,16 @@ def check_username_login_url(f: Facts, v: Verdict, ctx: AdviceContext) -> StepRe
     suffix = sandbox_suffix(conn.username)
     if standing is not None:
         accepted = f.accepted_elsewhere()
-        finding = (f"Salesforce accepts this login at {accepted.plan.label}, not at {host}"
-                   if accepted else f"{conn.username} at {host} looks wrong for this org")
+        if accepted:
+            finding = f"Salesforce accepts this login at {accepted.plan.label}, not at {host}"
+        elif f.reply is not None and f.reply.dns_failure:
+            finding = f"{host} does not exist (DNS lookup failed): check the spelling of the My Domain"
+        elif f.error_kind == ErrorKind.APP_NOT_FOUND and not my_domain_name(host):
+            finding = f"{host} cannot see External Client Apps: use the org's My Domain URL"
+        elif standing == Status.FAIL:
+            finding = f"{conn.username} at {host} looks wrong for this org"
+        else:
+            finding = f"possible: {conn.username} may not be a user of the org behind {host}"
         return _with_advice(step, standing, finding, cause, ctx)
     if f.reply is not None and f.reply.ok:
         return StepResult(step, Status.PASS, f"{conn.username} logs in at {host} ({env})")
@@ -215,8 +234,12 @@ def check_token_exchange(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult
     err = reply.error
     assert err is not None
     status = f"HTTP {err.status}" if err.status else "no HTTP answer"
-    finding = f"{status}: {err.error}: {err.error_description}" if err.error != "unreachable" \
-        else f"{status}: {err.error_description}"
+    if err.error != "unreachable":
+        finding = f"{status}: {err.error}: {err.error_description}"
+    elif err.error_description.startswith("HTTP "):  # the description already names the status
+        finding = err.error_description
+    else:
+        finding = f"{status}: {err.error_description}"
     cause = v.candidates[0].id if v.candidates else C.UNKNOWN
     if cause in OWN_STEP:  # that step carries the advice; repeating it here adds noise
         return StepResult(step, Status.FAIL, finding,

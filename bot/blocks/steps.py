@@ -51,6 +51,8 @@ def error_lines(d: Diagnosis) -> list[str]:
     if e is None:
         return []
     status = f"HTTP {e.status}" if e.status is not None else "no HTTP answer"
+    if e.error == "unreachable":  # our label for "no usable answer", not a Salesforce error code
+        return [f"*No usable answer from Salesforce* ({status}):", code_block(e.error_description, 2000)]
     return [f"*Salesforce answered* ({status}): {code(e.error, 300)}",
             code_block(e.error_description, 2000) if e.error_description else ""]
 
