@@ -20,6 +20,7 @@ from .render import diagnosis_text, explanation_text
 from .runtime import EngineSettings, SettingsError, make_engine
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
+MAX_CERT_DAYS = 36500  # beyond year 9999 the certificate cannot even be encoded
 
 
 class UsageError(Exception):
@@ -79,13 +80,21 @@ def cmd_certificate(args: argparse.Namespace) -> int:
         key = keys.read_private_key(conn.private_key_file)
     except keys.KeyProblem as exc:
         raise UsageError(f"{exc} ({exc.hint})") from None
-    pem = keys.self_signed_certificate(key, common_name=args.common_name, days=args.days)
+    if not 1 <= args.days <= MAX_CERT_DAYS:
+        raise UsageError(f"--days must be between 1 and {MAX_CERT_DAYS}")
+    try:
+        pem = keys.self_signed_certificate(key, common_name=args.common_name, days=args.days)
+    except ValueError as exc:  # e.g. a common name outside 1-64 characters
+        raise UsageError(f"cannot make the certificate: {exc}") from None
     cert = keys.parse_certificate(pem)
     out = Path(args.output) if args.output else None
     if out is None:
         sys.stdout.write(pem.decode())
     else:
-        out.write_bytes(pem)
+        try:
+            out.write_bytes(pem)
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {out}", file=sys.stderr)
     print(f"SHA-256 fingerprint: {keys.fingerprint_sha256(cert)}", file=sys.stderr)
     print("Upload it in Setup > App Manager > (your app) > Edit > Use digital signatures, then wait 2-10 minutes.",

@@ -28,6 +28,13 @@ CONSUMER_KEY_PREFIX = "3MVG9"
 CONSUMER_KEY_LENGTH = 85
 
 
+# Answers that come after Salesforce found the app for ``iss`` (in the order the simulator,
+# and the reference's evidence, suggest).
+_KEY_KNOWN = (ErrorKind.NOT_APPROVED, ErrorKind.NOT_ADMIN_APPROVED, ErrorKind.EXPIRED, ErrorKind.IP_RESTRICTED,
+              ErrorKind.INACTIVE_USER, ErrorKind.INACTIVE_ORG, ErrorKind.RATE_LIMITED, ErrorKind.AUDIENCE_INVALID,
+              ErrorKind.INVALID_ASSERTION)
+
+
 def consumer_key_looks_right(key: str) -> bool:
     """Every Salesforce consumer key seen is 85 characters starting 3MVG9 (observed, not documented)."""
     return len(key) == CONSUMER_KEY_LENGTH and key.startswith(CONSUMER_KEY_PREFIX)
@@ -48,8 +55,10 @@ def plan_probes(origin: str, kind: ErrorKind) -> list[ProbePlan]:
     is_generic_host = origin in (LOGIN_URL, TEST_URL)
     if kind in (ErrorKind.INVALID_ASSERTION, ErrorKind.NOT_APPROVED, ErrorKind.CLIENT_ID_INVALID,
                 ErrorKind.AUDIENCE_INVALID):
-        plans.append(ProbePlan(ProbeKind.HOST, other if is_generic_host else generic,
-                               other if is_generic_host else generic))
+        if not is_generic_host:  # My Domain: its own environment's generic host...
+            plans.append(ProbePlan(ProbeKind.HOST, generic, generic))
+        # ...and the other environment's: a sandbox user sent to production, or the reverse.
+        plans.append(ProbePlan(ProbeKind.HOST, other, other))
     if not is_generic_host and kind in (ErrorKind.AUDIENCE_INVALID, ErrorKind.NOT_APPROVED,
                                         ErrorKind.APP_NOT_FOUND):
         # GovCloud-style orgs want the token on My Domain but aud = login/test.
@@ -135,15 +144,21 @@ def judge(facts: Facts) -> Verdict:
 
     for probe in facts.probes_of(ProbeKind.HOST):
         where = probe.plan.origin.split("://", 1)[-1]
-        if probe.kind in (ErrorKind.NOT_APPROVED, ErrorKind.NOT_ADMIN_APPROVED, ErrorKind.EXPIRED,
-                          ErrorKind.IP_RESTRICTED, ErrorKind.INACTIVE_USER) and kind in (
-                ErrorKind.CLIENT_ID_INVALID, ErrorKind.APP_NOT_FOUND):
+        other_env = environment_of(probe.plan.origin)
+        if probe.kind in _KEY_KNOWN and kind in (ErrorKind.CLIENT_ID_INVALID, ErrorKind.APP_NOT_FOUND):
             evidence.append(f"{where} knows this consumer key ({probe.reply.error.fingerprint()}) while "
                             f"{host.split('://')[-1]} does not: the app lives behind {where}.")
-            other_env = environment_of(probe.plan.origin)
+            # 'invalid assertion' implies a known key only if Salesforce finds the app before
+            # checking the signature (inferred, not documented), and something else fails there.
+            level = M if probe.kind == ErrorKind.INVALID_ASSERTION else H
+            if level == M:
+                evidence.append(f"{where} then refused the assertion itself: a certificate or username "
+                                "problem may remain there.")
             if (suffix is not None) == (other_env == "sandbox"):
                 # The username agrees with the other host: that is where this login belongs.
-                cands.insert(0, Candidate(C.USERNAME_OR_LOGIN_URL, H, f"consumer key known at {where}"))
+                # Replace weaker entries: rank() breaks ties by an id's last position.
+                cands = [c for c in cands if c.id != C.USERNAME_OR_LOGIN_URL or c.confidence == H]
+                cands.insert(0, Candidate(C.USERNAME_OR_LOGIN_URL, level, f"consumer key known at {where}"))
             else:
                 # It does not: either the login URL is wrong, or the key is the other org's app.
                 evidence.append(f"The username does not look like a {other_env} user, so the consumer key may "
@@ -151,8 +166,12 @@ def judge(facts: Facts) -> Verdict:
                 cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, M)
                 cands = _raise(cands, C.CONSUMER_KEY_MISMATCH, M)
         elif probe.kind is not None:
-            evidence.append(f"{where} also refuses it ({probe.reply.error.fingerprint()}), so switching "
-                            "between production and sandbox hosts does not help.")
+            if other_env == env:  # only a My Domain's own generic host: says nothing about the other one
+                evidence.append(f"{where} also refuses it ({probe.reply.error.fingerprint()}), so the generic "
+                                f"{env} host does not help either.")
+            else:
+                evidence.append(f"{where} also refuses it ({probe.reply.error.fingerprint()}), so switching "
+                                "between production and sandbox hosts does not help.")
             if kind == ErrorKind.NOT_APPROVED and not suffix:
                 cands = _raise(cands, C.USER_NOT_PREAUTHORIZED, M)
 
@@ -201,7 +220,11 @@ def _judge_success(facts: Facts) -> Verdict:
     evidence = [f"Salesforce issued a token at {reply.url.split('/services')[0]} with scopes: "
                 f"{' '.join(reply.scope) or '(none listed)'}."]
     ver = facts.verification or None
-    if "api" not in reply.scope and "full" not in reply.scope:
+    lacks_api = "api" not in reply.scope and "full" not in reply.scope
+    if lacks_api and ver is not None and ver.organization is not None and ver.organization.ok:
+        # A live REST answer outweighs the scope list (which may be absent or spelled differently).
+        evidence.append("The scope list does not name 'api', yet the REST API answered: going by the live calls.")
+    elif lacks_api:
         evidence.append("The granted scopes lack 'api': every REST and Metadata call will be refused.")
         return Verdict([Candidate(C.OAUTH_NOT_ENABLED_OR_SCOPES, H, "api scope missing")], evidence, retryable=True)
     if ver is None:

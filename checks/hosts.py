@@ -99,7 +99,10 @@ def environment_of(url_or_host: str) -> str:
     """``sandbox``, ``production`` or ``unknown`` from a login host alone."""
     host = url_or_host
     if "://" in url_or_host:
-        host = (urlsplit(url_or_host).hostname or "").lower()
+        try:
+            host = (urlsplit(url_or_host).hostname or "").lower()
+        except ValueError:  # "https://[oops": the allowlist refuses it; this only labels it
+            return "unknown"
     if host == TEST or ".sandbox.my." in host or ".scratch.my." in host:
         return "sandbox"
     if host == LOGIN or _MY_DOMAIN.match(host):

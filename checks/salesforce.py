@@ -144,11 +144,15 @@ class SalesforceClient:
         """Send, following at most a few redirects, each checked against the allowlist."""
         for _ in range(MAX_REDIRECTS + 1):
             self.allowlist.check(url)
-            response = self._http.request(method, url, **kwargs)
-            if response.status_code not in (301, 302, 303, 307, 308):
-                return response
-            location = response.headers.get("location", "")
-            target = str(response.url.join(location))
+            try:
+                # httpx builds the next request even with follow_redirects=False, so a
+                # Location such as "javascript:x" raises InvalidURL (not an HTTPError) here.
+                response = self._http.request(method, url, **kwargs)
+                if response.status_code not in (301, 302, 303, 307, 308):
+                    return response
+                target = str(response.url.join(response.headers.get("location", "")))
+            except httpx.InvalidURL as exc:
+                raise UnsafeURL(f"Salesforce redirected to an unusable URL: {exc}") from None
             try:
                 self.allowlist.check(target)
             except UnsafeURL as exc:

@@ -98,6 +98,16 @@ def test_hostile_login_url_is_a_failing_diagnosis_not_a_call(env, world, capsys)
     assert code == 1 and out["cause"]["id"] == "username_or_login_url" and len(world.sim.log) == before
 
 
+@pytest.mark.parametrize("url", ["https://[::1", "https://login.salesforce.com]"])
+def test_malformed_login_url_is_a_diagnosis_not_a_traceback(env, world, capsys, url) -> None:
+    c = by_name("healthy").build(world)
+    code = main(["check", "--username", c.username, "--consumer-key", c.consumer_key, "--login-url", url,
+                 "--private-key", str(c.private_key_file), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["cause"]["id"] == "username_or_login_url"
+    assert out["connection"]["environment"] == "unknown"
+
+
 def test_certificate_command_writes_the_fix(env, world, tmp_path, capsys) -> None:
     target = tmp_path / "new.crt"
     assert main(["certificate", "--connection", "cert-regenerated", "-o", str(target)]) == 0
@@ -105,6 +115,18 @@ def test_certificate_command_writes_the_fix(env, world, tmp_path, capsys) -> Non
     cert = keys.read_certificate(target)
     assert keys.public_key_matches(keys.read_private_key(world.key_file), cert)
     assert keys.fingerprint_sha256(cert) in err and "PRIVATE" not in target.read_text()
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--days", "-5"], "--days must be between"),
+    (["--days", "3000000"], "--days must be between"),
+    (["--common-name", ""], "cannot make the certificate"),
+    (["-o", "/nonexistent-dir/acme.crt"], "cannot write /nonexistent-dir/acme.crt"),
+])
+def test_certificate_bad_arguments_exit_2_with_one_line(env, capsys, extra, message) -> None:
+    assert main(["certificate", "--connection", "cert-regenerated", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
 
 
 def test_explain_text_json_and_stdin(capsys) -> None:

@@ -131,3 +131,18 @@ def test_instance_url_from_token_must_pass_the_allowlist() -> None:
     api = client.organization(reply.instance_url, reply.token)
     assert not api.ok and api.code == "REFUSED"
     assert all("evil.io" not in u for u in transport.seen)
+
+
+@pytest.mark.parametrize("location", ["javascript:alert(1)", "mailto:x@evil.io"])
+def test_unparseable_redirect_is_refused_not_raised(location: str) -> None:
+    """httpx raises InvalidURL (not an HTTPError) on such a Location: it must become a refusal."""
+    from checks.salesforce import AccessToken
+
+    transport = _Recorder({"login.salesforce.com": httpx.Response(302, headers={"location": location})})
+    client = SalesforceClient(Allowlist(), transport=transport)
+    reply = client.exchange("https://login.salesforce.com", "a.b.c")
+    assert not reply.ok and reply.error.error == "unreachable" and "unusable URL" in reply.error.error_description
+    api = client.identity("https://login.salesforce.com/id/a/b", AccessToken("t"))
+    assert not api.ok and api.code == "REFUSED"
+    assert transport.seen == ["https://login.salesforce.com/services/oauth2/token",
+                              "https://login.salesforce.com/id/a/b"]

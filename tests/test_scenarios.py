@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from checks.model import STEP_ORDER, CauseId, Confidence, Status, StepId
-from checks.scenarios import SCENARIOS, by_name
+from checks.scenarios import SCENARIOS, by_name, consumer_key
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
@@ -203,3 +204,58 @@ def test_sandbox_only_app_key_on_production_is_not_a_confident_answer(world, mak
     assert d.error.error == "invalid_client_id"
     assert all(c.confidence != Confidence.HIGH for c in d.candidates), d.candidates
     assert {CauseId.USERNAME_OR_LOGIN_URL, CauseId.CONSUMER_KEY_MISMATCH} <= {c.id for c in d.candidates}
+
+
+def test_token_without_scope_field_trusts_the_live_calls(world) -> None:
+    """No `scope` in the token answer is not proof that `api` is missing when the REST and SOAP calls work."""
+    import httpx
+
+    from checks.engine import Engine
+    from checks.hosts import Allowlist
+    from checks.salesforce import SalesforceClient
+
+    inner = world.sim.transport()
+
+    class DropScope(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = inner.handle_request(request)
+            if request.url.path != "/services/oauth2/token" or response.status_code != 200:
+                return response
+            body = json.loads(response.read())
+            body.pop("scope", None)
+            return httpx.Response(200, json=body, headers={"Date": response.headers["Date"]})
+
+    conn = world.connection("no-scope-field", *world.org("scopeless"))
+    with SalesforceClient(Allowlist(), transport=DropScope()) as client:
+        d = Engine(client).diagnose(conn)
+    assert d.ok and d.cause is None, (d.candidates, d.evidence)
+    assert d.step(StepId.VERIFICATION).status == Status.PASS
+
+
+@pytest.mark.parametrize("sandbox_user", [True, False])
+def test_my_domain_of_the_wrong_environment_probes_the_other_one(world, make_engine, sandbox_user) -> None:
+    """A sandbox user sent to the production My Domain (or the reverse) is found by the other generic host."""
+    prod = world.org("helios")
+    sandbox = world.org("helios--uat", sandbox_of="helios")
+    host_org, user_org = (prod, sandbox) if sandbox_user else (sandbox, prod)
+    conn = world.connection("wrong-env-my-domain", *host_org, login_url=host_org[0].instance_url)
+    conn = replace(conn, username=user_org[2].username)
+    d = make_engine().diagnose(conn)
+    assert (d.cause.id, d.cause.confidence) == (CauseId.USERNAME_OR_LOGIN_URL, Confidence.HIGH), d.evidence
+    right = "test.salesforce.com" if sandbox_user else "login.salesforce.com"
+    assert any(f"accepted by {right}" in e for e in d.evidence), d.evidence
+    assert not any("switching between production and sandbox hosts does not help" in e for e in d.evidence)
+
+
+def test_key_known_at_the_other_host_is_not_called_a_refusal(world, make_engine) -> None:
+    """'invalid assertion' at test.salesforce.com means the key is known there: never 'switching does not help'."""
+    world.org("eos")
+    o, a, u = world.org("eos--uat", sandbox_of="eos",
+                        app={"consumer_key": consumer_key("eos-sandbox-only"), "certificate_pem": world.other_cert})
+    conn = world.connection("sandbox-app-on-login", o, a, u, login_url="https://login.salesforce.com",
+                            certificate_file=None)
+    d = make_engine().diagnose(conn)
+    assert d.error.error == "invalid_client_id"
+    assert not any("does not help" in e for e in d.evidence), d.evidence
+    assert any("test.salesforce.com knows this consumer key" in e for e in d.evidence), d.evidence
+    assert (d.cause.id, d.cause.confidence) == (CauseId.USERNAME_OR_LOGIN_URL, Confidence.MEDIUM), d.candidates
