@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from checks import keys
@@ -32,6 +33,11 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
         if any([args.username, args.consumer_key, args.login_url]):
             raise UsageError("give either --connection or --username/--consumer-key/--login-url, not both")
         conn = load(args.connection, settings.connections_file)
+        # Explicit files win over the entry's: "try this key against that connection".
+        if args.private_key:
+            conn = replace(conn, private_key_file=Path(args.private_key))
+        if args.certificate:
+            conn = replace(conn, certificate_file=Path(args.certificate))
     else:
         missing = [flag for flag, value in (("--username", args.username), ("--consumer-key", args.consumer_key),
                                             ("--login-url", args.login_url)) if not value]

@@ -12,7 +12,7 @@ import email.utils
 import json
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 from xml.etree import ElementTree
 
@@ -97,9 +97,11 @@ def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return email.utils.parsedate_to_datetime(value)
+        parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    # "-0000" parses as naive; HTTP dates are always UTC (RFC 9110).
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
 def _short_body(response: httpx.Response) -> str:
@@ -197,6 +199,10 @@ class SalesforceClient:
             )
         error = body.get("error")
         description = body.get("error_description")
+        if status >= 500:  # a server-side failure, whatever its body says: retry, not reconfigure
+            said = f": {error}: {description}" if isinstance(error, str) and error else ""
+            return TokenReply(url, status, TokenError(status, "unreachable", f"HTTP {status} from Salesforce{said}"),
+                              server_date=date)
         if not isinstance(error, str) or not error:
             if status >= 500:
                 return TokenReply(url, status, TokenError(status, "unreachable", f"HTTP {status} from Salesforce"),

@@ -176,3 +176,12 @@ def test_explain_without_error_code_prints_description_only(capsys) -> None:
     main(["explain", text])
     out = capsys.readouterr().out
     assert "Salesforce said: invalid assertion" in out and ": : " not in out
+
+
+def test_key_and_certificate_flags_override_the_connection_entry(env, world, tmp_path, capsys) -> None:
+    """cert-regenerated's entry names the old certificate; --certificate points at the right one."""
+    code, out = run_json(capsys, "check", "--connection", "cert-regenerated", "--certificate",
+                         str(world.cert_file), "--json")
+    cert_step = next(s for s in out["steps"] if s["id"] == "certificate")
+    assert code == 1 and "not made from the private key" not in cert_step["finding"]
+    assert out["cause"]["confidence"] != "high"  # no local mismatch any more: the app's copy is the suspect

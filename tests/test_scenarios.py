@@ -259,3 +259,26 @@ def test_key_known_at_the_other_host_is_not_called_a_refusal(world, make_engine)
     assert not any("does not help" in e for e in d.evidence), d.evidence
     assert any("test.salesforce.com knows this consumer key" in e for e in d.evidence), d.evidence
     assert (d.cause.id, d.cause.confidence) == (CauseId.USERNAME_OR_LOGIN_URL, Confidence.MEDIUM), d.candidates
+
+
+def test_eca_on_my_domain_refuses_generic_audience(world, make_engine) -> None:
+    """Spring '26: an External Client App wants the My Domain as audience too; the probe must not 'succeed'."""
+    o, a, u = world.org("zenith", app={"external_client_app": True})
+    d = make_engine().diagnose(world.connection("eca-my-domain", o, a, u, login_url=o.instance_url))
+    assert d.ok, d.evidence  # My Domain for host and audience: works
+    d = make_engine().diagnose(world.connection("eca-generic", o, a, u))
+    assert d.cause.id == CauseId.USERNAME_OR_LOGIN_URL and d.error.error == "app_not_found"
+
+
+def test_server_error_with_json_body_is_unreachable() -> None:
+    import httpx
+
+    from checks.hosts import Allowlist
+    from checks.salesforce import SalesforceClient
+
+    body = {"error": "unknown_error", "error_description": "retry your request"}
+    transport = httpx.MockTransport(lambda request: httpx.Response(503, json=body,
+                                                                    headers={"Date": "Sat, 28 Nov 2026 14:00:00 -0000"}))
+    reply = SalesforceClient(Allowlist(), transport=transport).exchange("https://login.salesforce.com", "a.b.c")
+    assert reply.error.error == "unreachable" and "unknown_error: retry your request" in reply.error.error_description
+    assert reply.server_date is not None and reply.server_date.tzinfo is not None

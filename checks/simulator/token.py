@@ -12,8 +12,10 @@ Checks run in this order; the first failure answers (HTTP 400 JSON
    (``invalid_client_id``); an External Client App on login/test → ``app_not_found``;
 5. the signature verifies with the app's certificate (``invalid assertion``);
 6. ``aud`` is an audience this host accepts (``audience is invalid``) — after the
-   signature, so a wrong ``aud`` reveals that the signature was good;
-7. ``exp`` is a number and still in the future (``expired authorization code``);
+   signature, so a wrong ``aud`` reveals that the signature was good; an External
+   Client App given login/test as ``aud`` → ``app_not_found`` (Spring '26);
+7. ``exp`` is a number, not more than ``EXP_LEEWAY`` seconds in the past
+   (``expired authorization code``);
 8. ``sub`` (``prn`` wins) is a user of the app's org (answer per ``org.unknown_user_error``);
 9. org active, then user active and not frozen;
 10. caller IP inside the profile's ranges and login hours open (``ip restricted``);
@@ -49,6 +51,9 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 NOT_APPROVED = "user hasn't approved this consumer"
 INVALID_ASSERTION = "invalid assertion"
+# CumulusCI sends exp = now and is accepted: Salesforce tolerates a little lateness
+# (network time). How much is undocumented; a few seconds covers what is observed.
+EXP_LEEWAY = 5
 
 
 class _Refusal(Exception):
@@ -107,12 +112,17 @@ def _find_app(orgs: list[Org], iss: Any) -> tuple[Org, ConnectedApp] | None:
     return next(((o, a) for o in orgs for a in o.apps if a.consumer_key == iss), None)
 
 
-def accepted_audiences(host: str, org: Org, extra: tuple[str, ...] = ()) -> set[str]:
-    """Audiences the token endpoint on ``host`` accepts for an assertion aimed at ``org``."""
+def accepted_audiences(host: str, org: Org, extra: tuple[str, ...] = (), *, eca: bool = False) -> set[str]:
+    """Audiences the token endpoint on ``host`` accepts for an assertion aimed at ``org``.
+
+    External Client Apps (Spring '26) accept only the org's My Domain as the audience.
+    """
     if host == LOGIN_HOST:
         found = {LOGIN_URL}
     elif host == TEST_HOST:
         found = {TEST_URL}
+    elif eca:
+        found = {f"https://{host}"}
     else:
         found = {f"https://{host}", TEST_URL if org.is_sandbox else LOGIN_URL}
     return found | set(extra)
@@ -183,13 +193,16 @@ def _check(sim: Simulator, req: SimRequest) -> SimResponse:
 
     if not _signature_ok(app, signature, signing_input):  # 5
         raise _fail("invalid_grant", INVALID_ASSERTION)
-    if not _aud_ok(claims.get("aud"), accepted_audiences(req.host, org, req.extra_audiences)):  # 6
+    aud = claims.get("aud")
+    if app.external_client_app and isinstance(aud, str) and aud.rstrip("/") in (LOGIN_URL, TEST_URL):
+        raise _fail("app_not_found", "External client app is not installed in this org")  # 6, Spring '26
+    if not _aud_ok(aud, accepted_audiences(req.host, org, req.extra_audiences, eca=app.external_client_app)):
         raise _fail("invalid_grant", "audience is invalid")
 
     exp = claims.get("exp")  # 7
     if isinstance(exp, bool) or not isinstance(exp, (int, float)):
         raise _fail("invalid_grant", INVALID_ASSERTION)
-    if exp <= now:  # a far-future exp (milliseconds, as the CLI sends) passes
+    if exp < now - EXP_LEEWAY:  # a far-future exp (milliseconds, as the CLI sends) passes
         raise _fail("invalid_grant", "expired authorization code")
 
     username = claims["prn"] if "prn" in claims else claims.get("sub")  # 8
