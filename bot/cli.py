@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from checks import keys
-from checks.connections import ConfigError, Connection, load
+from checks.connections import SECRET_IN_KEY_FIELD, ConfigError, Connection, load, looks_like_consumer_secret
 
 from .render import diagnosis_text, explanation_text
 from .runtime import EngineSettings, SettingsError, make_engine
@@ -43,10 +43,16 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
                                             ("--login-url", args.login_url)) if not value]
         if missing:
             raise UsageError(f"missing {', '.join(missing)} (or use --connection NAME)")
+        if looks_like_consumer_secret(args.consumer_key):
+            raise UsageError(SECRET_IN_KEY_FIELD)
         conn = Connection(username=args.username, consumer_key=args.consumer_key, login_url=args.login_url,
                           private_key_file=Path(args.private_key) if args.private_key else None,
                           certificate_file=Path(args.certificate) if args.certificate else None)
-    return conn.with_default_key(settings.private_key_file)
+    conn = conn.with_default_key(settings.private_key_file)
+    if conn.private_key_file is None:
+        raise UsageError("no private key: give --private-key, private_key_file in the connection, or set "
+                         "APRITY_PRIVATE_KEY_FILE")
+    return conn
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -80,8 +86,6 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_certificate(args: argparse.Namespace) -> int:
     settings = EngineSettings.from_env()
     conn = _connection(args, settings)
-    if conn.private_key_file is None:
-        raise UsageError("no private key configured for this connection (private_key_file or APRITY_PRIVATE_KEY_FILE)")
     try:
         key = keys.read_private_key(conn.private_key_file)
     except keys.KeyProblem as exc:

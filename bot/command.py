@@ -9,7 +9,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from checks.connections import ConfigError, Connection, load, load_all
+from checks.connections import (SECRET_IN_KEY_FIELD, ConfigError, Connection, load, load_all,
+                                looks_like_consumer_secret)
 from checks.hosts import Allowlist, UnsafeURL
 
 AD_HOC_KEYS = {"username", "consumer_key", "login_url", "app"}
@@ -74,6 +75,8 @@ def connection_for(parsed: Parsed, *, allowlist: Allowlist, connections_file: st
             allowlist.login_origin(f["login_url"])
         except UnsafeURL as exc:
             raise CommandError(f"login_url refused: {exc}") from None
+        if looks_like_consumer_secret(f["consumer_key"]):
+            raise CommandError(SECRET_IN_KEY_FIELD)
         if not private_key_file:
             raise CommandError("ad-hoc checks need APRITY_PRIVATE_KEY_FILE set on the bot")
         conn = Connection(username=f["username"], consumer_key=f["consumer_key"], login_url=f["login_url"],

@@ -7,6 +7,7 @@ them into exit code 2 and the Slack layer into an ephemeral reply.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,19 @@ KNOWN = set(REQUIRED) | {"private_key_file", "certificate_file", "connected_app"
 
 class ConfigError(Exception):
     """A configuration problem explained in one line."""
+
+
+# Consumer secrets are 64 hexadecimal characters; consumer keys start 3MVG9. A secret pasted
+# into the key field must be refused without ever being printed.
+_SECRET_SHAPE = re.compile(r"^[0-9A-Fa-f]{64}$")
+
+
+def looks_like_consumer_secret(value: str) -> bool:
+    return bool(_SECRET_SHAPE.match(value.strip()))
+
+
+SECRET_IN_KEY_FIELD = ("the consumer key looks like a consumer secret (64 hex characters); aprity needs the "
+                       "Consumer Key (starts 3MVG9), and the secret should be rotated if it was shared")
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
     missing = [k for k in REQUIRED if not isinstance(entry.get(k), str) or not entry[k].strip()]
     if missing:
         raise ConfigError(f"connection {name!r} is missing {', '.join(missing)}")
+    if looks_like_consumer_secret(entry["consumer_key"]):
+        raise ConfigError(f"connection {name!r}: {SECRET_IN_KEY_FIELD}")
     unknown = sorted(set(entry) - KNOWN)
     if unknown:
         raise ConfigError(f"connection {name!r} has unknown field(s): {', '.join(unknown)}")

@@ -15,7 +15,7 @@ from .causes import CONSUMER_KEY_LENGTH, CONSUMER_KEY_PREFIX, Verdict, consumer_
 from .errors import ErrorKind
 from .facts import Facts
 from .hosts import environment_of, is_login_host, my_domain_name, sandbox_suffix
-from .model import STEP_TITLES, CauseId, Status, StepId, StepResult
+from .model import STEP_TITLES, CauseId, Confidence, Status, StepId, StepResult
 
 C = CauseId
 SKEW_WARN_SECONDS = 60
@@ -164,7 +164,15 @@ def check_pre_authorization(f: Facts, v: Verdict, ctx: AdviceContext) -> StepRes
     step, cause = StepId.PRE_AUTHORIZATION, C.USER_NOT_PREAUTHORIZED
     standing = _standing(v, cause)
     if standing is not None:
-        return _with_advice(step, standing, f"{f.connection.username} is not approved for the app", cause, ctx)
+        user = f.connection.username
+        if standing == Status.FAIL and v.candidates[0].confidence == Confidence.HIGH:
+            finding = f"{user} is not pre-authorized for the app"
+        elif standing == Status.FAIL:
+            finding = (f"likely: {user} is not pre-authorized for the app (Salesforce gives the same answer "
+                       "for a username it does not know)")
+        else:
+            finding = f"possible: {user} may not be pre-authorized for the app"
+        return _with_advice(step, standing, finding, cause, ctx)
     if f.reply is not None and f.reply.ok:
         return StepResult(step, Status.PASS, f"{f.connection.username} is approved for the app")
     return StepResult(step, Status.SKIP, "not reached")

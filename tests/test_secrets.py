@@ -109,3 +109,36 @@ def test_slack_and_sqlite_hold_no_secret(tmp_path, stub, world, sim_server, capl
     assert "integration@globex.com" in raw, "the database was not written: the test would prove nothing"
     assert_clean(raw, secrets)
     assert_clean("\n".join(r.getMessage() for r in caplog.records), secrets)
+
+
+SECRET = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"  # the shape of a consumer secret
+
+
+def test_consumer_secret_pasted_as_key_is_refused_everywhere(tmp_path, monkeypatch, capsys, world) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[connections.x]\nusername = "a@b.com"\nlogin_url = "https://login.salesforce.com"\n'
+                    f'consumer_key = "{SECRET}"\n')
+    monkeypatch.setenv("APRITY_CONNECTIONS", str(path))
+    assert main(["check", "--connection", "x"]) == 2
+    assert main(["check", "--username", "a@b.com", "--login-url", "https://login.salesforce.com",
+                 "--consumer-key", SECRET, "--private-key", str(world.key_file), "--json"]) == 2
+    out = capsys.readouterr()
+    assert "looks like a consumer secret" in out.err and SECRET not in out.out + out.err
+
+
+def test_slack_refuses_a_secret_as_consumer_key_without_echo(tmp_path, stub, world, sim_server) -> None:
+    (tmp_path / "connections.toml").write_text("")
+    h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file), stub)
+    try:
+        r = h.slash(f"username=a@b.com consumer_key={SECRET} login_url=https://login.salesforce.com")
+    finally:
+        h.close()
+    assert "looks like a consumer secret" in r.text and SECRET not in r.text
+    assert stub.calls("chat.postMessage") == [] and h.sessions() == []
+
+
+def test_missing_private_key_is_a_usage_error(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("APRITY_PRIVATE_KEY_FILE", raising=False)
+    assert main(["check", "--username", "a@b.com", "--login-url", "https://login.salesforce.com",
+                 "--consumer-key", "3MVG9abc"]) == 2
+    assert "no private key" in capsys.readouterr().err
