@@ -142,3 +142,17 @@ def test_missing_private_key_is_a_usage_error(monkeypatch, capsys) -> None:
     assert main(["check", "--username", "a@b.com", "--login-url", "https://login.salesforce.com",
                  "--consumer-key", "3MVG9abc"]) == 2
     assert "no private key" in capsys.readouterr().err
+
+
+def test_slack_explain_does_not_repeat_a_pasted_key(tmp_path, stub, world, sim_server) -> None:
+    (tmp_path / "connections.toml").write_text("")
+    h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file), stub)
+    try:
+        pem = world.key_file.read_text()
+        h.slash(f'explain {{"error":"invalid_grant","error_description":"invalid assertion"}} {pem}')
+        answer = stub.wait_for("webhook")[0].args
+    finally:
+        h.close()
+    text = json.dumps(answer)
+    assert_clean(text, key_fragments(world.key_file))
+    assert "private key" in text.lower()  # the warning: delete the message and rotate the key
