@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_diagnosis.py
+	$(PY) bench/bench_ack.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
