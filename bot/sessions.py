@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from checks.connections import ConfigError, Connection, load
 from checks.engine import Engine
@@ -61,12 +62,17 @@ class SessionService:
 
     # ----- entry points (called from listeners and the scheduler; all return quickly)
 
-    def start(self, *, channel: str, requester: str, connection: Connection) -> tuple[str, int]:
-        """Create a session and queue its first run; returns (session id, runs waiting ahead)."""
+    def start(self, *, channel: str, requester: str, connection: Connection,
+              response_url: str | None = None) -> tuple[str, int]:
+        """Create a session and queue its first run; returns (session id, runs waiting ahead).
+
+        ``response_url`` (from the slash command) reaches the requester even where the bot
+        cannot post; it is kept in memory only.
+        """
         sid = self.store.create_session(channel=channel, requester=requester, connection=connection.summary())
         self._claim(sid)
         try:
-            _, waiting = self.executor.submit(lambda: self._first_run(sid, connection))
+            _, waiting = self.executor.submit(lambda: self._first_run(sid, connection, response_url))
         except QueueFull:
             self._release(sid)
             self.store.close(sid, "closed")
@@ -118,7 +124,7 @@ class SessionService:
 
     # ----- the run
 
-    def _first_run(self, sid: str, connection: Connection) -> None:
+    def _first_run(self, sid: str, connection: Connection, response_url: str | None = None) -> None:
         sess = self.store.session(sid)
         assert sess is not None
         try:
@@ -127,7 +133,7 @@ class SessionService:
             self._release(sid)
             self.store.close(sid, "closed")
             log.warning("could not post in %s: %s", sess["channel"], slack_error(exc))
-            self._tell_requester(sess, exc)
+            self._tell_requester(sess, exc, response_url)
             return
         self.store.set_thread(sid, parent["ts"])
         self._guarded(sid, "command", connection)
@@ -302,16 +308,18 @@ class SessionService:
                                                 unfurl_media=False, **message)
         return response.data if isinstance(response.data, dict) else {}
 
-    def _tell_requester(self, sess: dict[str, Any], exc: Exception) -> None:
+    def _tell_requester(self, sess: dict[str, Any], exc: Exception, response_url: str | None = None) -> None:
         error = slack_error(exc)
-        hint = ("invite me first: `/invite @aprity-diagnose`" if error in ("not_in_channel", "channel_not_found")
-                else f"Slack said `{error}`")
+        hint = ("invite me first: `/invite @aprity-diagnose`, then run the command again"
+                if error in ("not_in_channel", "channel_not_found") else f"Slack said `{error}`")
+        text = f"I could not post the status message here: {hint}."
         try:
-            self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"],
-                                           text=f"I could not post the status message here: {hint}.")
+            if response_url:  # works in channels the bot is not in, unlike chat.postEphemeral
+                WebhookClient(response_url, timeout=10).send(text=text, response_type="ephemeral")
+            else:
+                self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"], text=text)
         except Exception:  # noqa: BLE001
             log.warning("could not tell %s why the session failed", sess["requester"])
-
 
 def slack_error(exc: Exception) -> str:
     """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""

@@ -234,12 +234,22 @@ def _judge_success(facts: Facts) -> Verdict:
         evidence.append(f"The REST API refused the token: {org.message}.")
         return Verdict([Candidate(C.OAUTH_NOT_ENABLED_OR_SCOPES, H, "REST API refused the session")], evidence,
                        retryable=True)
+    if org is not None and not org.ok and org.code == "API_CURRENTLY_DISABLED":
+        evidence.append(f"The REST API is disabled for this user: {org.message}.")
+        return Verdict([Candidate(C.METADATA_ACCESS_MISSING, H, "the user lacks the API Enabled permission")],
+                       evidence, retryable=True)
     meta = ver.metadata
     if meta is not None and not meta.ok and meta.code == "INSUFFICIENT_ACCESS":
         evidence.append(f"describeMetadata was refused: {meta.message}")
         return Verdict([Candidate(C.METADATA_ACCESS_MISSING, H, "Metadata API permission missing")], evidence,
                        retryable=True)
-    failed = [(name, r) for name, r in (("identity", ver.identity), ("Organization query", org),
+    identity = ver.identity
+    if identity is not None and not identity.ok and org is not None and org.ok and meta is not None and meta.ok:
+        # The Org ID also comes from the Organization query: a failed identity read alone is not a failure.
+        evidence.append(f"The identity URL did not answer ({identity.code}); the Org ID comes from the "
+                        "Organization query instead.")
+        return Verdict([], evidence, retryable=True, ok=True)
+    failed = [(name, r) for name, r in (("identity", identity), ("Organization query", org),
                                         ("describeMetadata", meta)) if r is None or not r.ok]
     if failed:
         for name, r in failed:

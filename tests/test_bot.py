@@ -360,3 +360,14 @@ def test_wsgi_factory_reports_a_bad_setting_in_one_line(tmp_path, monkeypatch) -
     with pytest.raises(SystemExit) as exc:
         create()
     assert "APRITY_SALESFORCE_SIMULATOR" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_private_channel_without_the_bot_tells_the_requester(harness: BotHarness) -> None:
+    harness.stub.fail_next("chat.postMessage", error="channel_not_found")
+    r = harness.slash("healthy")
+    assert r.status_code == 200
+    harness.wait_idle()
+    notice = harness.stub.wait_for("webhook")[0].args
+    assert "invite me first" in all_text(notice) and notice.get("response_type") == "ephemeral"
+    sess = harness.bot.store.session(harness.sessions()[0]["id"])
+    assert sess["status"] == "closed" and not sess["busy"]

@@ -282,3 +282,28 @@ def test_server_error_with_json_body_is_unreachable() -> None:
     reply = SalesforceClient(Allowlist(), transport=transport).exchange("https://login.salesforce.com", "a.b.c")
     assert reply.error.error == "unreachable" and "unknown_error: retry your request" in reply.error.error_description
     assert reply.server_date is not None and reply.server_date.tzinfo is not None
+
+
+def test_user_without_api_enabled(world, make_engine) -> None:
+    o, a, u = world.org("no-api-user", user={"api_enabled": False})
+    d = make_engine().diagnose(world.connection("no-api-user", o, a, u))
+    assert (d.cause.id, d.cause.confidence) == (CauseId.METADATA_ACCESS_MISSING, Confidence.HIGH)
+    assert any("API is disabled for this User" in e for e in d.evidence)
+
+
+def test_identity_failure_alone_does_not_fail_a_working_connection() -> None:
+    from checks.causes import judge
+    from checks.connections import Connection
+    from checks.facts import Facts, Verification
+    from checks.salesforce import AccessToken, ApiReply, TokenReply
+
+    facts = Facts(connection=Connection("a@b.com", "https://login.salesforce.com", "3MVG9x"), now=0.0)
+    facts.reply = TokenReply("https://login.salesforce.com/services/oauth2/token", 200,
+                             token=AccessToken("t"), scope=("api",))
+    ok_org = ApiReply(True, 200, data={"Id": "00D000000000001AAA"})
+    facts.verification = Verification(identity=ApiReply(False, 403, code="Bad_OAuth_Token"), organization=ok_org,
+                                       metadata=ApiReply(True, 200, data={"metadata_types": 3}))
+    verdict = judge(facts)
+    assert verdict.ok and any("identity URL did not answer" in e for e in verdict.evidence)
+    facts.verification.metadata = ApiReply(False, None, code="UNREACHABLE", message="timed out")
+    assert not judge(facts).ok

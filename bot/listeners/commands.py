@@ -67,7 +67,8 @@ def register(app: App, service: SessionService, settings: Settings) -> None:
         # Only local work happens before the ack (a SQLite insert, queueing): no network call.
         name = conn.name or conn.username
         try:
-            _, waiting = service.start(channel=command["channel_id"], requester=command["user_id"], connection=conn)
+            _, waiting = service.start(channel=command["channel_id"], requester=command["user_id"], connection=conn,
+                                       response_url=command.get("response_url"))
         except QueueFull:
             ack(text="The bot is busy with many checks right now; try again in a minute.")
             return

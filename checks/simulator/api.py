@@ -101,6 +101,9 @@ def _query(sim: Simulator, req: SimRequest, version: str) -> SimResponse:
     if not _has_api(session):
         payload = [{"errorCode": "INVALID_SESSION_ID", "message": "This session is not valid for use with the REST API"}]
         return json_response(401, payload, "INVALID_SESSION_ID")
+    if not session.user.api_enabled:
+        payload = [{"errorCode": "API_CURRENTLY_DISABLED", "message": "API is disabled for this User"}]
+        return json_response(403, payload, "API_CURRENTLY_DISABLED")
     soql = req.query_param("q") or ""
     if not _FROM_ORGANIZATION.search(soql):
         message = "unexpected token: the simulator only answers queries FROM Organization"
@@ -174,6 +177,8 @@ def _soap(sim: Simulator, req: SimRequest) -> SimResponse:
     if operation is None or _local(operation.tag) != "describeMetadata":
         name = _local(operation.tag) if operation is not None else ""
         return _fault("soapenv:Client", f"No operation available for request {{{_MD_NS}}}{name}")
+    if not session.user.api_enabled:
+        return _fault("sf:API_CURRENTLY_DISABLED", "API_CURRENTLY_DISABLED: API is disabled for this User")
     if not session.user.modify_metadata:
         return _fault("sf:INSUFFICIENT_ACCESS", _INSUFFICIENT)
     return _describe_result(session.org)

@@ -30,6 +30,7 @@ class SimUser:
     login_ip_ranges: tuple[str, ...] = ()  # profile CIDRs; empty = unrestricted
     login_hours_blocked: bool = False
     modify_metadata: bool = True  # ModifyMetadata or ModifyAllData
+    api_enabled: bool = True  # the "API Enabled" user permission
     approved_apps: frozenset[str] = frozenset()  # consumer keys self-approved with refresh_token
     display_name: str = "Integration User"
 
