@@ -291,8 +291,8 @@ def _metadata(ctx: AdviceContext) -> Advice:
 def _private_key(ctx: AdviceContext) -> Advice:
     return Advice(
         verify=(
-            "Check the key file aprity uses begins with -----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY----- "
-            "and keeps its line breaks.",
+            "Check the key file aprity uses starts with a BEGIN PRIVATE KEY (or BEGIN RSA PRIVATE KEY) line "
+            "between dashes, and keeps its line breaks.",
             "Run `openssl rsa -in private.key -check -noout` where the key lives: it should print \"RSA key ok\" "
             "without asking for a passphrase.",
             "If the key comes from a CI secret or environment variable, check its newlines were not lost or escaped "

@@ -41,7 +41,7 @@ WARNINGS = {
     "password": "The pasted text contains a password. Delete the message and change that password.",
 }
 
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
+_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE[ ]KEY-----")
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
 _PEM_TAIL = re.compile(r"[A-Za-z0-9+/=\\\s]{0,10000}")
 # Key bodies pasted without their BEGIN line: PKCS#1 and PKCS#8 RSA keys start this way.

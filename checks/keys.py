@@ -63,13 +63,13 @@ _NEW_KEY = (
     "Make a new 2048-bit RSA key (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
     " -out key.pem), a certificate from it, and upload that certificate to the Connected App."
 )
-_USE_KEY_FILE = "Use the private key file, which starts with -----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY."
+_USE_KEY_FILE = "Use the private key file: its first line reads BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY."
 _CERT_NOT_KEY = "Give aprity the private key the certificate was made from; keep the certificate for the Connected App."
 
 # Every user-facing text for private keys, in one place: reason -> (code, message, hint).
 _TEXT: dict[str, tuple[str, str, str]] = {
     "empty": ("empty", "The private key is empty: the file or variable holds no text.",
-              "Check the path or secret name; a key file starts with -----BEGIN PRIVATE KEY-----."),
+              "Check the path or secret name; a key file starts with a BEGIN PRIVATE KEY line."),
     "encrypted": ("encrypted", "The private key is protected by a passphrase; aprity needs an unencrypted key.",
                   "Decrypt a copy: openssl pkey -in key.pem -out key-plain.pem"
                   " (or openssl rsa for an RSA PRIVATE KEY file)."),
@@ -180,7 +180,7 @@ def _parse_unframed(raw: bytes) -> RSAPrivateKey:
     raise KeyProblem(
         "no_start_line",
         f"The key has no -----BEGIN ...----- line, the error OpenSSL calls \"no start line\": {why}.",
-        "Use the whole key file, from -----BEGIN PRIVATE KEY----- (or RSA PRIVATE KEY) to its END line.",
+        "Use the whole key file, from its BEGIN PRIVATE KEY (or BEGIN RSA PRIVATE KEY) line to its END line.",
     )
 
 

