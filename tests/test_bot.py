@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from bot.ids import DIAGNOSE_MODAL, ActionId, ModalAction, ModalBlock
-from checks.scenarios import SCENARIOS, by_name
+from checks.scenarios import by_name
 
 from bot_harness import CHANNEL, SUPPORT, USER, BotHarness, all_text, bot_env, sign, toml_for
 from slack_stub import SlackStub
@@ -130,7 +130,6 @@ def test_escalation_content_and_idempotency(harness: BotHarness) -> None:
     posts = [c for c in harness.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT]
     assert len(posts) == 1
     text = all_text(posts[0].args)
-    conn = by_name("not-preauthorized")
     for needle in ("invalid_grant", "user hasn't approved this consumer", "production", "aprity",
                    "integration@tyrell.com", "login.salesforce.com", "Setup > Company Information",
                    f"<@{USER}>", "https://example.slack.com/archives/"):
@@ -142,7 +141,6 @@ def test_escalation_content_and_idempotency(harness: BotHarness) -> None:
     assert len([c for c in harness.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT]) == 1
     assert "already escalated" in harness.thread_text(sess)
     assert "Escalated to support" in all_text(harness.parent(sess))
-    del conn
 
 
 def test_escalation_names_org_id_after_success_elsewhere(harness: BotHarness) -> None:

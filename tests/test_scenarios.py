@@ -55,7 +55,6 @@ def test_signature_probe_clears_certificate(world, make_engine) -> None:
     """Invalid assertion for an unknown user: the bogus-audience probe proves the signature is fine."""
     from dataclasses import replace
 
-    s = by_name("healthy")
     o, a, u = world.org("sirius", org={"unknown_user_error": "invalid_assertion"})
     conn = replace(world.connection("ghost", o, a, u), username="nobody@sirius.com")
     d = make_engine().diagnose(conn)
@@ -86,8 +85,6 @@ def test_healthy_reports_org_and_scopes(world, make_engine) -> None:
 
 def test_propagation_delay_fix_takes_effect_later(tmp_path) -> None:
     """A fixed profile assignment is invisible until Salesforce propagates it."""
-    import time as _time
-
     from checks.engine import Engine
     from checks.hosts import Allowlist
     from checks.salesforce import SalesforceClient
@@ -106,7 +103,6 @@ def test_propagation_delay_fix_takes_effect_later(tmp_path) -> None:
     assert not engine.diagnose(conn).ok
     now[0] += 200
     assert engine.diagnose(conn).ok
-    del _time
 
 
 @pytest.mark.parametrize("mode,words", [
