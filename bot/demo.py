@@ -10,6 +10,7 @@ from pathlib import Path
 
 from checks.engine import Engine
 from checks.hosts import Allowlist
+from checks.model import Diagnosis
 from checks.salesforce import SalesforceClient
 from checks.scenarios import DEMO, SCENARIOS, Scenario, World
 from checks.simulator import LoopbackTransport, Simulator
@@ -23,7 +24,7 @@ guide describes. No credentials, nothing leaves this machine.
 """
 
 
-def _diagnose(world: World, server_url: str, scenario: Scenario):  # type: ignore[no-untyped-def]
+def _diagnose(world: World, server_url: str, scenario: Scenario) -> Diagnosis:
     conn = scenario.build(world)
     offset = scenario.clock_offset
     client = SalesforceClient(Allowlist(), transport=LoopbackTransport(server_url))

@@ -11,7 +11,8 @@ import logging
 from datetime import datetime, timezone
 
 from . import blocks
-from .sessions import SessionService, slack_error, summary_of
+from .restore import summary_of
+from .sessions import SessionService, slack_error
 
 log = logging.getLogger(__name__)
 

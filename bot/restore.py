@@ -1,4 +1,5 @@
-"""Rebuild a session's latest :class:`Diagnosis` from SQLite rows (after a restart).
+"""Model objects from stored session rows: the connection summary, and the latest
+:class:`Diagnosis` after a restart.
 
 Only what the store keeps comes back: step statuses and findings, the cause, the
 error. Advice is not stored, so a restored diagnosis serves the parent message and
@@ -13,11 +14,16 @@ from checks.model import (Candidate, CauseId, Confidence, ConnectionSummary, Dia
                           StepResult, TokenError)
 
 
+def summary_of(sess: dict[str, Any]) -> ConnectionSummary:
+    """The shown-to-support view of a stored session's connection."""
+    return ConnectionSummary(name=sess.get("connection_name"), username=sess["username"],
+                             login_url=sess["login_url"], consumer_key=sess["consumer_key"],
+                             environment=sess["environment"], connected_app=sess.get("connected_app"),
+                             org_id=sess.get("org_id"))
+
+
 def diagnosis_from_rows(sess: dict[str, Any], run: dict[str, Any], steps: list[dict[str, Any]]) -> Diagnosis:
-    summary = ConnectionSummary(name=sess.get("connection_name"), username=sess["username"],
-                                login_url=sess["login_url"], consumer_key=sess["consumer_key"],
-                                environment=sess["environment"], connected_app=sess.get("connected_app"),
-                                org_id=sess.get("org_id"))
+    summary = summary_of(sess)
     results = []
     for row in steps:
         try:

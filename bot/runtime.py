@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from checks.engine import Engine
-from checks.hosts import Allowlist
+from checks.hosts import Allowlist, UnsafeURL
 from checks.salesforce import SalesforceClient
 from checks.simulator import LoopbackTransport
 
@@ -34,8 +34,6 @@ class EngineSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EngineSettings":
-        from checks.hosts import UnsafeURL
-
         try:
             allowlist = Allowlist.from_env(env.get("APRITY_EXTRA_LOGIN_HOSTS"))
         except UnsafeURL as exc:

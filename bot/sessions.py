@@ -25,11 +25,11 @@ from slack_sdk.webhook import WebhookClient
 
 from checks.connections import ConfigError, Connection, load
 from checks.engine import Engine
-from checks.model import ConnectionSummary, Diagnosis, StepId, StepResult
+from checks.model import Diagnosis, StepId, StepResult
 
 from . import blocks
 from .executor import ChannelPacer, QueueFull, RunExecutor
-from .restore import diagnosis_from_rows
+from .restore import diagnosis_from_rows, summary_of
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -326,10 +326,3 @@ def slack_error(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error"))
     return type(exc).__name__
-
-
-def summary_of(sess: dict[str, Any]) -> ConnectionSummary:
-    return ConnectionSummary(name=sess.get("connection_name"), username=sess["username"],
-                             login_url=sess["login_url"], consumer_key=sess["consumer_key"],
-                             environment=sess["environment"], connected_app=sess.get("connected_app"),
-                             org_id=sess.get("org_id"))

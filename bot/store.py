@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -26,27 +25,19 @@ from sqlite_utils import Database
 from bot.history import format_history  # re-exported: the CLI may import it from here
 from checks.model import ConnectionSummary, Diagnosis
 
+from .redact import redact as redact_text
+
 __all__ = ["Store", "redact", "format_history", "SESSION_STATUSES", "RUN_TRIGGERS"]
 
 SESSION_STATUSES = ("running", "failing", "ok", "closed")
 RUN_TRIGGERS = ("command", "button", "scheduled")
 
-REDACTED = "[redacted]"
-# From a BEGIN marker to its END line, or to the end of the text when there is none:
-# over-redacting a finding is cheap, storing half a private key is not.
-_PEM_RE = re.compile(r"-----BEGIN.*?(?:-----END[^\n]*?-----|\Z)", re.DOTALL)
-# Salesforce access token: org id, "!", then the opaque session part.
-_TOKEN_RE = re.compile(r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{20,}")
-
 _BUSY_TIMEOUT_MS = 5000
 
 
 def redact(text: str | None) -> str | None:
-    """Replace PEM blocks and Salesforce access tokens in ``text`` with ``[redacted]``."""
-    if not text:
-        return text
-    text = _PEM_RE.sub(REDACTED, text)
-    return _TOKEN_RE.sub(REDACTED, text)
+    """The shared guard of :mod:`bot.redact`, letting NULLs through."""
+    return text if not text else redact_text(text)
 
 
 class Store:

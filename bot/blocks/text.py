@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from checks.model import CAUSE_TITLES, CauseId, Confidence
 
+from ..redact import redact
+
 # Slack limits (docs.slack.dev Block Kit reference; see docs in shared/reference §3).
 MAX_BLOCKS = 50
 MAX_MODAL_BLOCKS = 100
@@ -36,25 +38,11 @@ MESSAGE_TEXT_BUDGET = 8_000
 
 ELLIPSIS = "…"
 WORD_JOINER = "\u2060"
-REDACTED = "[redacted]"
 
 _USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SAFE_URL_RE = re.compile(r"^https?://[^\s<>|`]+$", re.IGNORECASE)
 _BROADCAST_RE = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
-# A PEM block from its BEGIN line to its END line (or to the end of the text when cut).
-_PEM_RE = re.compile(r"-----BEGIN[^-\n]*-----.*?(?:-----END[^-\n]*-----|\Z)", re.DOTALL)
-# Salesforce access token: 15/18-char org id, "!", then the session part.
-_SF_TOKEN_RE = re.compile(r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{20,}")
-# Slack tokens, in case one is pasted into an error text.
-_SLACK_TOKEN_RE = re.compile(r"xox[abposr]-[A-Za-z0-9-]{8,}")
 _PARTIAL_ENTITY_RE = re.compile(r"&[a-z]{0,3}$")
-
-
-def redact(text: str) -> str:
-    """Hide private keys and access tokens; a second guard behind the engine's own."""
-    text = _PEM_RE.sub(REDACTED, text)
-    text = _SF_TOKEN_RE.sub(REDACTED, text)
-    return _SLACK_TOKEN_RE.sub(REDACTED, text)
 
 
 def escape_mrkdwn(text: object) -> str:
