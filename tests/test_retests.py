@@ -338,3 +338,26 @@ def test_busy_click_keeps_the_automatic_retests(tmp_path, stub, slow_world) -> N
     finally:
         h.bot.service.executor = real
         h.close()
+
+
+def test_many_retests_due_at_once_do_not_starve_acks(tmp_path, stub, slow_world) -> None:
+    """Due retests queue on the bot's own pool; a new command is still acked (and told it is queued)."""
+    world, url = slow_world
+    o, a, u = world.org("crowd", app={"profiles": frozenset()})
+    (tmp_path / "connections.toml").write_text(toml_for({"crowd": world.connection("crowd", o, a, u)}))
+    h = BotHarness.start(bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="0.5",
+                                 APRITY_MAX_RUNS="1"), stub)
+    try:
+        for _ in range(5):
+            assert h.slash("crowd").status_code == 200
+        h.wait_idle()
+        world.sim.latency = 0.2  # each retest now holds the single worker for about 0.4 s
+        sids = [s["id"] for s in h.sessions()]
+        wait_until(lambda: h.bot.executor.in_flight >= 3, what="several retests queued at once")
+        r = h.slash("crowd")
+        assert r.status_code == 200 and "queued" in r.text
+        h.wait_idle(60)
+        assert all([x["trigger"] for x in h.bot.store.runs(sid)] == ["command", "scheduled"] for sid in sids)
+    finally:
+        world.sim.latency = 0.0
+        h.close()
