@@ -47,6 +47,12 @@ def secret_kinds(text: str) -> list[str]:
     return [k for k in KIND_NAMES if k in kinds]
 
 
+def scrub(text: str) -> str:
+    """Bare consumer-secret-shaped values and Slack tokens out of a paste (the engine's redaction
+    already removes keys, access tokens and labelled secrets)."""
+    return _SLACK_TOKEN.sub("[REDACTED SLACK TOKEN]", _HEX64.sub("[REDACTED SECRET]", text))
+
+
 def secret_refusal(kinds: list[str], where: str = "that text") -> str:
     """Refusal naming the kinds found; says nothing was kept and that they must be rotated."""
     named = " and ".join(KIND_NAMES[k] for k in kinds)

@@ -146,13 +146,16 @@ def test_a_click_from_another_channel_changes_nothing(harness: BotHarness) -> No
 def test_explain_with_a_pasted_key_answers_privately(harness: BotHarness, world) -> None:
     pem = world.key_file.read_text()
     token = "00D5g000004abcD!AQ4AQ" + "Zy9" * 20
-    harness.slash(f'explain {{"error":"invalid_grant","error_description":"invalid assertion"}} {pem} {token}')
+    slack = "xoxb-2024-4242-" + "k3y" * 8
+    harness.slash(f'explain {{"error":"invalid_grant","error_description":"invalid assertion {HEX64}"}} {pem} '
+                  f'{token} SLACK_BOT_TOKEN {slack}')
     own = harness.stub.wait_for("webhook")[0].args
-    secrets = key_fragments(world.key_file) + [token[16:]]
+    secrets = key_fragments(world.key_file) + [token[16:], HEX64, slack, slack[5:]]
     assert own.get("response_type") == "ephemeral"
     text = all_text(own)
     assert_clean(text, secrets)
-    assert "a private key and a Salesforce access token" in text and "must be rotated" in text
+    assert ("a private key and a Salesforce access token and a consumer secret and a Slack token" in text
+            and "must be rotated" in text)
     assert "invalid assertion" in text
     share = [e for b in own["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [e["action_id"] for e in share] == [ActionId.SHARE_EXPLAIN]

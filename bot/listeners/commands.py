@@ -21,7 +21,7 @@ from .. import blocks
 from ..access import NOT_ENABLED_TEXT, Kind, Request, Scope, decide, refusal_text, scope_of
 from ..command import CommandError, Parsed, connection_for, parse
 from ..executor import QueueFull
-from ..inputs import KIND_NAMES, ROTATE, secret_kinds
+from ..inputs import KIND_NAMES, ROTATE, scrub, secret_kinds
 from ..sessions import SessionService
 from ..throttle import Busy, Later, busy_text, later_text
 from .gate import Gate, form_metadata
@@ -127,9 +127,10 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
 
     def _explain(text: str, channel: str, user: str, respond: Respond) -> None:
         def answer() -> None:
-            shared = explain_reply(text, warnings=False)  # what the channel may see: the reading, no warnings
+            clean = scrub(text)
+            shared = explain_reply(clean, warnings=False)  # what the channel may see: the reading, no warnings
             key = gate.shares.put(channel, user, shared)
-            own = blocks.private_explain_message(explain_reply(text), share_key=key,
+            own = blocks.private_explain_message(explain_reply(clean), share_key=key,
                                                  secret_notice=secret_notice(text))
             respond(response_type="ephemeral", **own)
 
