@@ -110,8 +110,9 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         pacer=ChannelPacer(settings.post_interval), clock=clock,
     )
     throttle = Throttle(store, clock=clock)
-    scheduler = RetestScheduler(throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(
-        sid, at)), clock=clock)
+    # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.
+    scheduler = RetestScheduler(
+        throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at)), clock=clock)
     service.scheduler = scheduler
     gate = Gate(settings, throttle)
     app = App(

@@ -8,7 +8,9 @@ exchange, and at most ``limit`` diagnoses per connection start in any rolling
 retests all count). The support engineer's first "I fixed it, retest" after a run is
 never refused: each session may press it once per window whatever the count.
 
-Everything here is local (a lock, SQLite, a deque): it runs before the ack.
+Everything here is local (a lock, SQLite, a deque): it runs before the ack. "Busy" is
+read from SQLite's busy flag; the per-minute count lives in this process, which is
+right for the single bot process the scheduler already requires.
 """
 
 from __future__ import annotations

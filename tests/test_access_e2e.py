@@ -191,7 +191,7 @@ def test_a_secret_typed_into_a_field_reaches_neither_slack_nor_sqlite(harness: B
 
 
 def test_thirty_commands_for_one_connection_start_one_exchange(harness: BotHarness, world) -> None:
-    world.sim.latency = 0.5  # the first check is still running while the others arrive
+    world.sim.latency = 1.0  # the first check (several requests) is still running while the others arrive
     tokens_before = sum(1 for e in world.sim.log if e["path"].endswith("/oauth2/token"))
     replies: list[str] = []
     try:

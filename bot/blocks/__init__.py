@@ -18,6 +18,6 @@ __all__ = [
     "EscalationView", "ExplainView", "ModalInput", "ParentView", "RunRecord",
     "already_escalated", "diagnose_modal", "diff_line", "escalation_ack", "escalation_message",
     "escape_mrkdwn", "explain_message", "internal_error_message", "notice_modal", "parent_message",
-    "private_explain_message", "queued_message", "read_diagnose_modal", "shared_explain_message", "redact", "retest_result_message", "step_messages", "still_failing_message",
-    "success_message", "usage_message",
+    "private_explain_message", "queued_message", "read_diagnose_modal", "redact", "retest_result_message",
+    "shared_explain_message", "step_messages", "still_failing_message", "success_message", "usage_message",
 ]
