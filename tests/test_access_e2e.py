@@ -74,6 +74,9 @@ def test_bound_channel_runs_its_own_connection_only(harness: BotHarness, world) 
     assert "unknown connection 'internal'" in r.text and "usable in this channel: acme)" in r.text
     r = harness.slash("nope", channel=ACME)
     assert "internal" not in r.text
+    r = harness.slash("a b c", channel=ACME)
+    assert "How to use" in r.text and "username=USER" not in r.text  # help without what is refused here
+    assert "username=USER" in harness.slash("help").text
     assert len(world.sim.log) == before and len(harness.sessions()) == 1
 
 

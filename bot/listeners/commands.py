@@ -55,9 +55,9 @@ def _request(parsed: Parsed) -> Request:
     return Request(kind, parsed.name)
 
 
-def _refuse(ack: Ack, text: str, *, usage: bool = False) -> None:
+def _refuse(ack: Ack, text: str, *, usage: bool = False, adhoc: bool = False) -> None:
     safe = f"⚠️ {blocks.escape_mrkdwn(text[:1500])}"
-    extra = blocks.usage_message()["blocks"] if usage else []
+    extra = blocks.usage_message(adhoc=adhoc)["blocks"] if usage else []
     ack(text=safe, blocks=[blocks.kit.section(safe)] + extra)
 
 
@@ -68,13 +68,15 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
     def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         channel, user = command.get("channel_id") or "", command.get("user_id") or ""
         rules, conns, file_error = gate.rules()
-        if scope_of(channel, rules) is Scope.NONE:
+        scope = scope_of(channel, rules)
+        if scope is Scope.NONE:
             ack(text=NOT_ENABLED_TEXT)  # no name, no org, no parsing of what was typed
             return
+        staff = scope is Scope.STAFF
         try:
             parsed = parse(command.get("text", ""))
         except CommandError as exc:
-            _refuse(ack, str(exc), usage=True)
+            _refuse(ack, str(exc), usage=True, adhoc=staff)
             return
         request = _request(parsed)
         decision = decide(channel, user, request, rules)
@@ -86,7 +88,7 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
                 _refuse(ack, refusal_text(decision, request, shown_name=shown))
             return
         if parsed.kind == "help":
-            ack(**blocks.usage_message())
+            ack(**blocks.usage_message(adhoc=staff))
             return
         if parsed.kind == "modal":
             ack()
@@ -106,7 +108,7 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
                                   connections_file=settings.engine.connections_file,
                                   private_key_file=settings.engine.private_key_file, connections=conns)
         except CommandError as exc:
-            _refuse(ack, str(exc), usage=True)
+            _refuse(ack, str(exc), usage=True, adhoc=staff)
             return
         # Only local work happens before the ack (a lock, SQLite, queueing): no network call.
         try:
