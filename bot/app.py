@@ -19,12 +19,16 @@ from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, 
                                                    ServerErrorRetryHandler)
 
 from .executor import ChannelPacer, RunExecutor
+from .expiry import ExpiryWatch
+from .listeners import home as home_listener
 from .listeners import register
 from .runtime import make_engine
 from .scheduler import RetestScheduler
 from .sessions import SessionService
 from .settings import Settings
 from .store import Store
+from .watch_store import WatchStore
+from .watcher import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +50,30 @@ class Bot:
     scheduler: RetestScheduler
     store: Store
     executor: RunExecutor
+    watcher: Watcher | None = None
 
     def start_scheduler(self) -> int:
         """Start retests, re-adding those recorded before a restart (or a kill -9)."""
         stale = self.store.release_all()
         if stale:
             log.warning("cleared %d run(s) interrupted by the previous shutdown", stale)
-        return self.scheduler.start(self.store.pending_retests())
+        count = self.scheduler.start(self.store.pending_retests())
+        if self.watcher is not None:
+            self.watcher.start()
+        return count
 
     def shutdown(self) -> None:
+        if self.watcher is not None:
+            self.watcher.shutdown()
         self.scheduler.shutdown()
         self.executor.shutdown(wait=False)
         self.service.engine.client.close()
 
 
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
-          clock: Callable[[], float] = time.time, start_scheduler: bool = True) -> Bot:
+          clock: Callable[[], float] = time.time, start_scheduler: bool = True,
+          allow_run: Callable[[str], bool] = lambda connection_key: True) -> Bot:
+    """``allow_run(connection_key)`` is the per-connection run limit the watch checks respect."""
     client = make_web_client(settings.bot_token, settings.api_url)
     store = Store(settings.db_path, clock=clock)
     executor = RunExecutor(max_workers=settings.max_runs)
@@ -80,6 +92,17 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         raise_error_for_unhandled_request=False,
     )
     register(app, service, settings)
+    watch_store = WatchStore(settings.db_path)
+    alert = settings.alert_channel or settings.support_channel
+    expiry = ExpiryWatch(client, watch_store, alert_channel=alert, connections_file=settings.engine.connections_file,
+                         private_key_file=settings.engine.private_key_file, clock=clock)
+    watcher = Watcher(service, watch_store, alert_channel=alert, interval=settings.watch_interval,
+                      connections_file=settings.engine.connections_file,
+                      private_key_file=settings.engine.private_key_file, allow_run=allow_run,
+                      on_sweep=expiry.sweep, clock=clock)
+    # Members of the support and alert channels are support staff: they see every connection.
+    home_listener.register(app, service, home_listener.publisher(
+        service, settings, watch_store, staff_channels={settings.support_channel, alert}))
 
     @app.error
     def on_error(error: Exception, body: dict) -> BoltResponse:  # noqa: ANN001
@@ -87,7 +110,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         log.exception("listener error: %s", error.__class__.__name__, exc_info=error)
         return BoltResponse(status=200, body="")
 
-    bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor)
+    bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor, watcher=watcher)
     if start_scheduler:
         bot.start_scheduler()
     return bot

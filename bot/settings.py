@@ -11,6 +11,7 @@ from .runtime import EngineSettings, SettingsError
 
 DEFAULT_DB = "aprity-diagnose.db"
 DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
+DEFAULT_WATCH_INTERVAL = 21600  # seconds between checks of a watched connection (6 hours)
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
@@ -46,6 +47,8 @@ class Settings:
     max_runs: int
     post_interval: float
     engine: EngineSettings
+    watch_interval: int = DEFAULT_WATCH_INTERVAL
+    alert_channel: str = ""  # empty: the support channel
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
@@ -77,6 +80,9 @@ class Settings:
             interval = float(env.get("APRITY_POST_INTERVAL") or 1.0)
         except ValueError:
             raise SettingsError("APRITY_POST_INTERVAL must be seconds, e.g. 1.0") from None
+        alert = (env.get("APRITY_ALERT_CHANNEL") or "").strip() or support
+        if not _CHANNEL.match(alert):
+            raise SettingsError(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
         return cls(
             bot_token=bot_token,
             app_token=app_token,
@@ -88,4 +94,7 @@ class Settings:
             max_runs=_positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4),
             post_interval=max(0.0, interval),
             engine=EngineSettings.from_env(env),
+            watch_interval=_positive_int("APRITY_WATCH_INTERVAL", env.get("APRITY_WATCH_INTERVAL"),
+                                         DEFAULT_WATCH_INTERVAL),
+            alert_channel=alert,
         )

@@ -18,6 +18,7 @@ from .model import ConnectionSummary
 DEFAULT_FILE = "connections.toml"
 REQUIRED = ("username", "login_url", "consumer_key")
 KNOWN = set(REQUIRED) | {"private_key_file", "certificate_file", "connected_app", "org_id"}
+FLAGS = {"watch"}  # booleans, unlike every other field
 
 
 class ConfigError(Exception):
@@ -47,6 +48,7 @@ class Connection:
     certificate_file: Path | None = None
     connected_app: str | None = None
     org_id: str | None = None
+    watch: bool = False  # checked on a schedule by the bot (bot/watcher.py)
 
     def summary(self) -> ConnectionSummary:
         return ConnectionSummary(
@@ -99,12 +101,15 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
         raise ConfigError(f"connection {name!r} is missing {', '.join(missing)}")
     if looks_like_consumer_secret(entry["consumer_key"]):
         raise ConfigError(f"connection {name!r}: {SECRET_IN_KEY_FIELD}")
-    unknown = sorted(set(entry) - KNOWN)
+    unknown = sorted(set(entry) - KNOWN - FLAGS)
     if unknown:
         raise ConfigError(f"connection {name!r} has unknown field(s): {', '.join(unknown)}")
     for key in KNOWN - set(REQUIRED):
         if key in entry and not isinstance(entry[key], str):
             raise ConfigError(f"connection {name!r}: {key} must be a string")
+    for key in FLAGS:
+        if key in entry and not isinstance(entry[key], bool):
+            raise ConfigError(f"connection {name!r}: {key} must be true or false")
 
     def path_of(key: str) -> Path | None:
         value = entry.get(key)
@@ -122,4 +127,5 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
         certificate_file=path_of("certificate_file"),
         connected_app=entry.get("connected_app") or None,
         org_id=entry.get("org_id") or None,
+        watch=bool(entry.get("watch", False)),
     )
