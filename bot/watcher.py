@@ -193,7 +193,9 @@ class Watcher:
             return "not watched any more"
         conn = conn.with_default_key(self.private_key_file)
         now = self.clock()
-        if self.store.session_running(conn.username, conn.consumer_key, conn.login_url, since=now - STALE_RUNNING):
+        # The sessions table keeps its times on the session service's clock.
+        stale_before = self.service.clock() - STALE_RUNNING
+        if self.store.session_running(conn.username, conn.consumer_key, conn.login_url, since=stale_before):
             return self._again(name, now + min(BUSY_RETRY, self.interval), "skipped: its session is running")
         if not self.allow_run(connection_key(conn)):
             return self._again(name, next_slot(name, self.interval, now), "skipped: run limit reached")

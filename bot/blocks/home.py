@@ -54,6 +54,11 @@ def _watched_line(w: "WatchedRow") -> str:
     return f"*{field(one_line(w.name), 120)}* — {state} · {checked} · {cert}"
 
 
+def _more(hidden: int, what: str, block_id: str) -> dict[str, Any] | None:
+    return context([f"… and {hidden} more {what}: `aprity-diagnose history` lists them all"], block_id) \
+        if hidden > 0 else None
+
+
 def home_view(data: "HomeData") -> dict[str, Any]:
     """The Home tab for ``data.user_id``."""
     f = data.figures
@@ -69,12 +74,14 @@ def home_view(data: "HomeData") -> dict[str, Any]:
     blocks += [divider(), section(f"*Open sessions* ({len(data.open_sessions)})", "home_open")]
     if data.open_sessions:
         blocks += [section(_session_line(r), f"home_s{i}") for i, r in enumerate(data.open_sessions[:MAX_SESSIONS])]
+        blocks.append(_more(len(data.open_sessions) - MAX_SESSIONS, "open session(s)", "home_s_more"))
     else:
         blocks.append(context(["Nothing open: every session you can see has ended."], "home_open_none"))
 
     blocks += [divider(), section(f"*Watched connections* ({len(data.watched)})", "home_watch")]
     if data.watched:
         blocks += [section(_watched_line(w), f"home_w{i}") for i, w in enumerate(data.watched[:MAX_WATCHED])]
+        blocks.append(_more(len(data.watched) - MAX_WATCHED, "watched connection(s)", "home_w_more"))
     else:
         blocks.append(context(["No watched connection you can see. Add `watch = true` to a connection's table."],
                               "home_watch_none"))
