@@ -54,3 +54,21 @@ def test_manifest_enables_the_home_tab() -> None:
     from bot.listeners import home
 
     assert '"app_home_opened"' in Path(home.__file__).read_text()
+
+
+def test_http_mode_variant_with_the_home_tab_validates() -> None:
+    """The header comment's HTTP-mode edits (events included) still give a valid manifest."""
+    if not SCHEMA.exists():
+        pytest.skip(f"Slack's manifest schema not found at {SCHEMA}")
+    import jsonschema
+
+    m = manifest()
+    url = "https://bot.example.com/slack/events"
+    m["settings"]["socket_mode_enabled"] = False
+    m["features"]["slash_commands"][0]["url"] = url
+    m["settings"]["interactivity"]["request_url"] = url
+    m["settings"]["event_subscriptions"]["request_url"] = url
+    jsonschema.validate(m, json.loads(SCHEMA.read_text()))
+    m["settings"]["event_subscriptions"]["bot_events"] = "app_home_opened"  # not a list: rejected
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(m, json.loads(SCHEMA.read_text()))
