@@ -66,7 +66,8 @@ class Watcher:
     """Schedules and runs the checks of watched connections; see the module docstring.
 
     ``allow_run(connection_key) -> bool`` is where the per-connection token-request limit
-    plugs in: a check it refuses is skipped until the next slot. ``on_sweep`` runs at
+    plugs in, as a try-acquire: answering True counts this check as one run of the connection;
+    a check it refuses is skipped until the next slot. ``on_sweep`` runs at
     start-up and once per interval (the certificate-expiry warnings).
     """
 

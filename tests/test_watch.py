@@ -158,3 +158,37 @@ def test_watch_must_be_a_boolean(tmp_path) -> None:
         load("a", f)
     f.write_text(f.read_text().replace('"yes"', "true"))
     assert load("a", f).watch is True
+
+
+def test_alert_that_could_not_be_posted_is_raised_again(setup) -> None:
+    s, h = setup, setup["h"]
+    assert check(s) == "working"
+    deactivate(s)
+    assert check(s) == "failing"
+    s["stub"].fail_next("chat.postMessage", "channel_not_found")
+    assert check(s) == "alerted"
+    lost = h.only_session()
+    assert lost["status"] == "closed" and lost["thread_ts"] is None
+    assert check(s) == "alerted", "the alert never reached Slack: the next failing check raises it"
+    posted = [x for x in h.sessions() if x["thread_ts"]]
+    assert len(posted) == 1 and posted[0]["channel"] == ALERTS
+    assert check(s) == "still failing" and len(h.sessions()) == 2
+
+
+def test_alert_session_fixed_by_its_own_retest_gets_the_outage_line_once(setup) -> None:
+    s, h = setup, setup["h"]
+    assert check(s) == "working"
+    deactivate(s)
+    check(s)
+    assert check(s) == "alerted"
+    sess = h.only_session()
+    deactivate(s, active=True)
+    assert h.bot.service.retest(sess["id"], "U0SUPPORT") is None  # support presses "I fixed it, retest"
+    h.wait_idle()
+    assert h.bot.store.session(sess["id"])["status"] == "ok"
+    before = len(h.stub.thread(ALERTS, sess["thread_ts"]))
+    assert check(s) == "working"
+    replies = h.stub.thread(ALERTS, sess["thread_ts"])
+    assert len(replies) == before + 1 and "works again" in all_text(replies[-1])
+    assert check(s) == "working" and len(h.stub.thread(ALERTS, sess["thread_ts"])) == before + 1
+    assert s["w"].store.watch("acme")["alert_session"] is None
