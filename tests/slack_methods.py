@@ -55,6 +55,9 @@ class SlackMethods:
     _expired_triggers: set[str]
     _users: dict[str, dict[str, Any]]
     _channels: dict[str, dict[str, Any]]
+    _members: dict[str, set[str]]
+    _files: dict[str, dict[str, Any]]
+    port: int
     _next_ts: int
     _seq: int
 
@@ -133,6 +136,63 @@ class SlackMethods:
         new = {**old, **_view_arg(a), "id": view_id, "hash": f"{self._seq}.h"}
         self._views[view_id] = new
         return {"view": new}
+
+    def _m_views_publish(self, a: dict) -> dict:
+        user = _require(a, "user_id")
+        view = _view_arg(a)
+        if view.get("type") != "home":
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] view type must be home"]})
+        self._seq += 1
+        stored = {**view, "id": f"VH{user}", "team_id": TEAM_ID, "hash": f"{self._seq}.h", "user": user}
+        self._views[stored["id"]] = stored
+        return {"view": stored}
+
+    def _m_users_conversations(self, a: dict) -> dict:
+        """Channels the user is in that the bot can see: public ones, and private ones the bot is in."""
+        user = _require(a, "user")
+        types = set(str(a.get("types") or "public_channel").split(","))
+        found = [dict(c) for cid, c in sorted(self._channels.items()) if user in self._members.get(cid, ())
+                 and ("private_channel" if c["is_private"] else "public_channel") in types
+                 and (c["is_member"] or not c["is_private"])]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _m_files_getUploadURLExternal(self, a: dict) -> dict:  # noqa: N802
+        filename, length = _require(a, "filename"), int(a.get("length") or 0)
+        if length < 1:
+            raise ApiError("invalid_arguments")
+        self._seq += 1
+        file_id = f"F{self._seq:08d}"
+        self._files[file_id] = {"id": file_id, "name": filename, "length": length, "content": None}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _upload(self, file_id: str, raw: bytes) -> str:
+        with self._lock:  # called from the HTTP plumbing, not through _answer
+            f = self._files.get(file_id)
+            if f is None or f["content"] is not None:
+                return "not_found"
+            f["content"] = raw
+            return "OK"
+
+    def _m_files_completeUploadExternal(self, a: dict) -> dict:  # noqa: N802
+        files = a.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            raise ApiError("invalid_arguments")
+        done = []
+        for item in files:
+            f = self._files.get(item.get("id", ""))
+            if f is None or f["content"] is None:
+                raise ApiError("file_not_found")
+            f.update(title=item.get("title") or f["name"], channel=a.get("channel_id"), thread_ts=a.get("thread_ts"))
+            done.append({"id": f["id"], "name": f["name"], "title": f["title"]})
+        channel = a.get("channel_id")
+        if channel:  # the share shows up in the channel (or thread) like any message
+            ts = self._new_ts()
+            msg = Msg(channel, ts, str(a.get("initial_comment") or ""), None, a.get("thread_ts") or None,
+                      extra={"files": done})
+            self._messages[channel][ts] = msg
+        return {"files": done}
 
     def _m_users_info(self, a: dict) -> dict:
         user = _require(a, "user")

@@ -77,6 +77,8 @@ class SlackStub(SlackMethods):
         self._expired_triggers: set[str] = set()
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, set[str]] = defaultdict(set)  # channel → user ids (users.conversations)
+        self._files: dict[str, dict[str, Any]] = {}  # file id → upload state (files_upload_v2)
         self._next_ts = _FIRST_TS_US
         self._seq = 0
         self._server: _Server | None = None
@@ -157,6 +159,16 @@ class SlackStub(SlackMethods):
                                           "is_group": is_private, "is_private": is_private,
                                           "is_member": is_member, "is_archived": False}
 
+    def add_member(self, channel_id: str, *user_ids: str) -> None:
+        """Put users in a channel (added with :meth:`add_channel`), as users.conversations reports."""
+        with self._lock:
+            self._members[channel_id].update(user_ids)
+
+    def files(self) -> list[dict[str, Any]]:
+        """Uploaded files (files_upload_v2), with their bytes, in upload order."""
+        with self._lock:
+            return [dict(f) for f in self._files.values()]
+
     def reset(self) -> None:
         """Forget calls, faults, messages and views (users and channels stay)."""
         with self._lock:
@@ -235,6 +247,14 @@ class SlackStub(SlackMethods):
             call.method, call.webhook_id, call.response = "webhook", hook.group(1), "ok"
             self._record(call)
             return _send(h, 200, b"ok", "text/plain")
+
+        upload = re.fullmatch(r"(?:/api)?/upload/([^/]+)", path)
+        if upload:  # step 2 of files_upload_v2: the raw bytes to the URL files.getUploadURLExternal gave
+            call.method, call.response = "upload", self._upload(upload.group(1), raw)
+            call.rejected = call.response != "OK"
+            self._record(call)
+            return _send(h, 200 if not call.rejected else 404, f"{call.response} - {len(raw)}".encode(),
+                         "text/plain")
 
         call.method = path.rsplit("/", 1)[-1]
         status, body, extra_headers = self._answer(call, headers)
