@@ -1,6 +1,6 @@
 """The Slack Web API methods the stub answers, and the checks Slack makes on their arguments.
 
-:class:`SlackMethods` is mixed into :class:`slack_stub.SlackStub`, which owns the state
+:class:`SlackMethods` is mixed into :class:`bot.playground.slack_stub.SlackStub`, which owns the state
 these handlers read and write and calls them with its lock held. A handler is found by
 name: ``chat.postMessage`` → ``_m_chat_postMessage``; it returns the answer without
 ``ok`` or raises :class:`ApiError` for an ``ok: false`` answer.
@@ -39,6 +39,15 @@ class Msg:
         return d
 
 
+@dataclass(frozen=True)
+class Hook:
+    """Where a response_url delivers: the channel (and user, for ephemeral answers) it came from."""
+
+    channel: str
+    user: str
+    message_ts: str | None = None  # the message a button was on (replace_original edits it)
+
+
 class ApiError(Exception):
     def __init__(self, error: str, **extra: Any):
         super().__init__(error)
@@ -55,12 +64,36 @@ class SlackMethods:
     _expired_triggers: set[str]
     _users: dict[str, dict[str, Any]]
     _channels: dict[str, dict[str, Any]]
+    _hooks: dict[str, Hook]
     _next_ts: int
     _seq: int
+    _clock: Any
 
     def _new_ts(self) -> str:
+        if self._clock is not None:  # real times when a person reads them (the playground)
+            self._next_ts = max(self._next_ts, int(self._clock() * 1_000_000))
         us, self._next_ts = self._next_ts, self._next_ts + 100
         return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+    def _deliver(self, hook_id: str, a: dict) -> None:
+        """A response_url post, shown as Slack shows it (only for hooks registered with a channel)."""
+        hook = self._hooks.get(hook_id)
+        if hook is None or not isinstance(a, dict):
+            return
+        blocks = a.get("blocks")
+        text = str(a.get("text") or "")
+        original = self._messages.get(hook.channel, {}).get(hook.message_ts or "")
+        if _truthy(a.get("delete_original")) and original is not None:
+            del self._messages[hook.channel][original.ts]
+        elif _truthy(a.get("replace_original")) and original is not None:
+            original.text, original.blocks = text, blocks
+            original.updates += 1
+        elif a.get("response_type") == "in_channel":
+            ts = self._new_ts()
+            self._messages[hook.channel][ts] = Msg(hook.channel, ts, text, blocks, a.get("thread_ts") or None)
+        else:  # Slack's default for response_url answers: only the person who acted sees it
+            self._ephemeral.append({"channel": hook.channel, "user": hook.user, "text": text, "blocks": blocks,
+                                    "thread_ts": a.get("thread_ts"), "message_ts": self._new_ts()})
 
     def _m_auth_test(self, a: dict) -> dict:
         return {"url": f"https://{self.team_domain}.slack.com/", "team": "Example", "user": "aprity-diagnose",
