@@ -135,3 +135,56 @@ def test_the_form_opens_checks_and_submits(page) -> None:  # noqa: ANN001
     modal.locator("button[type=submit]").click()
     expect(page.locator("#modal")).to_be_hidden(timeout=WAIT_MS)
     expect(_parent(page, "healthy")).to_contain_text("Connection works", timeout=WAIT_MS)
+
+
+def test_block_kit_and_files_render_like_slack(page) -> None:  # noqa: ANN001
+    """Every block and element kind the bot sends, posted through the Web API as the bot posts them."""
+    import httpx
+    from playwright.sync_api import expect
+    from slack_sdk import WebClient
+
+    pg = page.playground
+    web = WebClient(token="xoxb-playground", base_url=pg.stub.url + "/")
+    text = ("*bold* `code` _italic_ ~gone~ <https://help.salesforce.com|the guide> <@U0PLAYYOU> :tada: "
+            "&lt;script&gt;alert(1)&lt;/script&gt;\n```multi\nline```")
+    confirm = {"title": {"type": "plain_text", "text": "Sure?"}, "text": {"type": "plain_text", "text": "Really."},
+               "confirm": {"type": "plain_text", "text": "Yes"}, "deny": {"type": "plain_text", "text": "No"}}
+    posted = web.chat_postMessage(channel="C0PLAYHELP", text="fallback", blocks=[
+        {"type": "header", "text": {"type": "plain_text", "text": "A header"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text},
+         "fields": [{"type": "mrkdwn", "text": "*Org ID*\n`00D000000000001`"}]},
+        {"type": "divider"},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "small print"}]},
+        {"type": "actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": "Go"}, "action_id": "a1", "value": "v",
+             "style": "primary"},
+            {"type": "button", "text": {"type": "plain_text", "text": "Stop"}, "action_id": "a2", "value": "v",
+             "style": "danger", "confirm": confirm}]},
+    ])
+    web.files_upload_v2(channel="C0PLAYHELP", thread_ts=posted["ts"], content=b"cert-bytes\n",
+                        filename="aprity.crt", title="aprity.crt", initial_comment="The matching certificate")
+    msg = page.locator("#messages-C0PLAYHELP .msg", has_text="A header")
+    expect(msg.locator(".bk-header")).to_have_text("A header", timeout=WAIT_MS)
+    expect(msg.locator("b", has_text="bold")).to_be_visible()
+    expect(msg.locator("code", has_text="code").first).to_be_visible()
+    expect(msg.locator("i", has_text="italic")).to_be_visible()
+    expect(msg.locator("s", has_text="gone")).to_be_visible()
+    expect(msg.locator("a", has_text="the guide")).to_have_attribute("href", "https://help.salesforce.com")
+    expect(msg.locator(".mention", has_text="@You")).to_be_visible()
+    expect(msg.locator(".codeblock")).to_contain_text("line")
+    expect(msg).to_contain_text("🎉")
+    expect(msg).to_contain_text("<script>alert(1)</script>")  # shown as text, never run
+    expect(msg.locator(".bk-fields")).to_contain_text("Org ID")
+    expect(msg.locator(".bk-divider")).to_have_count(1)
+    expect(msg.locator(".bk-context")).to_have_text("small print")
+    expect(msg.locator(".bk-button.primary")).to_have_text("Go")
+    msg.locator(".bk-button.danger", has_text="Stop").click()
+    expect(page.locator("#confirm")).to_contain_text("Really.")
+    page.locator("#confirm .bk-button", has_text="No").click()
+    expect(page.locator("#confirm")).to_be_hidden()
+    msg.locator("button.replies").click()
+    card = page.locator("#thread-messages .file")
+    expect(card).to_contain_text("aprity.crt")
+    expect(page.locator("#thread-messages")).to_contain_text("The matching certificate")
+    assert httpx.get(pg.url + card.get_attribute("href")).content == b"cert-bytes\n"
+    page.screenshot(path=str(ARTIFACTS / "6-block-kit.png"))
