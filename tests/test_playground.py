@@ -145,3 +145,11 @@ def test_playground_command_prints_its_url_serves_and_stops_on_sigterm() -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_explain_answers_in_the_channel_through_response_url(pg: Playground) -> None:
+    before = len(pg.stub.channel_messages(SUPPORT_CHANNEL))
+    pg.command("explain invalid_grant: user hasn't approved this consumer")
+    posted = pg.wait("the explanation", lambda: pg.stub.channel_messages(SUPPORT_CHANNEL)[before:], 20)
+    assert "pre-authorized" in json.dumps(posted[-1]["blocks"]).lower()
+    assert pg.stub.calls("webhook")  # it came through the command's response_url, as in Slack
