@@ -1,4 +1,4 @@
-"""``aprity-diagnose``: check, explain, certificate, simulate, demo, history, stats, socket, http.
+"""``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, socket, http.
 
 Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
 """
@@ -125,6 +125,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(all_scenarios=args.all, json_out=args.json)
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    from .playground import run
+
+    return run.script(args.port) if args.script else run.serve(args.port)
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from .history import format_history
     from .store import Store
@@ -198,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every built-in scenario")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("playground", help="the Slack bot on a local page, with a stand-in Slack and Salesforce")
+    p.add_argument("--port", type=int, default=3000, help="loopback port for the page (default 3000)")
+    p.add_argument("--script", action="store_true", help="play a scripted tour in the terminal and exit")
+    p.set_defaults(func=cmd_playground)
     p = sub.add_parser("history", help="recent diagnosis sessions from APRITY_DB")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")

@@ -98,6 +98,11 @@ class Simulator:
         with self._lock:
             return self._world.org(org_id)
 
+    def effective_org(self, org_id: str) -> Org:
+        """The org as requests see it now: only changes past their propagation delay applied."""
+        with self._lock:
+            return self._world.effective_org(self._world.org(org_id), self.now())
+
     @property
     def orgs(self) -> list[Org]:
         with self._lock:
