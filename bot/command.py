@@ -9,8 +9,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from checks.connections import (SECRET_IN_KEY_FIELD, ConfigError, Connection, load, load_all,
-                                looks_like_consumer_secret)
+from checks.connections import SECRET_IN_KEY_FIELD, ConfigError, Connection, looks_like_consumer_secret
+from checks.connections_cache import load, load_all  # parsed once per file change: acks stay cheap
 from checks.hosts import Allowlist, UnsafeURL
 
 AD_HOC_KEYS = {"username", "consumer_key", "login_url", "app"}
