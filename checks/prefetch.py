@@ -16,6 +16,7 @@ goes through :meth:`SalesforceClient.warm`, which refuses hosts off the allowlis
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -56,9 +57,11 @@ class Prefetch:
     def __init__(self, client: SalesforceClient, origin: str, key: RSAPrivateKey, claims: Claims) -> None:
         targets = warm_targets(origin)
         audiences = probe_audiences(origin)
-        self._pool = ThreadPoolExecutor(max_workers=len(targets) + 1, thread_name_prefix="prefetch")
         for target in targets:
-            self._pool.submit(client.warm, target)
+            # Daemon threads: a warm-up stuck on an unreachable host must not hold the CLI's exit
+            # (an executor's threads are joined at exit); the client's timeouts bound it in the bot.
+            threading.Thread(target=client.warm, args=(target,), name="warm-up", daemon=True).start()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="presign")
         # Keyed by the claims themselves: only an identical login may use a prepared signature.
         self._signed: dict[Claims, Future[str]] = {}
         for aud in audiences:

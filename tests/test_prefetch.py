@@ -121,3 +121,26 @@ def test_probes_use_the_prepared_assertions(world, monkeypatch) -> None:
         d = Engine(client).diagnose(conn)
     assert not d.ok and d.cause is not None
     assert signed_by_engine == ["https://login.salesforce.com"]  # round 1 only: probes were pre-signed
+
+
+def test_a_warm_up_stuck_on_a_silent_host_does_not_hold_the_cli(tmp_path, world, sim_server) -> None:
+    # test.salesforce.com swallows the warm-up (no answer for 30 s; the client's read timeout is 15 s).
+    # The healthy diagnosis never needs that host, so the command must end as soon as it has answered.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bot_harness import toml_for
+
+    (tmp_path / "connections.toml").write_text(toml_for({"healthy": by_name("healthy").build(world)}))
+    env = {**os.environ, "APRITY_CONNECTIONS": str(tmp_path / "connections.toml"),
+           "APRITY_SALESFORCE_SIMULATOR": sim_server.url, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    world.sim.set_outage("test.salesforce.com", "timeout")
+    try:
+        done = subprocess.run([sys.executable, "-m", "bot", "check", "--connection", "healthy"], env=env,
+                              capture_output=True, text=True, timeout=12, check=False)
+    finally:
+        world.sim.set_outage("test.salesforce.com", None)
+    assert done.returncode == 0, done.stderr
+    assert any(e["host"] == "test.salesforce.com" and e["method"] == "HEAD" for e in world.sim.log)
