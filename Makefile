@@ -25,8 +25,10 @@ demo: $(STAMP)
 	$(VENV)/bin/aprity-diagnose playground
 
 bench: $(STAMP)
-	$(PY) bench/bench_diagnosis.py
 	$(PY) bench/bench_ack.py
+	$(PY) bench/bench_cli.py
+	$(PY) bench/bench_diagnosis.py
+	$(PY) bench/bench_memory.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

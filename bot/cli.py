@@ -1,25 +1,26 @@
 """``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, socket, http.
 
 Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
+
+Start-up stays close to a bare interpreter's: at module level only the standard
+library's argument parsing is imported; each command imports what it needs inside
+its function (``check`` never loads Slack, APScheduler or sqlite-utils).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checks import keys
-from checks.connections import SECRET_IN_KEY_FIELD, ConfigError, Connection, load, looks_like_consumer_secret
+if TYPE_CHECKING:
+    from checks.connections import Connection
 
-from .render import diagnosis_text, explanation_text
-from .runtime import EngineSettings, SettingsError, make_engine
+    from .runtime import EngineSettings
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
 MAX_CERT_DAYS = 36500  # beyond year 9999 the certificate cannot even be encoded
@@ -30,6 +31,11 @@ class UsageError(Exception):
 
 
 def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connection:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from checks.connections import SECRET_IN_KEY_FIELD, Connection, load, looks_like_consumer_secret
+
     if args.connection:
         if any([args.username, args.consumer_key, args.login_url]):
             raise UsageError("give either --connection or --username/--consumer-key/--login-url, not both")
@@ -57,6 +63,9 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .render import diagnosis_text
+    from .runtime import EngineSettings, make_engine
+
     settings = EngineSettings.from_env()
     conn = _connection(args, settings)
     engine = make_engine(settings)
@@ -72,6 +81,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from checks.advice import advice_for
     from checks.explain import explain
 
+    from .render import explanation_text
+
     text = " ".join(args.text) if args.text else sys.stdin.read()
     if not text.strip():
         raise UsageError("paste the error text as an argument or on standard input")
@@ -85,6 +96,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from checks import keys
+
+    from .runtime import EngineSettings
+
     settings = EngineSettings.from_env()
     conn = _connection(args, settings)
     try:
@@ -114,6 +131,8 @@ def cmd_certificate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .demo import serve_simulator
 
     return serve_simulator(args.port, Path(args.keys) if args.keys else None)
@@ -132,6 +151,8 @@ def cmd_playground(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .history import format_history
     from .store import Store
 
@@ -144,6 +165,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
     from . import stats
 
     path = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
@@ -225,10 +249,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # --help and usage errors exit here, before any heavy import
+    import logging
+
+    from checks.connections import ConfigError
+
+    from .runtime import SettingsError
+
     logging.basicConfig(level=os.environ.get("APRITY_LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (UsageError, ConfigError, SettingsError) as exc:
@@ -236,5 +265,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-
-

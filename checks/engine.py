@@ -20,6 +20,7 @@ from .connections import Connection
 from .facts import Facts, Probe, ProbePlan, Verification
 from .hosts import UnsafeURL, my_domain_name
 from .model import STEP_ORDER, Diagnosis, OrgInfo, StepId, StepResult
+from .prefetch import Prefetch
 from .salesforce import SalesforceClient, TokenReply
 from .steps import CHECKS
 
@@ -80,9 +81,14 @@ class Engine:
         if facts.key is not None and facts.login_origin is not None:
             on_step(index[StepId.TOKEN_EXCHANGE], total, StepId.TOKEN_EXCHANGE, None)
             facts.claims = claims_for(connection.consumer_key, connection.username, facts.login_origin, facts.now)
-            facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
-            on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
-            self._second_round(facts)
+            # Round 2's connections and assertions are prepared while the exchange is in flight.
+            prefetch = Prefetch(self.client, facts.login_origin, facts.key, facts.claims)
+            try:
+                facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
+                on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
+                self._second_round(facts, prefetch)
+            finally:
+                prefetch.close()
 
         verdict = judge(facts)
         ctx = AdviceContext(
@@ -114,7 +120,7 @@ class Engine:
             duration_ms=int((time.monotonic() - started) * 1000),
         )
 
-    def _second_round(self, facts: Facts) -> None:
+    def _second_round(self, facts: Facts, prefetch: Prefetch | None = None) -> None:
         reply = facts.reply
         assert reply is not None and facts.claims is not None and facts.key is not None
         if reply.ok:
@@ -128,7 +134,8 @@ class Engine:
 
         def run(plan: ProbePlan) -> Probe:
             probe_claims = claims_for(claims.iss, claims.sub, plan.audience, facts.now)
-            return Probe(plan, self.client.exchange(plan.origin, sign(probe_claims, key)))
+            assertion = (prefetch.assertion(probe_claims) if prefetch else None) or sign(probe_claims, key)
+            return Probe(plan, self.client.exchange(plan.origin, assertion))
 
         with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="probe") as pool:
             facts.probes = list(pool.map(run, plans))
