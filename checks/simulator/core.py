@@ -20,7 +20,10 @@ from .token import handle_token
 from .wire import HTML_TYPE, JSON_TYPE, MAINTENANCE_HTML, TEXT_TYPE, SimRequest, SimResponse
 from .world import LOGIN_HOST, TEST_HOST, ConnectedApp, Org, SimUser, World
 
-OUTAGE_MODES = frozenset({"html", "server_error", "empty", "garbage", "timeout", "connect_error"})
+# "drip": the right answer, one body byte every ``drip_interval`` seconds (no read
+# timeout ever trips); "redirect_loop": a 302 back to the same URL, forever.
+OUTAGE_MODES = frozenset({"html", "server_error", "empty", "garbage", "timeout", "connect_error", "drip",
+                          "redirect_loop"})
 DNS_FAILURE = "[Errno -2] Name or service not known"
 _HOUR = 3600.0
 
@@ -72,8 +75,10 @@ class Simulator:
         propagation_delay: float = 0.0,
         latency: float = 0.0,
         caller_ip: str = "203.0.113.10",
+        drip_interval: float = 2.0,
     ) -> None:
         self.clock = clock
+        self.drip_interval = drip_interval
         self.propagation_delay = propagation_delay
         self.latency = latency
         self.caller_ip = caller_ip
@@ -186,7 +191,10 @@ class Simulator:
             kind = mode or "connect_error"
             self._record(shown, req, None, None, started, mode or "unknown_host")
             raise Unreachable(kind, "timed out" if kind == "timeout" else DNS_FAILURE)
-        if mode is not None:
+        if mode == "redirect_loop":
+            query = f"?{req.query}" if req.query else ""
+            response = SimResponse(302, b"", {"Location": f"https://{shown}{req.path}{query}"})
+        elif mode not in (None, "drip"):
             response = _outage_response(mode)
         else:
             with self._lock:
@@ -194,6 +202,8 @@ class Simulator:
                     response = handle_token(self, req)
                 else:
                     response = handle_api(self, req)
+        if mode == "drip":
+            response.drip = self.drip_interval
         response.headers["Date"] = formatdate(self.now(), usegmt=True)
         self._record(shown, req, response.status, response.error, started, mode)
         return response

@@ -86,8 +86,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        if self.command == "HEAD":
+            return
+        try:
+            for chunk in response.chunks(self.server.owner.closing.wait):
+                self.wfile.write(chunk)
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True  # the client gave up on a dripping answer
 
     def _handle(self) -> None:
         owner = self.server.owner
