@@ -1,0 +1,117 @@
+"""Getting messages to Slack despite its faults, and remembering what could not be sent.
+
+slack_sdk retries 429s, 5xx and connection errors; :func:`retry_handlers` adds read
+timeouts, which its connection handler misses (urllib raises a bare ``TimeoutError``
+from a read, not a ``URLError``). What still fails after the retries is written to
+the :class:`~bot.ledger.Ledger` and replayed by :mod:`bot.repair` — a run never
+aborts because Slack did not answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http.client import IncompleteRead, RemoteDisconnected
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
+                                                   ServerErrorRetryHandler)
+from slack_sdk.webhook import WebhookClient
+
+from .executor import ChannelPacer
+from .ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+# Slack answered, and the answer will not change by asking again: nothing is owed.
+PERMANENT = frozenset({"not_in_channel", "channel_not_found", "is_archived", "message_not_found",
+                       "cant_update_message", "invalid_auth", "account_inactive", "token_revoked",
+                       "missing_scope", "invalid_blocks", "msg_too_long", "restricted_action"})
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Retry what a healthy Slack would answer: rate limits, 5xx, refused, reset and timed-out calls."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2, error_types=[
+            URLError, ConnectionError, RemoteDisconnected, IncompleteRead, TimeoutError]),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def slack_error(exc: Exception) -> str:
+    """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
+
+
+def is_permanent(exc: Exception) -> bool:
+    return isinstance(exc, SlackApiError) and slack_error(exc) in PERMANENT
+
+
+class Delivery:
+    """Posts and updates for the session service; ``on_success`` runs after every call Slack answered."""
+
+    def __init__(self, client: WebClient, ledger: Ledger, pacer: ChannelPacer,
+                 on_success: Callable[[], None] = lambda: None) -> None:
+        self.client, self.ledger, self.pacer = client, ledger, pacer
+        self.on_success = on_success
+
+    def post(self, channel: str, message: dict[str, Any], *, thread: str | None = None) -> dict[str, Any]:
+        """Post, raising on failure (the caller decides what is owed)."""
+        self.pacer.wait(channel)
+        response = self.client.chat_postMessage(channel=channel, thread_ts=thread, unfurl_links=False,
+                                                unfurl_media=False, **message)
+        self.on_success()
+        return response.data if isinstance(response.data, dict) else {}
+
+    def reply(self, sess: dict[str, Any], message: dict[str, Any]) -> bool:
+        """A thread reply; owed when Slack fails or the parent is not posted yet."""
+        if sess.get("thread_ts"):
+            try:
+                self.post(sess["channel"], message, thread=sess["thread_ts"])
+                return True
+            except Exception as exc:  # noqa: BLE001 - Slack's answer or its silence: the run goes on
+                log.warning("thread reply for %s failed: %s", sess["id"], slack_error(exc))
+                if is_permanent(exc):
+                    return False
+        self.ledger.owe_reply(sess["id"], message)
+        return False
+
+    def update_parent(self, sess: dict[str, Any], message: dict[str, Any]) -> bool:
+        """Show ``message`` in the parent; owed when that fails (or there is no parent yet)."""
+        sid = sess["id"]
+        if not sess.get("thread_ts"):
+            self.ledger.owe_parent(sid, message)
+            return False
+        try:
+            self.client.chat_update(channel=sess["channel"], ts=sess["thread_ts"], **message)
+        except Exception as exc:  # noqa: BLE001 - a stale status line must not abort the run
+            log.warning("chat.update failed for %s: %s", sid, slack_error(exc))
+            if not is_permanent(exc):
+                self.ledger.owe_parent(sid, message)
+            return False
+        if self.ledger.owing and self.ledger.owes_parent(sid):
+            self.ledger.settle_parent(sid)  # this rendering is newer than the owed one
+        self.on_success()
+        return True
+
+    def tell_requester(self, sess: dict[str, Any], text: str, response_url: str | None = None) -> bool:
+        """An ephemeral note: through the response_url while Slack accepts it, else chat.postEphemeral."""
+        url = response_url or self.ledger.take_reply_url(sess["id"])
+        try:
+            if url:  # works in channels the bot is not in, unlike chat.postEphemeral
+                sent = WebhookClient(url, timeout=10).send(text=text, response_type="ephemeral")
+                if sent.status_code != 200:
+                    raise ConnectionError(f"response_url answered HTTP {sent.status_code}")
+            else:
+                self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"], text=text)
+            return True
+        except Exception:  # noqa: BLE001
+            log.warning("could not tell %s about session %s", sess["requester"], sess["id"])
+            return False
