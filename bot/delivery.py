@@ -9,7 +9,9 @@ aborts because Slack did not answer.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Callable
 from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any
@@ -22,7 +24,9 @@ from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, 
                                                    ServerErrorRetryHandler)
 from slack_sdk.webhook import WebhookClient
 
+from . import blocks
 from .executor import ChannelPacer
+from .ids import PARENT_BLOCK_PREFIX
 from .ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -33,10 +37,22 @@ PERMANENT = frozenset({"not_in_channel", "channel_not_found", "is_archived", "me
                        "missing_scope", "invalid_blocks", "msg_too_long", "restricted_action"})
 
 
+_seen = threading.local()  # timeouts retried during this thread's current call
+
+
+class _ConnectionRetry(ConnectionErrorRetryHandler):
+    """slack_sdk's handler, also noting timeouts: a timed-out post may have landed all the same."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
+        if isinstance(error, TimeoutError):
+            _seen.timeouts = getattr(_seen, "timeouts", 0) + 1
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def retry_handlers() -> list[RetryHandler]:
     """Retry what a healthy Slack would answer: rate limits, 5xx, refused, reset and timed-out calls."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2, error_types=[
+        _ConnectionRetry(max_retry_count=2, error_types=[
             URLError, ConnectionError, RemoteDisconnected, IncompleteRead, TimeoutError]),
         RateLimitErrorRetryHandler(max_retry_count=5),
         ServerErrorRetryHandler(max_retry_count=2),
@@ -69,6 +85,38 @@ class Delivery:
                                                 unfurl_media=False, **message)
         self.on_success()
         return response.data if isinstance(response.data, dict) else {}
+
+    def post_parent(self, sess: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+        """Post a session's parent; if an attempt timed out, edit any copy that landed to point here."""
+        _seen.timeouts = 0
+        posted = self.post(sess["channel"], message)
+        if _seen.timeouts:
+            self.settle_orphans(sess, str(posted.get("ts")))
+        return posted
+
+    def settle_orphans(self, sess: dict[str, Any], live_ts: str) -> int:
+        """Other parents of this session in the channel (a post Slack took but never confirmed)
+        are edited to point to the live one. Needs channels:history; without it, nothing is done."""
+        sid, channel = sess["id"], sess["channel"]
+        try:
+            recent = self.client.conversations_history(channel=channel, limit=50).get("messages") or []
+        except Exception as exc:  # noqa: BLE001 - a nicety: the live parent is already right
+            log.warning("could not look for copies of the parent of %s: %s", sid, slack_error(exc))
+            return 0
+        copies = [m["ts"] for m in recent if m.get("ts") != live_ts and _is_parent_of(m, sid)]
+        if not copies:
+            return 0
+        try:
+            link = self.client.chat_getPermalink(channel=channel, message_ts=live_ts).get("permalink")
+        except Exception:  # noqa: BLE001
+            link = None
+        for ts in copies:
+            try:
+                self.client.chat_update(channel=channel, ts=ts, **blocks.moved_message(link))
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not retire a copy of the parent of %s: %s", sid, slack_error(exc))
+        log.info("retired %d copy(ies) of the parent of %s", len(copies), sid)
+        return len(copies)
 
     def reply(self, sess: dict[str, Any], message: dict[str, Any]) -> bool:
         """A thread reply; owed when Slack fails or the parent is not posted yet."""
@@ -115,3 +163,10 @@ class Delivery:
         except Exception:  # noqa: BLE001
             log.warning("could not tell %s about session %s", sess["requester"], sess["id"])
             return False
+
+
+def _is_parent_of(message: dict[str, Any], session_id: str) -> bool:
+    """A status message of this session: our parent block ids, and the session's buttons."""
+    found = message.get("blocks") or []
+    ours = any(str(b.get("block_id", "")).startswith(PARENT_BLOCK_PREFIX) for b in found if isinstance(b, dict))
+    return ours and f'"value": "{session_id}"' in json.dumps(found)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,13 +23,10 @@ log = logging.getLogger(__name__)
 
 
 class Repairer:
-    def __init__(self, *, client: WebClient, store: Store, delivery: Delivery,
-                 on_parent: Callable[[str], None] = lambda sid: None, interval: float = 15.0) -> None:
-        """``on_parent(session_id)`` runs after an owed parent was posted for the first time."""
+    def __init__(self, *, client: WebClient, store: Store, delivery: Delivery, interval: float = 15.0) -> None:
         self.client, self.store, self.delivery = client, store, delivery
         self.ledger: Ledger = delivery.ledger
         self.interval = interval
-        self._on_parent = on_parent
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._pass_lock = threading.Lock()
@@ -123,5 +119,6 @@ class Repairer:
         posted = self.client.chat_postMessage(channel=sess["channel"], unfurl_links=False, unfurl_media=False,
                                               **message)
         self.store.set_thread(sess["id"], str(posted["ts"]))
-        self._on_parent(sess["id"])
+        # The post that failed may have landed all the same (Slack took it, the answer was lost).
+        self.delivery.settle_orphans(sess, str(posted["ts"]))
         return self.store.session(sess["id"]) or sess

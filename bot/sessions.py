@@ -161,7 +161,7 @@ class SessionService:
         assert sess is not None
         message = self._parent(sess, running=True)
         try:
-            parent = self._post(sess["channel"], message)
+            parent = self.delivery.post_parent(sess, message)
         except Exception as exc:  # noqa: BLE001 - Slack's answer, or Slack unreachable after the retries
             log.warning("could not post in %s: %s", sess["channel"], slack_error(exc))
             if is_permanent(exc):  # the bot cannot post here: say why, and stop
@@ -191,6 +191,7 @@ class SessionService:
             self._release(sid)
             # Only now: a retest that is already due must find the session free, not be skipped as busy.
             self._schedule_next(sid)
+            self.delivery.on_success()  # the repair pass skips busy sessions: this one is free now
 
     def _after_crash(self, sid: str, trigger: str, ref: str, before: dict[str, Any] | None) -> None:
         """The error in the thread, the parent out of its "running" state, the rest of the retests kept."""
