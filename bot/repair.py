@@ -49,11 +49,15 @@ class Repairer:
         self._wake.set()
 
     def _loop(self) -> None:
+        first = True
         while not self._stop.is_set():
-            self._wake.wait(self.interval if self.ledger.owing else None)
+            self._wake.wait(self.interval)
             self._wake.clear()
             if self._stop.is_set():
                 return
+            if not (first or self.ledger.owing):  # the in-memory flag: no query while nothing is owed
+                continue
+            first = False
             try:
                 self.run_pass()
             except Exception:  # noqa: BLE001 - the repair thread must outlive any one failure

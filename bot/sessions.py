@@ -191,13 +191,15 @@ class SessionService:
             self._release(sid)
             # Only now: a retest that is already due must find the session free, not be skipped as busy.
             self._schedule_next(sid)
-            self.delivery.on_success()  # the repair pass skips busy sessions: this one is free now
+            self.delivery.on_success()  # the repair pass skips busy sessions: repair this one now it is free
 
     def _after_crash(self, sid: str, trigger: str, ref: str, before: dict[str, Any] | None) -> None:
         """The error in the thread, the parent out of its "running" state, the rest of the retests kept."""
         last = self.store.last_run(sid)
         if trigger == "scheduled" and (last or {}).get("id") == (before or {}).get("id"):
             self.store.pop_retest(sid)  # this retest was tried: go on with the next one rather than loop
+        if last is None:  # no verdict ever: the session must not stay "running" with nothing to come
+            self.store.close(sid, "failing")
         sess = self.store.session(sid)
         if sess:
             self._reply(sess, blocks.internal_error_message(ref))

@@ -246,7 +246,8 @@ def test_internal_error_is_one_clear_message(harness: BotHarness, caplog) -> Non
     assert "kaboom" not in body and "Traceback" not in body
     ref = re.search(r"Reference: `?([0-9a-f]{8})", body).group(1)
     assert any(ref in rec.getMessage() for rec in caplog.records)
-    assert not harness.bot.store.session(sess["id"])["busy"]
+    after = harness.bot.store.session(sess["id"])
+    assert not after["busy"] and after["status"] == "failing", "no session stays running once its run ended"
 
 
 def test_acks_while_runs_queue(tmp_path, stub, world, sim_server) -> None:

@@ -129,3 +129,21 @@ def test_the_pool_serves_the_next_command_once_the_deadline_frees_the_worker(tmp
             assert served["status"] == "ok" and "Connection works" in all_text(h.parent(served))
         finally:
             h.close()
+
+
+def test_the_cli_honours_the_same_deadline(tmp_path, dripping, monkeypatch, capsys) -> None:
+    import json
+
+    from bot.cli import main
+
+    world, url = dripping
+    slow, org = _my_domain(world, "clidrip")
+    world.sim.set_outage(org.host, "drip")
+    (tmp_path / "connections.toml").write_text(toml_for({"clidrip": slow}))
+    monkeypatch.setenv("APRITY_CONNECTIONS", str(tmp_path / "connections.toml"))
+    monkeypatch.setenv("APRITY_SALESFORCE_SIMULATOR", url)
+    monkeypatch.setenv("APRITY_RUN_DEADLINE", "1")
+    assert main(["check", "--connection", "clidrip", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["cause"]["id"] == "salesforce_unreachable"
+    assert out["error"]["error_description"] == "Salesforce did not answer within 1 s"
