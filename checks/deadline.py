@@ -64,15 +64,19 @@ class Deadline:
 
 
 class Watchdog:
-    """Cuts ``response``'s connection when the deadline passes, waking a blocked read.
+    """Cuts the connection of one request when the deadline passes, waking a blocked read.
 
-    Closing a socket from another thread does not wake a ``recv`` on Linux;
-    ``shutdown`` does, so the reader gets an error at once instead of at its next byte.
+    Armed before the request is sent: httpcore's trace hook hands over the socket as
+    soon as it is connected, so a handshake or headers that trickle in are cut too, not
+    only the body. Closing a socket from another thread does not wake a ``recv`` on
+    Linux; ``shutdown`` does, so the reader fails at once instead of at its next byte.
     """
 
-    def __init__(self, deadline: Deadline, response: httpx.Response) -> None:
+    def __init__(self, deadline: Deadline) -> None:
         self.fired = False
-        self._response = response
+        self._lock = threading.Lock()
+        self._stream: Any = None
+        self._response: httpx.Response | None = None
         self._timer: threading.Timer | None = None
         left = deadline.remaining()
         if left != float("inf"):
@@ -80,10 +84,22 @@ class Watchdog:
             self._timer.daemon = True
             self._timer.start()
 
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's ``trace`` extension: remember the network stream once connected."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            with self._lock:
+                self._stream = info.get("return_value")
+
+    def attach(self, response: httpx.Response) -> None:
+        with self._lock:
+            self._response = response
+            self._stream = response.extensions.get("network_stream") or self._stream
+
     def _fire(self) -> None:
-        self.fired = True
+        with self._lock:
+            self.fired = True
+            stream, response = self._stream, self._response
         sock: Any = None
-        stream = self._response.extensions.get("network_stream")
         if stream is not None:
             try:
                 sock = stream.get_extra_info("socket")
@@ -95,10 +111,11 @@ class Watchdog:
             except OSError:
                 pass
             return
-        try:  # no socket (an in-process transport): its stream stops when closed
-            self._response.close()
-        except Exception:  # noqa: BLE001 - the reader notices the deadline on its own
-            pass
+        if response is not None:  # no socket (an in-process transport): its stream stops when closed
+            try:
+                response.close()
+            except Exception:  # noqa: BLE001 - the reader notices the deadline on its own
+                pass
 
     def cancel(self) -> None:
         if self._timer is not None:

@@ -152,33 +152,39 @@ class SalesforceClient:
         view.deadline = deadline
         return view
 
-    def _fetch(self, request: httpx.Request) -> httpx.Response:
-        """One request, its body read in chunks so the deadline also bounds a trickling answer."""
+    def _fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request under the run's deadline: phase timeouts capped, the body read in chunks
+        against the clock, and a watchdog that cuts the connection when the budget is gone."""
         deadline = self.deadline
-        try:
-            response = self._http.send(request, stream=True)
-        except httpx.HTTPError:
-            if deadline.expired:  # the capped timeout tripped: the budget, not the phase, ran out
-                raise DeadlineExceeded(deadline.message) from None
-            raise
-        if response.is_stream_consumed:  # an in-memory transport already read the whole body
-            return response
-        chunks: list[bytes] = []
-        try:
-            with Watchdog(deadline, response) as dog:
-                try:
-                    for chunk in response.iter_raw():
-                        chunks.append(chunk)
-                        if deadline.expired:
-                            raise DeadlineExceeded(deadline.message)
-                except (httpx.HTTPError, httpx.StreamError):
-                    if dog.fired or deadline.expired:
-                        raise DeadlineExceeded(deadline.message) from None
-                    raise
-                if dog.fired:  # the body ended because the watchdog cut it
-                    raise DeadlineExceeded(deadline.message)
-        finally:
-            response.close()
+        with Watchdog(deadline) as dog:
+            # A fresh connection per call: the watchdog learns its socket when it connects,
+            # so a reused connection cannot trickle headers past the deadline unseen.
+            headers = {**kwargs.pop("headers", {}), "Connection": "close"}
+            request = self._http.build_request(method, url, headers=headers, timeout=deadline.cap(self._timeout),
+                                               extensions={"trace": dog.trace}, **kwargs)
+            try:
+                response = self._http.send(request, stream=True)
+            except httpx.HTTPError:
+                if dog.fired or deadline.expired:  # the budget, not one phase's timeout, ran out
+                    raise DeadlineExceeded(deadline.message) from None
+                raise
+            if response.is_stream_consumed:  # an in-memory transport already read the whole body
+                return response
+            dog.attach(response)
+            chunks: list[bytes] = []
+            try:
+                for chunk in response.iter_raw():
+                    chunks.append(chunk)
+                    if deadline.expired:
+                        raise DeadlineExceeded(deadline.message)
+            except (httpx.HTTPError, httpx.StreamError):
+                if dog.fired or deadline.expired:
+                    raise DeadlineExceeded(deadline.message) from None
+                raise
+            finally:
+                response.close()
+            if dog.fired:  # the body ended because the watchdog cut it
+                raise DeadlineExceeded(deadline.message)
         # Raw bytes with the original headers: httpx decodes any Content-Encoding as usual.
         return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
                               request=request)
@@ -194,8 +200,7 @@ class SalesforceClient:
             try:
                 # httpx builds the next request even with follow_redirects=False, so a
                 # Location such as "javascript:x" raises InvalidURL (not an HTTPError) here.
-                request = self._http.build_request(method, url, timeout=self.deadline.cap(self._timeout), **kwargs)
-                response = self._fetch(request)
+                response = self._fetch(method, url, **kwargs)
                 if response.status_code not in (301, 302, 303, 307, 308):
                     return response
                 target = str(response.url.join(response.headers.get("location", "")))

@@ -21,6 +21,7 @@ from checks.simulator import LoopbackTransport, Simulator
 
 from bot_harness import BotHarness, all_text, bot_env, toml_for
 from slack_stub import SlackStub
+from test_retests import wait_until
 
 
 @pytest.fixture
@@ -53,8 +54,12 @@ def test_a_dripping_token_endpoint_ends_the_run_at_the_deadline(dripping) -> Non
     assert d.retryable
     assert d.error is not None and d.error.error_description == "Salesforce did not answer within 1.5 s"
     assert any("did not answer within 1.5 s" in e for e in d.evidence)
-    # The drip was real: the simulator sent an answer, it was just too slow to arrive.
+    # The drip was real (status line and headers trickle too), and the client cut it short:
+    # the simulator got only a few bytes of its answer out before the connection went.
     assert [e["fault"] for e in world.sim.log] == ["drip"]
+    wait_until(lambda: world.sim.dripped, 5, "the simulator to notice the cut")
+    (sent, total), = world.sim.dripped
+    assert 0 < sent < total / 4
 
 
 def test_dripping_verification_reads_end_as_unreachable(dripping) -> None:

@@ -83,6 +83,8 @@ class Simulator:
         self.latency = latency
         self.caller_ip = caller_ip
         self.log: list[dict[str, Any]] = []
+        # (bytes sent, bytes in the answer) for each dripping answer the loopback server ended.
+        self.dripped: list[tuple[int, int]] = []
         self._world = World()
         self._lock = threading.RLock()
         self._outages: dict[str, str] = {}
@@ -207,6 +209,10 @@ class Simulator:
         response.headers["Date"] = formatdate(self.now(), usegmt=True)
         self._record(shown, req, response.status, response.error, started, mode)
         return response
+
+    def note_drip(self, sent: int, total: int) -> None:
+        with self._lock:
+            self.dripped.append((sent, total))
 
     def _record(
         self, host: str, req: SimRequest, status: int | None, error: str | None, started: float, fault: str | None
