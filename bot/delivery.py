@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from http.client import IncompleteRead, RemoteDisconnected
 from typing import Any
@@ -59,6 +60,11 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
+# After Slack failed a call, runs stop waiting on it for this long: their updates and replies go
+# straight to the ledger (the repair pass probes Slack meanwhile), so an outage holds no pool slot.
+QUIET = 30.0
+
+
 def slack_error(exc: Exception) -> str:
     """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""
     if isinstance(exc, SlackApiError):
@@ -74,16 +80,35 @@ class Delivery:
     """Posts and updates for the session service; ``on_success`` runs after every call Slack answered."""
 
     def __init__(self, client: WebClient, ledger: Ledger, pacer: ChannelPacer,
-                 on_success: Callable[[], None] = lambda: None) -> None:
+                 on_success: Callable[[], None] = lambda: None, clock: Callable[[], float] = time.monotonic) -> None:
         self.client, self.ledger, self.pacer = client, ledger, pacer
         self.on_success = on_success
+        self._clock = clock
+        self._quiet_until = 0.0
+
+    @property
+    def quiet(self) -> bool:
+        """Slack failed a call less than ``QUIET`` seconds ago and has not answered since."""
+        return self._clock() < self._quiet_until
+
+    def answered(self) -> None:
+        self._quiet_until = 0.0
+        self.on_success()
+
+    def failed(self, exc: Exception) -> None:
+        if not is_permanent(exc):
+            self._quiet_until = self._clock() + QUIET
 
     def post(self, channel: str, message: dict[str, Any], *, thread: str | None = None) -> dict[str, Any]:
         """Post, raising on failure (the caller decides what is owed)."""
         self.pacer.wait(channel)
-        response = self.client.chat_postMessage(channel=channel, thread_ts=thread, unfurl_links=False,
-                                                unfurl_media=False, **message)
-        self.on_success()
+        try:
+            response = self.client.chat_postMessage(channel=channel, thread_ts=thread, unfurl_links=False,
+                                                    unfurl_media=False, **message)
+        except Exception as exc:
+            self.failed(exc)
+            raise
+        self.answered()
         return response.data if isinstance(response.data, dict) else {}
 
     def post_parent(self, sess: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +144,10 @@ class Delivery:
         return len(copies)
 
     def reply(self, sess: dict[str, Any], message: dict[str, Any]) -> bool:
-        """A thread reply; owed when Slack fails or the parent is not posted yet."""
-        if sess.get("thread_ts"):
+        """A thread reply; owed when Slack fails (or failed just now) or the parent is not posted yet."""
+        # Behind owed replies of the same thread, this one waits too: the thread keeps its order.
+        behind = self.ledger.owing and self.ledger.owes(sess["id"], "reply")
+        if sess.get("thread_ts") and not self.quiet and not behind:
             try:
                 self.post(sess["channel"], message, thread=sess["thread_ts"])
                 return True
@@ -134,19 +161,20 @@ class Delivery:
     def update_parent(self, sess: dict[str, Any], message: dict[str, Any]) -> bool:
         """Show ``message`` in the parent; owed when that fails (or there is no parent yet)."""
         sid = sess["id"]
-        if not sess.get("thread_ts"):
+        if not sess.get("thread_ts") or self.quiet:
             self.ledger.owe_parent(sid, message)
             return False
         try:
             self.client.chat_update(channel=sess["channel"], ts=sess["thread_ts"], **message)
         except Exception as exc:  # noqa: BLE001 - a stale status line must not abort the run
             log.warning("chat.update failed for %s: %s", sid, slack_error(exc))
+            self.failed(exc)
             if not is_permanent(exc):
                 self.ledger.owe_parent(sid, message)
             return False
-        if self.ledger.owing and self.ledger.owes_parent(sid):
+        if self.ledger.owing and self.ledger.owes(sid, "parent"):
             self.ledger.settle_parent(sid)  # this rendering is newer than the owed one
-        self.on_success()
+        self.answered()
         return True
 
     def tell_requester(self, sess: dict[str, Any], text: str, response_url: str | None = None) -> bool:

@@ -97,8 +97,10 @@ class Ledger:
             row["message"] = json.loads(row.pop("payload"))
         return rows
 
-    def owes_parent(self, session_id: str) -> bool:
-        return bool(self.store.query("SELECT 1 FROM owed WHERE session_id = ? AND kind = 'parent'", (session_id,)))
+    def owes(self, session_id: str, kind: str) -> bool:
+        """Whether a ``parent`` rendering or ``reply`` of this session waits for Slack."""
+        return bool(self.store.query("SELECT 1 FROM owed WHERE session_id = ? AND kind = ? LIMIT 1",
+                                     (session_id, kind)))
 
     def settle(self, owed_id: int) -> None:
         with self.store.transaction() as conn:

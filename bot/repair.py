@@ -109,8 +109,11 @@ class Repairer:
                     continue  # no parent yet: replies wait for it
             except Exception as exc:  # noqa: BLE001 - Slack still down, or it refuses for good
                 log.warning("repair for %s failed: %s", sess["id"], slack_error(exc))
+                self.delivery.failed(exc)
                 if not is_permanent(exc):
                     return -1
+            else:
+                self.delivery.answered()  # Slack is back: runs talk to it directly again
             self.ledger.settle(row["id"])
             done += 1
         return done

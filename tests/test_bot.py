@@ -349,7 +349,7 @@ def test_unreachable_slack_does_not_leave_the_session_busy(harness: BotHarness) 
     sess = harness.only_session()
     # The check ran and its verdict is kept; the parent is owed until Slack answers again.
     assert not sess["busy"] and sess["status"] == "ok" and sess["thread_ts"] is None
-    assert harness.bot.repairer.ledger.owes_parent(sess["id"])
+    assert harness.bot.repairer.ledger.owes(sess["id"], "parent")
     assert "Connection works" in all_text(harness.stub.wait_for("webhook")[0].args)  # told via response_url
     harness.bot.repairer.run_pass()
     sess = harness.only_session()

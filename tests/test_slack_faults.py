@@ -96,7 +96,7 @@ def test_a_5xx_storm_on_update_ends_with_the_parent_final(bot: BotHarness) -> No
     wait_until(lambda: bot.sessions() and not bot.bot.store.session(bot.sessions()[0]["id"])["busy"]
                and bot.bot.store.session(bot.sessions()[0]["id"])["status"] == "ok", 60, "the run to end")
     sess = bot.bot.store.session(bot.sessions()[0]["id"])
-    assert bot.bot.repairer.ledger.owes_parent(sess["id"]), "the final state is owed while Slack fails"
+    assert bot.bot.repairer.ledger.owes(sess["id"], "parent"), "the final state is owed while Slack fails"
     assert "⏳" in all_text(bot.parent(sess))
     bot.stub.clear_faults()
     sess = settled(bot)
@@ -116,3 +116,22 @@ def test_a_5xx_storm_on_post_delivers_parent_and_thread_once_slack_recovers(bot:
     assert_final(bot, sess)
     assert len(bot.stub.channel_messages(CHANNEL)) == 1
     assert bot.stub.thread(CHANNEL, sess["thread_ts"]), "the step-by-step replies follow the parent"
+
+
+def test_after_a_failed_call_runs_stop_waiting_on_slack_until_it_answers(bot: BotHarness) -> None:
+    """An outage must not hold pool slots: updates and replies go straight to the ledger meanwhile."""
+    bot.slash("healthy")
+    sess = settled(bot)
+    delivery = bot.bot.service.delivery
+    bot.stub.fail_next("chat.update", status=500, times=3)  # one call and its two retries
+    assert not delivery.update_parent(sess, {"text": "first"})
+    assert delivery.quiet
+    before = len(bot.stub.calls())
+    assert not delivery.update_parent(sess, {"text": "second"})
+    assert not delivery.reply(sess, {"text": "a reply"})
+    assert len(bot.stub.calls()) == before, "no call to Slack while it is failing"
+    # The repair pass finds Slack answering again, replays the latest rendering and the reply.
+    sess = wait_until(lambda: None if bot.bot.repairer.ledger.owed() else sess, 20, "the repair pass")
+    assert not delivery.quiet
+    assert bot.parent(sess)["text"] == "second"
+    assert bot.stub.thread(CHANNEL, sess["thread_ts"])[-1]["text"] == "a reply"
