@@ -135,3 +135,26 @@ def test_after_a_failed_call_runs_stop_waiting_on_slack_until_it_answers(bot: Bo
     assert not delivery.quiet
     assert bot.parent(sess)["text"] == "second"
     assert bot.stub.thread(CHANNEL, sess["thread_ts"])[-1]["text"] == "a reply"
+
+
+def test_what_slack_was_owed_before_a_restart_is_repaired_at_start_up(tmp_path, stub, own_world) -> None:
+    world, url = own_world
+    o, a, u = world.org("initech")
+    (tmp_path / "connections.toml").write_text(toml_for({"healthy": world.connection("healthy", o, a, u)}))
+    env = bot_env(tmp_path, stub, url, world.key_file)
+    first = BotHarness.start(env, stub, slack_timeout=1, repair_interval=3600)  # the storm outlasts every try
+    try:
+        stub.fail_next("chat.update", status=503, times=1000)
+        first.slash("healthy")
+        first.wait_idle(60)
+        sid = first.sessions()[0]["id"]
+        assert first.bot.repairer.ledger.owes(sid, "parent")
+    finally:
+        first.close()
+    stub.clear_faults()
+    second = BotHarness.start(env, stub, slack_timeout=1, repair_interval=3600)
+    try:
+        sess = settled(second)
+        assert_final(second, sess)
+    finally:
+        second.close()
