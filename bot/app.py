@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
                                                    ServerErrorRetryHandler)
 
+from . import lifecycle
 from .executor import ChannelPacer, RunExecutor
 from .listeners import register
 from .runtime import make_engine
@@ -54,10 +55,10 @@ class Bot:
             log.warning("cleared %d run(s) interrupted by the previous shutdown", stale)
         return self.scheduler.start(self.store.pending_retests())
 
-    def shutdown(self) -> None:
-        self.scheduler.shutdown()
-        self.executor.shutdown(wait=False)
-        self.service.engine.client.close()
+    def shutdown(self, grace: float = 0.0) -> bool:
+        """Scheduler, then the pool (runs in flight get ``grace`` seconds), then the clients;
+        False when runs were still going and were left for the next start (see bot.lifecycle)."""
+        return lifecycle.shutdown(self, grace)
 
 
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,

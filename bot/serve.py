@@ -1,19 +1,47 @@
-"""Running the bot: Socket Mode (one process) or HTTP (WSGI; gunicorn in production)."""
+"""Running the bot: Socket Mode (one process) or HTTP (WSGI; gunicorn in production).
+
+Both stop the same way at SIGTERM/SIGINT (see :mod:`bot.lifecycle`): stop taking requests,
+then :meth:`Bot.shutdown` with the grace period.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
+import sys
 import threading
+from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError
 
+from . import lifecycle
 from .app import Bot, build
-from .settings import Settings
+from .http_guard import HttpGuard, quiet_bolt_bodies
+from .settings import DEFAULT_SHUTDOWN_GRACE, Settings
 
 log = logging.getLogger(__name__)
+EXIT_REJECTED, EXIT_UNREACHABLE = 2, 1
+HELLO_WAIT = 15.0  # seconds to wait for Slack's hello before saying we are still waiting
+
+
+class BotApp(HttpGuard):
+    """What the HTTP servers serve: Bolt behind the guard, and the bot to stop on the way out."""
+
+    def __init__(self, bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRACE) -> None:
+        super().__init__(SlackRequestHandler(bot.app, path="/slack/events"), signing_secret)
+        self.bot, self.grace = bot, grace
+
+    def stop(self, grace: float | None = None) -> bool:
+        return self.bot.shutdown(self.grace if grace is None else grace)
+
+
+def wsgi_app(bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRACE) -> BotApp:
+    app = BotApp(bot, signing_secret, grace)
+    quiet_bolt_bodies()  # after build(): Bolt has made its loggers by now
+    return app
 
 
 def _wait_for_stop() -> None:
@@ -23,40 +51,84 @@ def _wait_for_stop() -> None:
     stop.wait()
 
 
+def _say(line: str) -> None:
+    print(f"aprity-diagnose: {line}", file=sys.stderr, flush=True)
+
+
+def _rejected(exc: Exception) -> str | None:
+    """Slack's error code when it refused a token (not when it could not be reached)."""
+    return str(exc.response.get("error")) if isinstance(exc, SlackApiError) else None
+
+
 def run_socket_mode() -> int:
     settings = Settings.from_env(mode="socket")
-    bot = build(settings)
+    bot = build(settings, start_scheduler=False)
+    try:
+        bot.app.client.auth_test()  # the bot token, before anything is started on it
+    except Exception as exc:  # noqa: BLE001 - one line, no traceback
+        bot.shutdown()
+        error = _rejected(exc)
+        _say(f"Slack rejected SLACK_BOT_TOKEN ({error})" if error else
+             f"could not reach Slack to check SLACK_BOT_TOKEN ({exc.__class__.__name__})")
+        return EXIT_REJECTED if error else EXIT_UNREACHABLE
     handler = SocketModeHandler(bot.app, settings.app_token)
-    handler.connect()  # returns at once; Bolt reconnects by itself
-    log.warning("aprity-diagnose connected in Socket Mode")
+    hello = threading.Event()
+
+    def on_hello(_client: Any, message: dict[str, Any], _raw: Any) -> None:
+        if message.get("type") == "hello":  # Slack's hello: the connection really is open
+            log.warning("aprity-diagnose connected in Socket Mode")
+            hello.set()
+
+    handler.client.message_listeners.append(on_hello)
+    try:
+        handler.connect()  # apps.connections.open, then the WebSocket; Bolt reconnects by itself
+    except Exception as exc:  # noqa: BLE001
+        handler.close()
+        bot.shutdown()
+        error = _rejected(exc)
+        _say(f"Slack rejected SLACK_APP_TOKEN ({error})" if error else
+             f"could not reach Slack to open a Socket Mode connection ({exc.__class__.__name__})")
+        return EXIT_REJECTED if error else EXIT_UNREACHABLE
+    bot.start_scheduler()
+    if not hello.wait(HELLO_WAIT):
+        log.warning("Slack has not said hello yet; still trying to connect")
     try:
         _wait_for_stop()
     finally:
+        log.warning("stopping: no new events; runs in flight get %g s", settings.shutdown_grace)
         handler.close()
-        bot.shutdown()
+        lifecycle.stop(bot, settings.shutdown_grace)
     return 0
 
 
-def wsgi_app(bot: Bot) -> SlackRequestHandler:
-    return SlackRequestHandler(bot.app, path="/slack/events")
-
-
 def run_http(port: int) -> int:
-    """Development server (wsgiref); production runs ``gunicorn 'bot.wsgi:create()'``."""
-    from wsgiref.simple_server import WSGIServer, make_server
+    """Development server (wsgiref); production runs gunicorn as in the Procfile."""
     from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
+        daemon_threads = True  # one thread per connection: a slow client holds only its own
+
+    class Handler(WSGIRequestHandler):
+        timeout = 30  # per socket read or write; the guard's watchdog bounds the body sooner
+
+        def get_environ(self) -> dict[str, Any]:
+            env = super().get_environ()
+            env["aprity.socket"] = self.connection  # lets the guard cut a body that trickles
+            return env
 
     settings = Settings.from_env(mode="http")
+    assert settings.signing_secret is not None
     bot = build(settings)
-    httpd = make_server(os.environ.get("HOST", "127.0.0.1"), port, wsgi_app(bot), server_class=Server)
+    app = wsgi_app(bot, settings.signing_secret, settings.shutdown_grace)
+    httpd = make_server(os.environ.get("HOST", "127.0.0.1"), port, app, server_class=Server, handler_class=Handler)
     log.warning("aprity-diagnose listening on port %d, path /slack/events", port)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         _wait_for_stop()
     finally:
+        log.warning("stopping: no new requests; runs in flight get %g s", settings.shutdown_grace)
         httpd.shutdown()
-        bot.shutdown()
+        httpd.server_close()
+        lifecycle.stop(bot, settings.shutdown_grace)
     return 0
