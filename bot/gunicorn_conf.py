@@ -33,7 +33,7 @@ worker_class = "gthread"
 threads = 32
 keepalive = 0
 timeout = 30
-graceful_timeout = _grace() + 5
+graceful_timeout = int(_grace()) + 5
 
 
 def worker_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's hook signature

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import json
 import logging
 import socket
 import sys
@@ -21,7 +20,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl
+
+from .slack_shapes import shape_problem
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +48,6 @@ def signature_ok(secret: bytes, body: bytes, timestamp: str, signature: str, now
         return False
     digest = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(f"v0={digest}", signature)
-
-
-def shape_problem(body: bytes, content_type: str) -> str | None:
-    """Why Bolt could not parse this body (mirrors ``slack_bolt.request.internals.parse_body``), or None."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "body is not UTF-8"
-    if content_type.split(";")[0].strip() == "application/json" or text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return "body is not JSON"
-        return None if isinstance(data, dict) else "JSON body is not an object"
-    form = dict(parse_qsl(text, keep_blank_values=True))
-    if "payload" not in form:
-        return None if "command" in form or not form else "form has neither command nor payload"
-    try:
-        payload = json.loads(form["payload"])
-    except ValueError:
-        return "payload is not JSON"
-    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-        return "payload is not an object with a type"
-    return None
 
 
 class _Watchdog:

@@ -108,6 +108,7 @@ def run_http(port: int) -> int:
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True  # one thread per connection: a slow client holds only its own
+        block_on_close = False  # at shutdown, do not wait up to Handler.timeout for a stalled client
 
     class Handler(WSGIRequestHandler):
         timeout = 30  # per socket read or write; the guard's watchdog bounds the body sooner
