@@ -18,7 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from . import lifecycle
-from .app import Bot, build
+from .app import Bot, build, make_web_client
 from .http_guard import HttpGuard, quiet_bolt_bodies
 from .settings import DEFAULT_SHUTDOWN_GRACE, Settings
 
@@ -44,33 +44,40 @@ def wsgi_app(bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRAC
     return app
 
 
-def _wait_for_stop() -> None:
+def _stop_signal() -> threading.Event:
+    """Set by SIGTERM or SIGINT; installed before anything starts, so no signal kills a half-started bot."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    return stop
 
 
 def _say(line: str) -> None:
     print(f"aprity-diagnose: {line}", file=sys.stderr, flush=True)
 
 
-def _rejected(exc: Exception) -> str | None:
-    """Slack's error code when it refused a token (not when it could not be reached)."""
-    return str(exc.response.get("error")) if isinstance(exc, SlackApiError) else None
+def _check_tokens(settings: Settings) -> tuple[str, int] | None:
+    """Ask Slack about both tokens before anything starts: (one line, exit code) when it says no."""
+    client = make_web_client(settings.bot_token, settings.api_url)
+    for name, call in (("SLACK_BOT_TOKEN", client.auth_test),
+                       ("SLACK_APP_TOKEN", lambda: client.apps_connections_open(app_token=settings.app_token))):
+        try:
+            call()  # an unused Socket Mode URL simply expires
+        except Exception as exc:  # noqa: BLE001 - one line, no traceback
+            if isinstance(exc, SlackApiError):
+                return f"Slack rejected {name} ({exc.response.get('error')})", EXIT_REJECTED
+            return f"could not reach Slack to check {name} ({exc.__class__.__name__})", EXIT_UNREACHABLE
+    return None
 
 
 def run_socket_mode() -> int:
     settings = Settings.from_env(mode="socket")
+    refused = _check_tokens(settings)
+    if refused:
+        _say(refused[0])
+        return refused[1]
+    stop = _stop_signal()
     bot = build(settings, start_scheduler=False)
-    try:
-        bot.app.client.auth_test()  # the bot token, before anything is started on it
-    except Exception as exc:  # noqa: BLE001 - one line, no traceback
-        bot.shutdown()
-        error = _rejected(exc)
-        _say(f"Slack rejected SLACK_BOT_TOKEN ({error})" if error else
-             f"could not reach Slack to check SLACK_BOT_TOKEN ({exc.__class__.__name__})")
-        return EXIT_REJECTED if error else EXIT_UNREACHABLE
     handler = SocketModeHandler(bot.app, settings.app_token)
     hello = threading.Event()
 
@@ -82,18 +89,16 @@ def run_socket_mode() -> int:
     handler.client.message_listeners.append(on_hello)
     try:
         handler.connect()  # apps.connections.open, then the WebSocket; Bolt reconnects by itself
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - e.g. Slack changed its mind since _check_tokens
         handler.close()
         bot.shutdown()
-        error = _rejected(exc)
-        _say(f"Slack rejected SLACK_APP_TOKEN ({error})" if error else
-             f"could not reach Slack to open a Socket Mode connection ({exc.__class__.__name__})")
-        return EXIT_REJECTED if error else EXIT_UNREACHABLE
+        _say(f"could not open a Socket Mode connection ({exc.__class__.__name__})")
+        return EXIT_UNREACHABLE
     bot.start_scheduler()
-    if not hello.wait(HELLO_WAIT):
-        log.warning("Slack has not said hello yet; still trying to connect")
     try:
-        _wait_for_stop()
+        if not stop.wait(HELLO_WAIT) and not hello.is_set():
+            log.warning("Slack has not said hello yet; still trying to connect")
+        stop.wait()
     finally:
         log.warning("stopping: no new events; runs in flight get %g s", settings.shutdown_grace)
         handler.close()
@@ -120,13 +125,14 @@ def run_http(port: int) -> int:
 
     settings = Settings.from_env(mode="http")
     assert settings.signing_secret is not None
+    stop = _stop_signal()
     bot = build(settings)
     app = wsgi_app(bot, settings.signing_secret, settings.shutdown_grace)
     httpd = make_server(os.environ.get("HOST", "127.0.0.1"), port, app, server_class=Server, handler_class=Handler)
     log.warning("aprity-diagnose listening on port %d, path /slack/events", port)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        _wait_for_stop()
+        stop.wait()
     finally:
         log.warning("stopping: no new requests; runs in flight get %g s", settings.shutdown_grace)
         httpd.shutdown()
