@@ -21,6 +21,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_diagnosis.py
 	$(PY) bench/bench_ack.py
+	$(PY) bench/bench_slow_clients.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
