@@ -199,6 +199,8 @@ def test_real_server_hygiene(tmp_path, world, sim_server, server) -> None:
             time.sleep(0.5)  # every trickler is in the server now, holding whatever it holds
             assert not any(t.done.is_set() for t in tricklers)
             assert _slash(port, "healthy", stub, 1).status_code == 200
+            # ... and it did not wait for slow clients to be cut off (at 3 s) to get a thread.
+            assert not any(t.done.is_set() for t in tricklers), "the command waited for the slow clients"
             # The tricklers were being read (not queued unseen): each is cut off with 408.
             for t in tricklers:
                 assert t.done.wait(15)
