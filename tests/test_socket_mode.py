@@ -51,10 +51,18 @@ class FakeSocketMode:
         except OSError:
             pass
 
-    def say_hello(self) -> None:
+    def send(self, message: dict[str, Any]) -> None:
+        """One unmasked text frame, as a server sends it (RFC 6455 section 5.2)."""
         assert self._client is not None
-        data = json.dumps({"type": "hello", "num_connections": 1}).encode()
-        self._client.sendall(bytes([0x81, len(data)]) + data)  # one unmasked text frame (< 126 bytes)
+        data = json.dumps(message).encode()
+        if len(data) < 126:
+            header = bytes([0x81, len(data)])
+        else:
+            header = bytes([0x81, 126]) + len(data).to_bytes(2, "big")
+        self._client.sendall(header + data)
+
+    def say_hello(self) -> None:
+        self.send({"type": "hello", "num_connections": 1})
 
     def close(self) -> None:
         self._server.close()
@@ -122,3 +130,37 @@ def test_connected_is_logged_only_after_hello_and_sigterm_exits_cleanly(tmp_path
         finally:
             code = stop(proc, signal.SIGTERM)
     assert code == 0 and "Traceback" not in log.read_text()
+
+
+def test_sigterm_mid_run_lets_the_socket_mode_run_finish(tmp_path, fake_ws) -> None:
+    """The Procfile's worker process at a deploy: the run in flight ends normally, nobody is told
+    something went wrong, the process exits 0."""
+    from bot_harness import all_text, toml_for
+    from checks.scenarios import World, by_name
+    from checks.simulator import Simulator
+
+    world = World(Simulator(), tmp_path / "world")
+    (tmp_path / "connections.toml").write_text(toml_for({"healthy": by_name("healthy").build(world)}))
+    log = tmp_path / "socket.log"
+    world.sim.latency = 2.0  # the run outlasts closing the Socket Mode connection
+    with world.sim.serve() as sim, SocketStub(ws_url=fake_ws.url) as stub:
+        env = _env(tmp_path, stub)
+        env.update(APRITY_CONNECTIONS=str(tmp_path / "connections.toml"), APRITY_PRIVATE_KEY_FILE=str(world.key_file),
+                   APRITY_SALESFORCE_SIMULATOR=sim.url, APRITY_POST_INTERVAL="0", APRITY_SHUTDOWN_GRACE="20")
+        proc = spawn(procfile_command("worker", 0), env, log)
+        try:
+            assert fake_ws.connected.wait(20), log.read_text()
+            fake_ws.say_hello()
+            fake_ws.send({"type": "slash_commands", "envelope_id": "env-1", "accepts_response_payload": True,
+                          "payload": {"command": "/aprity-diagnose", "text": "healthy", "user_id": "U0REQUESTER",
+                                      "channel_id": "C0SUPPORTQ", "team_id": "T0EXAMPLE", "trigger_id": "t.1",
+                                      "response_url": stub.response_url("k1")}})
+            stub.wait_for("chat.postMessage", timeout=15)  # the parent is up: the run is going
+        finally:
+            code = stop(proc, signal.SIGTERM)
+        assert code == 0
+        parent = stub.accepted("chat.postMessage")[0]
+        final = stub.message("C0SUPPORTQ", parent.response["ts"])
+        assert final is not None and "✅" in all_text(final)
+        assert not any("Something went wrong" in all_text(c.args) for c in stub.calls())
+    assert "Traceback" not in log.read_text()
