@@ -61,7 +61,7 @@ class Settings:
     max_runs: int
     post_interval: float
     engine: EngineSettings
-    shutdown_grace: float = 20.0
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
