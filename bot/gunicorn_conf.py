@@ -3,10 +3,11 @@
 Why these values (the README says it for operators too):
 
 - One worker: the retest scheduler lives in the process (see bot/scheduler.py).
-- gthread with 32 threads: a thread is held for as long as a request's body is arriving, so
-  the thread count is how many slow clients can be in progress at once while a real command
-  still finds a free thread; the guard (bot/http_guard.py) cuts any body after 3 s, so a slow
-  client holds its thread 3 s at most. Threads are cheap here: they wait on sockets.
+- gthread with 32 threads: a thread is held for as long as a request is arriving, so the thread
+  count is how many slow clients can be in progress at once while a real command still finds a
+  free thread. bot/gunicorn_worker.py gives each connection 3 s to deliver its headers and the
+  guard (bot/http_guard.py) 3 s for the body, so a slow client holds its thread a few seconds
+  at most. Threads are cheap here: they wait on sockets.
 - keepalive 0: one request per connection. A refused body (413, 408) is then never drained
   from the socket, and no idle connection waits on a thread.
 - timeout 30 instead of 0: the arbiter restarts a worker whose main loop hangs.
@@ -29,7 +30,7 @@ def _grace() -> float:
 
 
 workers = 1
-worker_class = "gthread"
+worker_class = "bot.gunicorn_worker.GuardedThreadWorker"  # gthread + a read deadline
 threads = 32
 keepalive = 0
 timeout = 30

@@ -50,16 +50,31 @@ def signature_ok(secret: bytes, body: bytes, timestamp: str, signature: str, now
     return hmac.compare_digest(f"v0={digest}", signature)
 
 
-class _Watchdog:
-    """Cuts a socket's read side at a deadline, so a body trickled byte by byte frees its thread."""
+_this_connection = threading.local()  # the per-connection watchdog of the thread serving it
 
-    def __init__(self, sock: socket.socket | None, seconds: float) -> None:
+
+class Watchdog:
+    """Cuts a socket's read side at a deadline, so a request trickled byte by byte frees its thread.
+
+    Used for the body here, and (``connection=True``) around each whole connection by both
+    servers, since a client that stalls in its headers never reaches this middleware."""
+
+    def __init__(self, sock: socket.socket | None, seconds: float, *, connection: bool = False) -> None:
         self.fired = False
         self._sock = sock
         self._timer = threading.Timer(seconds, self._fire) if sock is not None else None
         if self._timer is not None:
             self._timer.daemon = True
             self._timer.start()
+        self._connection = connection
+        if connection:
+            _this_connection.watchdog = self
+
+    @staticmethod
+    def connection_cut() -> bool:
+        """Whether this thread's connection was cut (its body then ends early: that is a timeout)."""
+        current = getattr(_this_connection, "watchdog", None)
+        return bool(current and current.fired)
 
     def _fire(self) -> None:
         self.fired = True
@@ -72,6 +87,8 @@ class _Watchdog:
     def cancel(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if self._connection and getattr(_this_connection, "watchdog", None) is self:
+            _this_connection.watchdog = None
 
 
 class HttpGuard:
@@ -122,7 +139,7 @@ class HttpGuard:
         else:
             raise Refused("411 Length Required", "no Content-Length")
         sock = next((environ[k] for k in SOCKET_KEYS if k in environ), None)
-        watchdog = _Watchdog(sock, self._deadline)
+        watchdog = Watchdog(sock, self._deadline)
         started = time.monotonic()
         buf = bytearray()
         try:
@@ -143,7 +160,7 @@ class HttpGuard:
             raise Refused("408 Request Timeout", f"body not received ({exc.__class__.__name__})") from None
         finally:
             watchdog.cancel()
-        if watchdog.fired:
+        if watchdog.fired or Watchdog.connection_cut():
             raise Refused("408 Request Timeout", "body still arriving at the deadline")
         if expected is not None and len(buf) < expected:
             raise Refused("400 Bad Request", "body shorter than its Content-Length")

@@ -19,11 +19,12 @@ from slack_sdk.errors import SlackApiError
 
 from . import lifecycle
 from .app import Bot, build, make_web_client
-from .http_guard import HttpGuard, quiet_bolt_bodies
+from .http_guard import BODY_DEADLINE, HttpGuard, Watchdog, quiet_bolt_bodies
 from .settings import DEFAULT_SHUTDOWN_GRACE, Settings
 
 log = logging.getLogger(__name__)
 EXIT_REJECTED, EXIT_UNREACHABLE = 2, 1
+READ_DEADLINE = BODY_DEADLINE  # the development server's per-connection read deadline (see gunicorn_worker)
 HELLO_WAIT = 15.0  # seconds to wait for Slack's hello before saying we are still waiting
 
 
@@ -117,6 +118,13 @@ def run_http(port: int) -> int:
 
     class Handler(WSGIRequestHandler):
         timeout = 30  # per socket read or write; the guard's watchdog bounds the body sooner
+
+        def handle(self) -> None:
+            watchdog = Watchdog(self.connection, READ_DEADLINE, connection=True)  # a stalled request line or headers too
+            try:
+                super().handle()
+            finally:
+                watchdog.cancel()
 
         def get_environ(self) -> dict[str, Any]:
             env = super().get_environ()

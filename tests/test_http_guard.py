@@ -137,11 +137,13 @@ def _post_junk(port: int, *, declared: bool) -> int | None:
 
 
 class _Trickler:
-    """A client that sends its headers, then one body byte every 2 s."""
+    """A client that sends its headers, then one body byte every 2 s (or, ``in_headers``, stalls
+    half-way through its headers and adds one byte to a header every 2 s)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, in_headers: bool = False) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+        self.sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slow: a" if in_headers else
+                          b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
                           b"\r\nContent-Length: 100\r\n\r\nc")
         self.answer = b""
         self.done = threading.Event()
@@ -194,17 +196,21 @@ def test_real_server_hygiene(tmp_path, world, sim_server, server) -> None:
             assert httpx.post(f"http://127.0.0.1:{port}/slack/events", content=MALFORMED["junk view_submission"],
                               headers=sign(MALFORMED["junk view_submission"]), timeout=10).status_code == 400
 
-            # Twelve clients trickling a body: a real command is still acked within Slack's 3 s.
+            # Twelve clients trickling a body and twelve stalled in their headers: a real command
+            # is still acked within Slack's 3 s.
             tricklers = [_Trickler(port) for _ in range(12)]
-            time.sleep(0.5)  # every trickler is in the server now, holding whatever it holds
-            assert not any(t.done.is_set() for t in tricklers)
+            stalled = [_Trickler(port, in_headers=True) for _ in range(12)]
+            time.sleep(0.5)  # every slow client is in the server now, holding whatever it holds
+            assert not any(t.done.is_set() for t in tricklers + stalled)
             assert _slash(port, "healthy", stub, 1).status_code == 200
             # ... and it did not wait for slow clients to be cut off (at 3 s) to get a thread.
-            assert not any(t.done.is_set() for t in tricklers), "the command waited for the slow clients"
+            assert not any(t.done.is_set() for t in tricklers + stalled), "the command waited for slow clients"
             # The tricklers were being read (not queued unseen): each is cut off with 408.
             for t in tricklers:
                 assert t.done.wait(15)
                 assert t.answer.startswith(b"HTTP/1.") and b" 408 " in t.answer.split(b"\r\n")[0]
+            for t in stalled:  # never a whole request: the connection is dropped, its thread freed
+                assert t.done.wait(15), "a client stalled in its headers still holds its connection"
 
             assert _slash(port, "healthy", stub, 2).status_code == 200
             assert rss_kib(proc.pid) - rss < 50 * 1024, "memory grew with the junk"
