@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_diagnosis.py
 	$(PY) bench/bench_memory.py
+	$(PY) bench/bench_slow_clients.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

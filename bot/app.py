@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from checks.connections import ConfigError, load_all
 
+from . import lifecycle
 from .access import Rules, startup_hint
 from .delivery import Delivery, retry_handlers
 from .executor import ChannelPacer, RunExecutor
@@ -72,13 +73,10 @@ class Bot:
             self.watcher.start()
         return count
 
-    def shutdown(self) -> None:
-        if self.watcher is not None:
-            self.watcher.shutdown()
-        self.repairer.stop()
-        self.scheduler.shutdown()
-        self.executor.shutdown(wait=False)
-        self.service.engine.client.close()
+    def shutdown(self, grace: float = 0.0) -> bool:
+        """Scheduler, then the pool (runs in flight get ``grace`` seconds), then the clients;
+        False when runs were still going and were left for the next start (see bot.lifecycle)."""
+        return lifecycle.shutdown(self, grace)
 
 
 def quiet_http_logs() -> None:

@@ -154,12 +154,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .history import format_history
-    from .store import Store
+    from .session_log import HistoryError, read_sessions
 
-    path = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
-    if not Path(path).exists():
-        raise UsageError(f"no session log at {path} (set APRITY_DB)")
-    rows = Store(path).recent_sessions(args.limit)
+    try:
+        rows = read_sessions(os.environ.get("APRITY_DB") or "aprity-diagnose.db", args.limit)
+    except HistoryError as exc:
+        raise UsageError(str(exc)) from None
     print(json.dumps(rows, indent=2, default=str) if args.json else format_history(rows))
     return EXIT_OK
 

@@ -27,7 +27,10 @@ class RunExecutor:
         self._max_workers = max_workers
         self._max_waiting = max_waiting
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._in_flight = 0
+        self._stopping = False
+        self._queued: set[Future] = set()
 
     def submit(self, fn: Callable[[], object]) -> tuple[Future, int]:
         """Run ``fn``; returns its future and its place in the queue (0: starts now, 1: next, …).
@@ -37,17 +40,27 @@ class RunExecutor:
         """
         with self._lock:
             waiting = max(0, self._in_flight - self._max_workers)
+            if self._stopping:
+                # Shutting down: the run never starts here. Its session stays as SQLite has it
+                # (claimed, running), which the next start picks up and runs.
+                log.info("shutting down: a new run is left for the next start")
+                never: Future = Future()
+                never.cancel()
+                return never, waiting
             if waiting >= self._max_waiting:
                 raise QueueFull(f"{waiting} runs are already waiting")
             position = waiting + 1 if self._in_flight >= self._max_workers else 0
             self._in_flight += 1
-        future = self._pool.submit(fn)
+            future = self._pool.submit(fn)
+            self._queued.add(future)
         future.add_done_callback(self._done)
         return future, position
 
     def _done(self, future: Future) -> None:
         with self._lock:
             self._in_flight -= 1
+            self._queued.discard(future)
+            self._idle.notify_all()
         if not future.cancelled() and future.exception() is not None:
             # Jobs guard themselves; this catches what slipped through, without a trace in Slack.
             log.error("background job failed: %s", future.exception().__class__.__name__,
@@ -57,6 +70,19 @@ class RunExecutor:
     def in_flight(self) -> int:
         with self._lock:
             return self._in_flight
+
+    def stop_accepting(self) -> int:
+        """From now on :meth:`submit` starts nothing; runs queued but not started are dropped
+        (their sessions stay claimed in SQLite for the next start). Returns how many were dropped."""
+        with self._lock:
+            self._stopping = True
+            queued = list(self._queued)
+        return sum(1 for f in queued if f.cancel())  # cancel() fails for runs already going
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the runs in flight; True when none is left."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=max(0.0, timeout))
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .runtime import EngineSettings, SettingsError
 
@@ -13,8 +14,10 @@ DEFAULT_DB = "aprity-diagnose.db"
 DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_WATCH_INTERVAL = 21600  # seconds between checks of a watched connection (6 hours)
+DEFAULT_SHUTDOWN_GRACE = 20.0  # runs in flight get this long at SIGTERM; Heroku kills at 30 s
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _SHARED_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channel; never a DM
+T = TypeVar("T")
 
 
 def _channel_ids(name: str, value: str | None) -> frozenset[str]:
@@ -37,6 +40,18 @@ def _floats(name: str, value: str | None, default: tuple[float, ...]) -> tuple[f
     if not delays or any(d <= 0 for d in delays) or list(delays) != sorted(delays):
         raise SettingsError(f"{name} must be positive seconds in increasing order (got {value!r})")
     return delays
+
+
+def _seconds(name: str, value: str | None, default: float) -> float:
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be seconds, e.g. {default:g} (got {value!r})") from None
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(f"{name} must be zero or more seconds (got {value!r})")
+    return seconds
 
 
 def _positive_int(name: str, value: str | None, default: int) -> int:
@@ -64,40 +79,65 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     watch_interval: int = DEFAULT_WATCH_INTERVAL
     alert_channel: str = ""  # empty: the support channel
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
-        """``mode`` is ``socket`` or ``http``: each needs its own Slack secret."""
+        """``mode`` is ``socket`` or ``http``: each needs its own Slack secret.
+
+        Every problem is collected first, so one line names all missing settings at once.
+        """
+        missing: list[str] = []
+        problems: list[str] = []
 
         def need(name: str, hint: str) -> str:
             value = (env.get(name) or "").strip()
             if not value:
-                raise SettingsError(f"{name} is not set: {hint}")
+                missing.append(f"{name} ({hint})")
             return value
 
-        bot_token = need("SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth page")
-        if not bot_token.startswith("xoxb-"):
-            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        def valid(read: Callable[[], T], fallback: T) -> T:
+            try:
+                return read()
+            except SettingsError as exc:
+                problems.append(str(exc))
+                return fallback
+
+        bot_token = need("SLACK_BOT_TOKEN", "the Bot User OAuth Token, xoxb-…, from the Slack app's OAuth page")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
         app_token = signing_secret = None
         if mode == "socket":
-            app_token = need("SLACK_APP_TOKEN", "an app-level token (xapp-…) with connections:write, for Socket Mode")
-            if not app_token.startswith("xapp-"):
-                raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+            app_token = need("SLACK_APP_TOKEN", "an app-level token, xapp-…, with connections:write, for Socket Mode")
+            if app_token and not app_token.startswith("xapp-"):
+                problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
         else:
             signing_secret = need("SLACK_SIGNING_SECRET", "the Signing Secret from the Slack app's Basic Information")
-        support = need("APRITY_SUPPORT_CHANNEL", "the channel id (C…) where escalations are posted")
-        if not _CHANNEL.match(support):
-            raise SettingsError(f"APRITY_SUPPORT_CHANNEL must be a channel id such as C0123ABCD (got {support!r})")
+        support = need("APRITY_SUPPORT_CHANNEL", "the channel id, C…, where escalations are posted")
+        if support and not _CHANNEL.match(support):
+            problems.append(f"APRITY_SUPPORT_CHANNEL must be a channel id such as C0123ABCD (got {support!r})")
         api_url = (env.get("SLACK_API_URL") or "").strip() or None
         if api_url and not api_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise SettingsError("SLACK_API_URL must be an https URL (or a loopback URL for tests)")
-        try:
-            interval = float(env.get("APRITY_POST_INTERVAL") or 1.0)
-        except ValueError:
-            raise SettingsError("APRITY_POST_INTERVAL must be seconds, e.g. 1.0") from None
+            problems.append("SLACK_API_URL must be an https URL (or a loopback URL for tests)")
+        interval = valid(lambda: _seconds("APRITY_POST_INTERVAL", env.get("APRITY_POST_INTERVAL"), 1.0), 1.0)
+        grace = valid(lambda: _seconds("APRITY_SHUTDOWN_GRACE", env.get("APRITY_SHUTDOWN_GRACE"),
+                                       DEFAULT_SHUTDOWN_GRACE), DEFAULT_SHUTDOWN_GRACE)
+        delays = valid(lambda: _floats("APRITY_RETEST_DELAYS", env.get("APRITY_RETEST_DELAYS"),
+                                       DEFAULT_RETEST_DELAYS), DEFAULT_RETEST_DELAYS)
+        max_runs = valid(lambda: _positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4), 4)
+        staff = valid(lambda: _channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")), frozenset())
+        retention = valid(lambda: _positive_int("APRITY_RETENTION_DAYS", env.get("APRITY_RETENTION_DAYS"),
+                                                DEFAULT_RETENTION_DAYS), DEFAULT_RETENTION_DAYS)
+        watch_interval = valid(lambda: _positive_int("APRITY_WATCH_INTERVAL", env.get("APRITY_WATCH_INTERVAL"),
+                                                     DEFAULT_WATCH_INTERVAL), DEFAULT_WATCH_INTERVAL)
         alert = (env.get("APRITY_ALERT_CHANNEL") or "").strip() or support
-        if not _CHANNEL.match(alert):
-            raise SettingsError(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
+        if alert and not _CHANNEL.match(alert):
+            problems.append(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
+        engine = valid(lambda: EngineSettings.from_env(env), None)
+        if missing or problems:
+            head = [f"missing {', '.join(missing)}"] if missing else []
+            raise SettingsError("; ".join(head + problems))
+        assert engine is not None
         return cls(
             bot_token=bot_token,
             app_token=app_token,
@@ -105,14 +145,13 @@ class Settings:
             api_url=api_url,
             db_path=env.get("APRITY_DB") or DEFAULT_DB,
             support_channel=support,
-            retest_delays=_floats("APRITY_RETEST_DELAYS", env.get("APRITY_RETEST_DELAYS"), DEFAULT_RETEST_DELAYS),
-            max_runs=_positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4),
-            post_interval=max(0.0, interval),
-            engine=EngineSettings.from_env(env),
-            staff_channels=_channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")),
-            retention_days=_positive_int("APRITY_RETENTION_DAYS", env.get("APRITY_RETENTION_DAYS"),
-                                         DEFAULT_RETENTION_DAYS),
-            watch_interval=_positive_int("APRITY_WATCH_INTERVAL", env.get("APRITY_WATCH_INTERVAL"),
-                                         DEFAULT_WATCH_INTERVAL),
+            retest_delays=delays,
+            max_runs=max_runs,
+            post_interval=interval,
+            engine=engine,
+            staff_channels=staff,
+            retention_days=retention,
+            watch_interval=watch_interval,
             alert_channel=alert,
+            shutdown_grace=grace,
         )

@@ -1,4 +1,4 @@
-"""Gunicorn entry point: ``gunicorn --workers 1 --threads 8 'bot.wsgi:create()'``.
+"""Gunicorn entry point: ``gunicorn -c python:bot.gunicorn_conf 'bot.wsgi:create()'`` (see Procfile).
 
 A factory, so nothing starts at import time. One worker only: the retest
 scheduler lives in the process, and each extra worker would run every retest again.
@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import logging
 import os
-
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+import sys
 
 from .app import build
-from .serve import wsgi_app
 from .runtime import SettingsError
+from .serve import BotApp, wsgi_app
 from .settings import Settings
 
+# gunicorn's arbiter stops for good when a worker exits with this code ("Worker failed to
+# boot") instead of starting a new worker every second; a missing setting will not fix itself.
+WORKER_BOOT_ERROR = 3
 
-def create() -> SlackRequestHandler:
+
+def create() -> BotApp:
     logging.basicConfig(level=os.environ.get("APRITY_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        settings = Settings.from_env(mode="http")
         # build() checks settings too (APRITY_SALESFORCE_SIMULATOR is read when the engine is made)
-        return wsgi_app(build(Settings.from_env(mode="http")))
+        bot = build(settings)
     except SettingsError as exc:  # one clear line instead of a traceback in the gunicorn log
-        raise SystemExit(f"aprity-diagnose: {exc}") from None
+        print(f"aprity-diagnose: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(WORKER_BOOT_ERROR) from None
+    assert settings.signing_secret is not None
+    return wsgi_app(bot, settings.signing_secret, settings.shutdown_grace)

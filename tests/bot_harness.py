@@ -93,8 +93,10 @@ class BotHarness:
 
     @classmethod
     def start(cls, env: dict[str, str], stub: SlackStub, **build_kwargs: Any) -> "BotHarness":
-        bot = build(Settings.from_env(env, mode="http"), **build_kwargs)
-        server = make_server("127.0.0.1", 0, wsgi_app(bot), server_class=_Server, handler_class=_Quiet)
+        settings = Settings.from_env(env, mode="http")
+        bot = build(settings, **build_kwargs)
+        app = wsgi_app(bot, settings.signing_secret or "")
+        server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return cls(bot, stub, f"http://127.0.0.1:{server.server_port}/slack/events", server)
 

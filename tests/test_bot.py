@@ -359,15 +359,17 @@ def test_unreachable_slack_does_not_leave_the_session_busy(harness: BotHarness) 
     assert not harness.bot.repairer.ledger.owed()
 
 
-def test_wsgi_factory_reports_a_bad_setting_in_one_line(tmp_path, monkeypatch) -> None:
-    from bot.wsgi import create
+def test_wsgi_factory_reports_a_bad_setting_in_one_line(tmp_path, monkeypatch, capsys) -> None:
+    from bot.wsgi import WORKER_BOOT_ERROR, create
 
     for name, value in {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "APRITY_SUPPORT_CHANNEL": SUPPORT,
                         "APRITY_DB": str(tmp_path / "w.db"), "APRITY_SALESFORCE_SIMULATOR": "ftp://nope"}.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(SystemExit) as exc:
         create()
-    assert "APRITY_SALESFORCE_SIMULATOR" in str(exc.value) and "\n" not in str(exc.value)
+    assert exc.value.code == WORKER_BOOT_ERROR  # gunicorn's arbiter stops instead of respawning
+    err = capsys.readouterr().err
+    assert "APRITY_SALESFORCE_SIMULATOR" in err and err.count("\n") == 1
 
 
 def test_private_channel_without_the_bot_tells_the_requester(harness: BotHarness) -> None:

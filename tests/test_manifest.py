@@ -42,9 +42,11 @@ def test_manifest_matches_the_code() -> None:
     source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     used = set(re.findall(r"client\.(\w+)\(", source)) | set(re.findall(r"self\.client\.(\w+)\(", source))
     # Every Web API method the bot calls is covered by those scopes (views.open and views.publish need none;
-    # users.conversations needs channels:read and groups:read, files_upload_v2 files:write).
+    # users.conversations needs channels:read and groups:read, files_upload_v2 files:write;
+    # apps.connections.open runs on the app-level token's connections:write, not a bot scope).
     assert used <= {"chat_postMessage", "chat_update", "chat_postEphemeral", "chat_getPermalink", "views_open",
-                    "views_publish", "users_conversations", "files_upload_v2", "conversations_history", "close"}, used
+                    "views_publish", "users_conversations", "files_upload_v2", "conversations_history", "close",
+                    "apps_connections_open"}, used
     assert m["settings"]["interactivity"]["is_enabled"] is True
 
 

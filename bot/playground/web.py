@@ -41,7 +41,7 @@ def _static(name: str) -> bytes:
 
 def application(pg: "Playground") -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     assert pg.bot is not None, "the bot is built before the page is served"
-    bot_handler = wsgi_app(pg.bot)
+    bot_handler = wsgi_app(pg.bot, pg.settings().signing_secret or "")
 
     def api(path: str, body: dict[str, Any]) -> dict[str, Any]:
         if path == "/api/command":
