@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
+
+from cryptography.hazmat.primitives import serialization
 
 from . import keys
 from .advice import AdviceContext
 from .assertion import claims_for, sign
-from .causes import judge, plan_probes
+from .causes import LOGIN_URL, judge, plan_probes
 from .connections import Connection
+from .environment import org_environment
 from .facts import Facts, Probe, ProbePlan, Verification
 from .hosts import UnsafeURL, my_domain_name
-from .model import STEP_ORDER, Diagnosis, OrgInfo, StepId, StepResult
+from .model import STEP_ORDER, CertificateInfo, Diagnosis, OrgInfo, StepId, StepResult, TokenError
 from .salesforce import SalesforceClient, TokenReply
-from .steps import CHECKS
+from .steps import CHECKS, EXPIRY_WARN_DAYS
 
 # on_step(index, total, step_id, result): result is None when the step starts.
 OnStep = Callable[[int, int, StepId, StepResult | None], None]
@@ -60,9 +64,10 @@ def _load_local(facts: Facts) -> None:
 class Engine:
     """Diagnoses connections with an injected Salesforce client and clock."""
 
-    def __init__(self, client: SalesforceClient, clock: _Clock = time.time) -> None:
+    def __init__(self, client: SalesforceClient, clock: _Clock = time.time, surface: str = "cli") -> None:
         self.client = client
         self.clock = clock
+        self.surface = surface  # "cli" or "slack": fix texts differ (no shell commands in Slack)
 
     def diagnose(self, connection: Connection, on_step: OnStep = _noop) -> Diagnosis:
         started = time.monotonic()
@@ -81,10 +86,15 @@ class Engine:
             on_step(index[StepId.TOKEN_EXCHANGE], total, StepId.TOKEN_EXCHANGE, None)
             facts.claims = claims_for(connection.consumer_key, connection.username, facts.login_origin, facts.now)
             facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
+            if facts.no_answer:
+                # Our network or their host name? Ask a host that always exists, through the same client.
+                facts.well_known_resolves = (False if facts.login_origin == LOGIN_URL
+                                             else self.client.resolves(LOGIN_URL))
             on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
             self._second_round(facts)
 
         verdict = judge(facts)
+        certificate = _matching_certificate(facts)
         ctx = AdviceContext(
             connected_app=connection.connected_app or "aprity",
             connection=connection.name,
@@ -93,6 +103,9 @@ class Engine:
             environment=connection.summary().environment,
             my_domain_url=facts.login_origin if facts.login_origin and my_domain_name(
                 facts.login_origin.split("://", 1)[-1]) else None,
+            surface=self.surface,
+            certificate_fingerprint=certificate.fingerprint if certificate else None,
+            unreachable="network" if facts.no_answer else "service",
         )
         steps: list[StepResult] = []
         for step in STEP_ORDER:
@@ -102,6 +115,7 @@ class Engine:
 
         org = _org_info(facts)
         reply = facts.reply
+        env, proof = org_environment(facts)
         return Diagnosis(
             ok=verdict.ok,
             connection=connection.summary(),
@@ -112,6 +126,11 @@ class Engine:
             evidence=list(verdict.evidence),
             retryable=verdict.retryable,
             duration_ms=int((time.monotonic() - started) * 1000),
+            org_environment=env,
+            org_environment_proof=proof,
+            separating_check=verdict.separating_check,
+            certificate=certificate,
+            api_error=_api_error(facts),
         )
 
     def _second_round(self, facts: Facts) -> None:
@@ -162,3 +181,31 @@ def _org_info(facts: Facts) -> OrgInfo | None:
         return None
     return OrgInfo(id=org_id, name=name, is_sandbox=is_sandbox, user_id=user_id,
                    instance_url=facts.reply.instance_url if facts.reply else None, organization_type=org_type)
+
+
+def _matching_certificate(facts: Facts) -> CertificateInfo | None:
+    """The certificate that matches aprity's key: the file on disk if it does, else one made from the key."""
+    if facts.key is None:
+        return None
+    now = datetime.fromtimestamp(facts.now, timezone.utc)
+    due = facts.cert is not None and keys.certificate_facts(facts.cert, now).days_left < EXPIRY_WARN_DAYS
+    if facts.cert is not None and facts.cert_matches and not due:  # an expiring file needs a successor instead
+        cert, source = facts.cert, "file"
+        pem_bytes = cert.public_bytes(serialization.Encoding.PEM)
+    else:
+        pem_bytes = keys.certificate_for_key(facts.key, now)
+        cert, source = keys.parse_certificate(pem_bytes), "generated"
+    return CertificateInfo(pem=pem_bytes, fingerprint=keys.fingerprint_sha256(cert),
+                           not_after=f"{cert.not_valid_after_utc:%Y-%m-%d}", source=source)
+
+
+def _api_error(facts: Facts) -> TokenError | None:
+    """The last error Salesforce itself returned after the login (identity, query, metadata)."""
+    ver = facts.verification
+    if ver is None:
+        return None
+    found = None
+    for call, reply in (("identity", ver.identity), ("query", ver.organization), ("metadata", ver.metadata)):
+        if reply is not None and not reply.ok and reply.status is not None:
+            found = TokenError(reply.status, reply.code or "ERROR", reply.message or "", call=call)
+    return found

@@ -212,6 +212,19 @@ class SalesforceClient:
         return TokenReply(url, status, TokenError(status, error, description if isinstance(description, str) else ""),
                           server_date=date)
 
+    def resolves(self, origin: str) -> bool:
+        """Whether ``origin`` answers at all (any HTTP status): tells our network from their host name.
+
+        Goes through the same allowlist and transport as every other call.
+        """
+        url = f"{origin}/"
+        try:
+            self.allowlist.check(url)
+            self._http.request("GET", url, headers={"Accept": "text/html"})  # a redirect is an answer too
+        except (UnsafeURL, httpx.HTTPError):
+            return False
+        return True
+
     def _api(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token.value}", **kwargs.pop("headers", {})}
         return self._send(method, url, headers=headers, **kwargs)
