@@ -78,7 +78,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(expl.to_dict(), indent=2))
     else:
-        fixes = {c.id: advice_for(c.id).fix for c in expl.candidates}
+        fixes = {c.id: advice_for(c.id, expl.advice_context()).fix for c in expl.candidates}
         print(explanation_text(expl, fixes))
     return EXIT_OK if expl.found else EXIT_FAILING
 

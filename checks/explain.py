@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .advice import AdviceContext
 from .errors import ErrorKind, base_candidates, kind_of
 from .extract import LOGIN_HISTORY, PRIVATE_KEY, UNREACHABLE, Context, Hit, find_context, find_hits
 from .hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, sandbox_suffix
@@ -52,6 +53,8 @@ _LABELLED = re.compile(
     r"(?P<sep>[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?|[\"']?\s{0,3}\r?\n\s{0,8}|\s{1,3})"
     r"(?P<value>[A-Za-z0-9+/=._~!$*#%^-]{8,500})"
 )
+# Answers that came from Salesforce, but not as JSON: a maintenance page, a server error.
+_SERVICE = re.compile(r"(?i)html|maintenance|ERROR_HTTP_5|HTTP/\d(?:\.\d)?\s{1,3}5\d\d|unexpected end of json|unavailable")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,2000}\.(?P<payload>eyJ[A-Za-z0-9_-]{5,8000})\.[A-Za-z0-9_-]{0,2000}")
 
 
@@ -142,6 +145,27 @@ class Explanation:
     warnings: list[str]  # secrets seen in the text
     errors: list[TokenError] = field(default_factory=list)  # every error found, in order
 
+    @property
+    def source(self) -> str:
+        """Who produced the main error: "salesforce", "local" (a library or the network on the caller's side)
+        or "unavailable" (Salesforce answered with a maintenance page or a server error)."""
+        e = self.error
+        if e is None or e.error not in (PRIVATE_KEY, UNREACHABLE, LOGIN_HISTORY):
+            return "salesforce"
+        if e.error == LOGIN_HISTORY:
+            return "salesforce"
+        if e.error == UNREACHABLE and (_SERVICE.search(e.error_description) or (e.status or 0) >= 500):
+            return "unavailable"
+        return "local"
+
+    @property
+    def local(self) -> bool:
+        return self.source == "local"
+
+    def advice_context(self, surface: str = "cli") -> AdviceContext:
+        """Context for :func:`checks.advice.advice_for`: an unavailable Salesforce gets no proxy advice."""
+        return AdviceContext(surface=surface, unreachable="service" if self.source == "unavailable" else "network")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "candidates": [c.to_dict() for c in self.candidates],
@@ -182,6 +206,9 @@ def _local_candidates(hit: Hit, text: str, clues: list[str]) -> list[tuple[Cause
     code, desc = hit.error.error, hit.error.error_description
     if code == PRIVATE_KEY:
         return [(C.PRIVATE_KEY_INVALID, H, "the private key could not be read as an RSA PEM key")]
+    if code == UNREACHABLE and _SERVICE.search(desc):
+        return [(C.SALESFORCE_UNREACHABLE, H, "Salesforce answered with a maintenance page or a server error: "
+                 "it is unavailable for now")]
     if code == UNREACHABLE:
         if "certificate" in desc.lower():
             clues.append("The TLS error means something between aprity and Salesforce (a proxy or TLS inspection) "

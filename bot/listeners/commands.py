@@ -25,8 +25,9 @@ COMMAND = "/aprity-diagnose"
 def explain_reply(text: str) -> dict[str, Any]:
     expl = explain(text)
     view = blocks.ExplainView(found=expl.found, error=expl.error, candidates=expl.candidates, clues=expl.clues,
-                              warnings=expl.warnings,
-                              fixes={c.id: advice_for(c.id).fix for c in expl.candidates[:1]})
+                              warnings=expl.warnings, source=expl.source,
+                              fixes={c.id: advice_for(c.id, expl.advice_context("slack")).fix
+                                     for c in expl.candidates[:1]})
     return blocks.explain_message(view)
 
 
