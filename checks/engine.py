@@ -183,6 +183,13 @@ def _org_info(facts: Facts) -> OrgInfo | None:
                    instance_url=facts.reply.instance_url if facts.reply else None, organization_type=org_type)
 
 
+def certificate_info(connection: Connection, now: float) -> CertificateInfo | None:
+    """The certificate matching the connection's key, without calling Salesforce (None if the key is unusable)."""
+    facts = Facts(connection=connection, now=now)
+    _load_local(facts)
+    return _matching_certificate(facts)
+
+
 def _matching_certificate(facts: Facts) -> CertificateInfo | None:
     """The certificate that matches aprity's key: the file on disk if it does, else one made from the key."""
     if facts.key is None:
