@@ -66,7 +66,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
     store = Store(settings.db_path, clock=clock)
     executor = RunExecutor(max_workers=settings.max_runs)
     service = SessionService(
-        client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock),
+        client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock, surface="slack"),
         executor=executor, support_channel=settings.support_channel, retest_delays=settings.retest_delays,
         connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
         pacer=ChannelPacer(settings.post_interval), clock=clock,

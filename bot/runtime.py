@@ -55,6 +55,7 @@ class EngineSettings:
 
 
 def make_engine(settings: EngineSettings, *, transport: httpx.BaseTransport | None = None,
-                clock: Callable[[], float] = time.time) -> Engine:
+                clock: Callable[[], float] = time.time, surface: str = "cli") -> Engine:
+    """``surface="slack"``: fix texts that a Slack reader can apply (no shell commands)."""
     client = SalesforceClient(settings.allowlist, transport=transport or settings.transport())
-    return Engine(client, clock=clock)
+    return Engine(client, clock=clock, surface=surface)

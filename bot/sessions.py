@@ -28,6 +28,7 @@ from checks.engine import Engine
 from checks.model import Diagnosis, StepId, StepResult
 
 from . import blocks
+from .certificate_upload import attach_certificate
 from .executor import ChannelPacer, QueueFull, RunExecutor
 from .restore import diagnosis_from_rows, summary_of
 from .store import Store
@@ -190,6 +191,8 @@ class SessionService:
                 messages += blocks.step_messages(d)
         for message in messages:
             self._post(channel, message, thread=thread)
+        if len(messages) > 1 or trigger == "command":  # a full report went out: hand over the certificate with it
+            attach_certificate(self.client, channel, thread, d, conn.name, conn.connected_app)
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
         self._after_run(sid, trigger, d)
 

@@ -18,12 +18,13 @@ from cryptography.hazmat.primitives import serialization
 from . import keys
 from .advice import AdviceContext
 from .assertion import claims_for, sign
-from .causes import LOGIN_URL, judge, plan_probes
+from .causes import LOGIN_URL, Verdict, judge, plan_probes
 from .connections import Connection
 from .environment import org_environment
 from .facts import Facts, Probe, ProbePlan, Verification
 from .hosts import UnsafeURL, my_domain_name
-from .model import STEP_ORDER, CertificateInfo, Diagnosis, OrgInfo, StepId, StepResult, TokenError
+from .model import (STEP_ORDER, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId, StepResult,
+                    TokenError)
 from .salesforce import SalesforceClient, TokenReply
 from .steps import CHECKS, EXPIRY_WARN_DAYS
 
@@ -131,6 +132,7 @@ class Engine:
             separating_check=verdict.separating_check,
             certificate=certificate,
             api_error=_api_error(facts),
+            needs_certificate=certificate is not None and _needs_certificate(verdict, steps, facts),
         )
 
     def _second_round(self, facts: Facts) -> None:
@@ -204,6 +206,17 @@ def _matching_certificate(facts: Facts) -> CertificateInfo | None:
         cert, source = keys.parse_certificate(pem_bytes), "generated"
     return CertificateInfo(pem=pem_bytes, fingerprint=keys.fingerprint_sha256(cert),
                            not_after=f"{cert.not_valid_after_utc:%Y-%m-%d}", source=source)
+
+
+def _needs_certificate(verdict: Verdict, steps: list[StepResult], facts: Facts) -> bool:
+    """Whether the fix is to upload the certificate matching the key to the Connected App."""
+    leading = [c for c in verdict.candidates if c.confidence == verdict.candidates[0].confidence] \
+        if verdict.candidates and not verdict.ok else []
+    if {c.id for c in leading} & {CauseId.CERTIFICATE_MISMATCH, CauseId.DIGITAL_SIGNATURES_DISABLED}:
+        return True
+    cert_step = next((s for s in steps if s.id == StepId.CERTIFICATE), None)
+    # An expired or expiring certificate that matches the key: its successor has to go up before the date.
+    return bool(cert_step and cert_step.status == Status.WARN and facts.cert_matches)
 
 
 def _api_error(facts: Facts) -> TokenError | None:

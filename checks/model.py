@@ -218,6 +218,7 @@ class Diagnosis:
     separating_check: str | None = None  # with tied top causes: the one check that tells them apart
     certificate: CertificateInfo | None = None  # the certificate matching aprity's key, when the key loaded
     api_error: TokenError | None = None  # the last error a call after the login returned
+    needs_certificate: bool = False  # the fix involves uploading the certificate (mismatch, signatures, expiry)
 
     @property
     def last_error(self) -> TokenError | None:

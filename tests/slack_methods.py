@@ -57,6 +57,8 @@ class SlackMethods:
     _channels: dict[str, dict[str, Any]]
     _next_ts: int
     _seq: int
+    _files: dict[str, dict[str, Any]]  # file id → {filename, length, content, title, channel, thread_ts, …}
+    url: str
 
     def _new_ts(self) -> str:
         us, self._next_ts = self._next_ts, self._next_ts + 100
@@ -106,6 +108,58 @@ class SlackMethods:
         if msg.thread_ts:
             link += f"?thread_ts={msg.thread_ts}&cid={channel}"
         return {"channel": channel, "permalink": link}
+
+    # ---- files upload v2: getUploadURLExternal → POST bytes to upload_url → completeUploadExternal
+    def _m_files_getUploadURLExternal(self, a: dict) -> dict:  # noqa: N802
+        filename = _require(a, "filename")
+        try:
+            length = int(a.get("length") or 0)
+        except (TypeError, ValueError):
+            raise ApiError("invalid_arguments") from None
+        if length <= 0:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] length must be > 0"]})
+        self._seq += 1
+        file_id = f"F{self._seq:010d}"
+        self._files[file_id] = {"id": file_id, "filename": filename, "length": length, "content": None,
+                                "alt_txt": a.get("alt_txt"), "completed": False}
+        upload_url = self.url.rsplit("/api", 1)[0] + f"/upload/v1/{file_id}"
+        return {"upload_url": upload_url, "file_id": file_id}
+
+    def receive_upload(self, file_id: str, data: bytes) -> bool:
+        """The bytes POSTed to an upload URL; False for an unknown or already completed file."""
+        f = self._files.get(file_id)
+        if f is None or f["completed"]:
+            return False
+        f["content"] = data
+        return True
+
+    def _m_files_completeUploadExternal(self, a: dict) -> dict:  # noqa: N802
+        items = a.get("files")
+        if isinstance(items, str):
+            items = json.loads(items)
+        if not isinstance(items, list) or not items:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] files is required"]})
+        channel = a.get("channel_id") or None
+        thread_ts = a.get("thread_ts") or None
+        if thread_ts and not channel:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] thread_ts needs channel_id"]})
+        if thread_ts and thread_ts not in self._messages.get(channel or "", {}):
+            raise ApiError("invalid_thread_ts")
+        done = []
+        for item in items:
+            f = self._files.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if f is None or f["completed"]:
+                raise ApiError("file_not_found")
+            if f["content"] is None or len(f["content"]) != f["length"]:
+                raise ApiError("file_upload_size_mismatch" if f["content"] is not None else "file_not_found")
+            f.update(completed=True, title=item.get("title") or f["filename"], channel=channel, thread_ts=thread_ts,
+                     initial_comment=a.get("initial_comment") or "")
+            done.append({"id": f["id"], "name": f["filename"], "title": f["title"], "size": f["length"]})
+        if channel:
+            ts = self._new_ts()
+            self._messages[channel][ts] = Msg(channel, ts, str(a.get("initial_comment") or ""), None, thread_ts,
+                                              extra={"files": done, "upload": True})
+        return {"files": done}
 
     def _m_views_open(self, a: dict) -> dict:
         trigger = a.get("trigger_id") or a.get("interactivity_pointer")

@@ -76,6 +76,7 @@ class SlackStub(SlackMethods):
         self._views: dict[str, dict[str, Any]] = {}
         self._expired_triggers: set[str] = set()
         self._users: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._next_ts = _FIRST_TS_US
         self._seq = 0
@@ -166,6 +167,7 @@ class SlackStub(SlackMethods):
             self._ephemeral.clear()
             self._views.clear()
             self._expired_triggers.clear()
+            self._files.clear()
 
     # ---- inspection ----------------------------------------------------------------
     def calls(self, method: str | None = None, *, rejected: bool | None = None) -> list[Call]:
@@ -209,6 +211,11 @@ class SlackStub(SlackMethods):
                     if not m.thread_ts or m.extra.get("reply_broadcast")]
             return [m.as_dict() for m in sorted(msgs, key=lambda m: m.ts)]
 
+    def uploads(self) -> list[dict[str, Any]]:
+        """Files completed through files upload v2, oldest first, with their bytes and where they were shared."""
+        with self._lock:
+            return [dict(f) for f in self._files.values() if f["completed"]]
+
     def ephemeral_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(e) for e in self._ephemeral if channel is None or e["channel"] == channel]
@@ -229,6 +236,16 @@ class SlackStub(SlackMethods):
         except ValueError:
             args["_invalid_body"] = raw.decode("utf-8", "replace")
         call = Call(method="", args=args, headers=headers, time=time.time())
+
+        upload = re.fullmatch(r"/upload/v1/([A-Z0-9]+)", path)
+        if upload:  # the pre-signed upload URL: raw bytes, no token (as at files.slack.com)
+            call.args = {"file_id": upload.group(1), "bytes": len(raw)}
+            call.method = "upload"
+            with self._lock:
+                known = self.receive_upload(upload.group(1), raw)
+            call.status, call.response, call.rejected = (200, "OK", False) if known else (404, "not found", True)
+            self._record(call)
+            return _send(h, call.status, f"OK - {len(raw)}".encode() if known else b"not found", "text/plain")
 
         hook = re.fullmatch(r"(?:/api)?/webhook/([^/]+)", path)
         if hook:
