@@ -75,6 +75,8 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
     if f.cert_problem is not None:
         return _with_advice(step, Status.FAIL, f"certificate file unusable: {f.cert_problem}", cause, ctx)
     facts = keys.certificate_facts(f.cert, datetime.fromtimestamp(f.now, timezone.utc)) if f.cert else None
+    if f.cert is not None and f.key is None:
+        return StepResult(step, Status.SKIP, "not compared: the private key did not load")
     if f.cert is not None and facts is not None:
         label = ("SHA-256 fingerprint Salesforce must hold" if f.cert_matches else
                  "SHA-256 fingerprint of the certificate on file")
@@ -185,6 +187,10 @@ def check_pre_authorization(f: Facts, v: Verdict, ctx: AdviceContext) -> StepRes
         return _with_advice(step, standing, finding, cause, ctx)
     if f.reply is not None and f.reply.ok:
         return StepResult(step, Status.PASS, f"{f.connection.username} is approved for the app")
+    accepted = f.accepted_elsewhere()
+    if accepted is not None:  # a probe logged in as this user: the approval exists, at the other host
+        return StepResult(step, Status.PASS, f"{f.connection.username} is approved for the app "
+                          f"(a login at {accepted.plan.label} worked)")
     return StepResult(step, Status.SKIP, "not reached")
 
 
