@@ -1,0 +1,119 @@
+"""The Slack side of issue 8: org environment, escalation fields, the certificate in the thread, wording."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.ids import ActionId
+from checks import keys
+from checks.scenarios import by_name
+
+from bot_harness import CHANNEL, SUPPORT, BotHarness, all_text, bot_env, toml_for
+from slack_stub import SlackStub
+
+NAMED = ["healthy", "sandbox-on-login", "no-metadata", "cert-mismatch", "signatures-off", "cert-expiring",
+         "not-preauthorized", "stale-cert-file"]
+
+
+@pytest.fixture
+def harness(tmp_path, world, sim_server) -> Iterator[BotHarness]:
+    with SlackStub() as stub:
+        conns = {name: by_name(name).build(world) for name in NAMED}
+        (tmp_path / "connections.toml").write_text(toml_for(conns))
+        h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file), stub)
+        yield h
+        h.close()
+
+
+def run(h: BotHarness, name: str) -> dict:
+    assert h.slash(name).status_code == 200
+    h.wait_idle()
+    return next(s for s in h.sessions() if s["connection_name"] == name)
+
+
+def escalation_text(h: BotHarness, sess: dict) -> str:
+    h.click(ActionId.ESCALATE, sess["id"])
+    h.wait_idle()
+    posts = [c for c in h.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT]
+    assert len(posts) == 1
+    return all_text(posts[0].args).replace("&gt;", ">")
+
+
+def test_sandbox_user_on_production_host_shows_both_environments(harness) -> None:
+    sess = run(harness, "sandbox-on-login")
+    both = "login URL: production — the user logs in at test.salesforce.com: sandbox"
+    assert both in all_text(harness.parent(sess)).replace("&gt;", ">")
+    text = escalation_text(harness, sess)
+    assert both in text and "Environment: production" not in text
+
+
+def test_escalation_carries_metadata_error_evidence_fix_and_fingerprint(harness, world) -> None:
+    sess = run(harness, "no-metadata")
+    text = escalation_text(harness, sess)
+    assert "none recorded" not in text
+    assert "INSUFFICIENT_ACCESS" in text and "metadata call" in text
+    assert "describeMetadata was refused" in text  # an evidence line
+    assert "Modify Metadata Through Metadata API Functions" in text  # the suggested fix
+    fingerprint = keys.fingerprint_sha256(keys.read_certificate(world.cert_file))
+    assert fingerprint in text and "expires 20" in text
+    assert "production" in text
+
+
+def test_certificate_file_is_attached_to_the_thread(harness, world) -> None:
+    sess = run(harness, "cert-mismatch")
+    uploads = harness.stub.uploads()
+    assert len(uploads) == 1
+    up = uploads[0]
+    assert up["filename"] == "cert-mismatch.crt" and up["channel"] == CHANNEL and up["thread_ts"] == sess["thread_ts"]
+    cert = keys.parse_certificate(up["content"])
+    assert keys.public_key_matches(world.good_key, cert)
+    assert b"PRIVATE" not in up["content"]
+    assert keys.fingerprint_sha256(cert) in up["initial_comment"]
+    # The three steps of files upload v2 went over HTTP, in order.
+    methods = [c.method for c in harness.stub.calls() if c.method in (
+        "files.getUploadURLExternal", "upload", "files.completeUploadExternal")]
+    assert methods == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    # The fix text points at the file, with the same fingerprint, and never at a shell command.
+    body = harness.thread_text(sess)
+    assert "cert-mismatch.crt, attached to this thread" in body and keys.fingerprint_sha256(cert) in body
+    assert "aprity-diagnose certificate" not in body and "openssl" not in body
+    # The escalation quotes the same certificate.
+    assert keys.fingerprint_sha256(cert) in escalation_text(harness, sess)
+
+
+@pytest.mark.parametrize("name,uploaded", [("signatures-off", True), ("cert-expiring", True),
+                                           ("not-preauthorized", False), ("stale-cert-file", False)])
+def test_certificate_only_when_the_fix_needs_it(harness, name, uploaded) -> None:
+    run(harness, name)
+    assert bool(harness.stub.uploads()) == uploaded
+
+
+def test_upload_refused_still_reaches_a_verdict(harness) -> None:
+    harness.stub.fail_next("files.getUploadURLExternal", error="missing_scope")
+    sess = run(harness, "cert-mismatch")
+    assert harness.stub.uploads() == []
+    body = harness.thread_text(sess)
+    assert "missing_scope" in body and "files:write" in body and "Verdict" in body
+
+
+def test_working_connection_offers_check_again(harness) -> None:
+    sess = run(harness, "healthy")
+    labels = [e["text"]["text"] for b in harness.parent(sess)["blocks"] if b["type"] == "actions"
+              for e in b["elements"]]
+    assert "Check again" in labels and "I fixed it, retest" not in labels
+
+
+def test_working_connection_with_warning_stays_green(harness) -> None:
+    sess = run(harness, "cert-expiring")
+    parent = all_text(harness.parent(sess))
+    assert "✅" in parent and "expires on" in parent
+
+
+def test_also_possible_keeps_acronym_capital() -> None:
+    from bot.blocks.text import short_cause
+    from checks.model import CauseId
+
+    assert short_cause(CauseId.OAUTH_NOT_ENABLED_OR_SCOPES).startswith("OAuth settings")
+    assert short_cause(CauseId.CERTIFICATE_MISMATCH).startswith("certificate")
