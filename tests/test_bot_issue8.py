@@ -117,3 +117,37 @@ def test_also_possible_keeps_acronym_capital() -> None:
 
     assert short_cause(CauseId.OAUTH_NOT_ENABLED_OR_SCOPES).startswith("OAuth settings")
     assert short_cause(CauseId.CERTIFICATE_MISMATCH).startswith("certificate")
+
+
+def test_slack_fix_texts_never_ask_for_a_shell() -> None:
+    from checks.advice import AdviceContext, advice_for
+    from checks.model import CauseId
+
+    for unreachable in ("network", "service"):
+        ctx = AdviceContext(surface="slack", connection="acme", certificate_fingerprint="AB:CD",
+                            unreachable=unreachable, username="a@acme.com", login_url="https://login.salesforce.com")
+        for cause in CauseId:
+            for line in advice_for(cause, ctx).fix:
+                assert not any(cmd in line for cmd in ("aprity-diagnose ", "openssl", "curl", "`date")), (cause, line)
+
+
+@pytest.mark.parametrize("text,label,absent", [
+    ("error:0909006C:PEM routines:get_name:no start line", "Local error", "Salesforce error found"),
+    ("HTTP/1.1 503 Service Unavailable\n\n<html><head><title>Down for maintenance</title></head></html>",
+     "Salesforce is unavailable", "proxy"),
+])
+def test_slack_explain_labels_who_said_it(text, label, absent) -> None:
+    from bot.listeners.commands import explain_reply
+
+    out = all_text(explain_reply(text))
+    assert label in out and absent not in out, out
+
+
+def test_change_on_aprity_side_is_not_told_to_wait(world, make_engine) -> None:
+    for name in ("key-typo", "sandbox-on-login", "eca-generic-host"):
+        d = make_engine().diagnose(by_name(name).build(world))
+        assert not d.retryable, name
+        from checks.steps import OWN_STEP
+
+        fixes = " ".join(d.step(OWN_STEP[d.cause.id]).fix)  # the step carrying the verdict's fix
+        assert fixes and "Wait 2–10 minutes" not in fixes and not any("propagat" in e for e in d.evidence), (name, fixes)
