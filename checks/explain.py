@@ -16,7 +16,7 @@ from typing import Any
 from .advice import AdviceContext
 from .errors import ErrorKind, base_candidates, kind_of
 from .extract import LOGIN_HISTORY, PRIVATE_KEY, UNREACHABLE, Context, Hit, find_context, find_hits
-from .hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, sandbox_suffix
+from .hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, my_domain_for, sandbox_suffix
 from .model import CONFIDENCE_RANK, Candidate, CauseId, Confidence, TokenError, rank
 from .redaction import MAX_CHARS, Redacted, redact  # noqa: F401 - MAX_CHARS and Redacted are re-exported
 
@@ -181,8 +181,9 @@ def _host_clues(board: _Board, clues: list[str], ctx: Context, hits: list[Hit], 
         board.promote(C.USERNAME_OR_LOGIN_URL)
 
     for h in dict.fromkeys(ctx.hosts):
-        if h.endswith(".lightning.force.com"):
-            clues.append(f"{_show(h)} is the Lightning UI address, not a login host: log in at {_suggest(h)}.")
+        if h.endswith(".lightning.force.com") or h.endswith(".salesforce-setup.com"):
+            clues.append(f"{_show(h)} is a browser address (Lightning or Setup), not a login host: log in at "
+                         f"{my_domain_for(h) or _suggest(h)}.")
             if unreachable:
                 blame_host("a *.lightning.force.com address was used as the login URL")
             else:

@@ -151,3 +151,50 @@ def test_change_on_aprity_side_is_not_told_to_wait(world, make_engine) -> None:
 
         fixes = " ".join(d.step(OWN_STEP[d.cause.id]).fix)  # the step carrying the verdict's fix
         assert fixes and "Wait 2–10 minutes" not in fixes and not any("propagat" in e for e in d.evidence), (name, fixes)
+
+
+def test_tie_in_slack_names_both_and_the_check(harness) -> None:
+    sess = run(harness, "not-preauthorized")
+    parent = all_text(harness.parent(sess))
+    assert "Tied" in parent and "does integration@tyrell.com exist?" in parent
+    assert "❌" not in parent  # nothing is sure: no cross in the status line
+    thread = harness.thread_text(sess)
+    assert "The one check that tells them apart" in thread
+
+
+@pytest.mark.parametrize("url,my_domain", [
+    ("https://acme.lightning.force.com/lightning/page/home", "https://acme.my.salesforce.com"),
+    ("https://acme--uat.sandbox.lightning.force.com/lightning/setup/SetupOneHome/home",
+     "https://acme--uat.sandbox.my.salesforce.com"),
+    ("https://acme.my.salesforce-setup.com/lightning/setup/ConnectedApplication/home", "https://acme.my.salesforce.com"),
+    ("https://acme.my.salesforce.com/lightning/setup/SetupOneHome/home?setupid=x", "https://acme.my.salesforce.com"),
+])
+def test_browser_url_gives_the_my_domain_in_one_step(url, my_domain) -> None:
+    from checks.explain import explain
+    from checks.hosts import Allowlist, UnsafeURL
+
+    with pytest.raises(UnsafeURL) as exc:
+        Allowlist().login_origin(url)
+    assert f"use the My Domain URL {my_domain}" in str(exc.value)
+    assert Allowlist().login_origin(my_domain) == my_domain  # the advice is accepted: no second refusal
+    if ".my.salesforce.com/" not in url:  # in pasted text a page on the My Domain already names the host
+        clues = explain(f"invalid_grant: user hasn't approved this consumer (login_url={url})").clues
+        assert any(my_domain in c for c in clues), clues
+
+
+def test_java_package_is_not_a_login_host() -> None:
+    from checks.explain import explain
+
+    e = explain("org.mule.extension.salesforce.api.exception.SalesforceException: invalid_grant: "
+                "user hasn't approved this consumer at org.mule.extension.salesforce.internal.Conn.login(Conn.java:88)")
+    assert not any("org.mule" in c for c in e.clues), e.clues
+    assert e.error.error_description == "user hasn't approved this consumer"
+
+
+@pytest.mark.parametrize("text", ["Invalid Audience", "error: INVALID AUDIENCE", '{"error":"invalid_grant",'
+                                  '"error_description":"invalid audience"}'])
+def test_invalid_audience_any_casing(text) -> None:
+    from checks.explain import explain
+    from checks.model import CauseId
+
+    assert explain(text).candidates[0].id == CauseId.USERNAME_OR_LOGIN_URL
