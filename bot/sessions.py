@@ -222,7 +222,7 @@ class SessionService:
             if (self.store.session(sid) or {}).get("retest_due_at") is None:
                 minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
                 cause = d.cause
-                fix = next((s.fix for s in d.steps if s.fix and s.status.value == "fail"), ())
+                fix = blocks.suggested_fix(d)  # the verdict's own fix, also when its step only warns
                 escalated = self.store.escalation(sid) is not None
                 self._post(sess["channel"], blocks.still_failing_message(
                     minutes, cause.id if cause else None, fix, sid, escalated=escalated), thread=sess["thread_ts"])
