@@ -186,7 +186,7 @@ class SessionService:
             at = datetime.fromtimestamp(self.clock(), timezone.utc)
             messages = [blocks.retest_result_message(d, at=at, trigger=trigger, previous=previous)]
             changed = previous is None or bool(previous.get("ok")) != d.ok or \
-                previous.get("fingerprint") != (d.error.fingerprint() if d.error else None)
+                previous.get("fingerprint") != (d.last_error.fingerprint() if d.last_error else None)
             if trigger == "button" or changed:
                 messages += blocks.step_messages(d)
         for message in messages:

@@ -198,3 +198,25 @@ def test_invalid_audience_any_casing(text) -> None:
     from checks.model import CauseId
 
     assert explain(text).candidates[0].id == CauseId.USERNAME_OR_LOGIN_URL
+
+
+def test_metadata_error_survives_a_restart(tmp_path, world, make_engine) -> None:
+    """The escalation is rebuilt from SQLite after a restart: the metadata refusal must still be there."""
+    from datetime import datetime, timezone
+
+    from bot.blocks import EscalationView, escalation_message
+    from bot.restore import diagnosis_from_rows, summary_of
+    from bot.store import Store
+
+    d = make_engine().diagnose(by_name("no-metadata").build(world))
+    assert d.error is None and d.last_error.error == "INSUFFICIENT_ACCESS" and d.last_error.call == "metadata"
+    store = Store(str(tmp_path / "s.db"))
+    sid = store.create_session(channel=CHANNEL, requester="U0REQ", connection=d.connection)
+    store.record_run(sid, trigger="command", diagnosis=d, started_at=0.0)
+    sess = store.session(sid)
+    run = store.last_run(sid)
+    restored = diagnosis_from_rows(sess, run, store.steps(run["id"]))
+    view = EscalationView.from_diagnosis(restored, session_id=sid, connection=summary_of(sess), requester_id="U0REQ",
+                                         escalated_by="U0REQ", escalated_at=datetime.now(timezone.utc))
+    text = all_text(escalation_message(view))
+    assert "INSUFFICIENT_ACCESS" in text and "none recorded" not in text

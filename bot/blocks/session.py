@@ -157,7 +157,7 @@ def diff_line(prev: dict[str, Any] | None, d: Diagnosis | None) -> str | None:
     if d.ok:
         return None
     prev_fp = one_line(prev.get("fingerprint") or "")
-    now_fp = one_line(d.error.fingerprint()) if d.error else ""
+    now_fp = one_line(d.last_error.fingerprint()) if d.last_error else ""
     if prev_fp == now_fp:
         return None
     return (f"🔄 Same likely cause, but Salesforce's answer changed — was: {code(prev_fp, 300)} "
