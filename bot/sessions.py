@@ -181,7 +181,7 @@ class SessionService:
         d = self.engine.diagnose(conn, on_step)
         self._remember(sid, d)
         if trigger == "command":
-            messages = blocks.step_messages(d)
+            messages, changed = blocks.step_messages(d), True
         else:
             at = datetime.fromtimestamp(self.clock(), timezone.utc)
             messages = [blocks.retest_result_message(d, at=at, trigger=trigger, previous=previous)]
@@ -191,7 +191,7 @@ class SessionService:
                 messages += blocks.step_messages(d)
         for message in messages:
             self._post(channel, message, thread=thread)
-        if len(messages) > 1 or trigger == "command":  # a full report went out: hand over the certificate with it
+        if changed:  # a new finding went out: hand over the certificate with it (once, not on every click)
             attach_certificate(self.client, channel, thread, d, conn.name, conn.connected_app)
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
         self._after_run(sid, trigger, d)

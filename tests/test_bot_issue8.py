@@ -220,3 +220,12 @@ def test_metadata_error_survives_a_restart(tmp_path, world, make_engine) -> None
                                          escalated_by="U0REQ", escalated_at=datetime.now(timezone.utc))
     text = all_text(escalation_message(view))
     assert "INSUFFICIENT_ACCESS" in text and "none recorded" not in text
+
+
+def test_certificate_is_not_uploaded_again_on_an_unchanged_retest(harness) -> None:
+    sess = run(harness, "cert-mismatch")
+    assert len(harness.stub.uploads()) == 1
+    harness.click(ActionId.RETEST, sess["id"])
+    harness.wait_idle()
+    assert len(harness.bot.store.runs(sess["id"])) == 2
+    assert len(harness.stub.uploads()) == 1  # the file is already in the thread
