@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from bot_harness import BotHarness, bot_env, toml_for  # noqa: E402
 from slack_stub import SlackStub  # noqa: E402
 
-from checks.scenarios import World, by_name  # noqa: E402
+from checks.scenarios import World  # noqa: E402
 from checks.simulator import Simulator  # noqa: E402
 
 
@@ -36,8 +36,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name, SlackStub() as stub:
         tmp = Path(tmp_name)
         world = World(Simulator(latency=args.latency), tmp / "world")
-        conns = {"healthy": by_name("healthy").build(world), "not-preauthorized":
-                 by_name("not-preauthorized").build(world)}
+        # one connection per command: a second command for a busy connection is only pointed to its thread
+        conns = {f"c{i}": world.connection(f"c{i}", *world.org(
+            f"bench{i}", app=None if i % 2 else {"profiles": frozenset()})) for i in range(args.commands)}
         (tmp / "connections.toml").write_text(toml_for(conns))
         with world.sim.serve() as server:
             env = bot_env(tmp, stub, server.url, world.key_file, APRITY_MAX_RUNS=str(args.max_runs),
@@ -46,7 +47,7 @@ def main() -> None:
             try:
                 def one(i: int) -> tuple[float, bool]:
                     t0 = time.perf_counter()
-                    r = h.slash("healthy" if i % 2 else "not-preauthorized")
+                    r = h.slash(f"c{i}")
                     return time.perf_counter() - t0, "queued" in r.text
                 with ThreadPoolExecutor(8) as pool:
                     results = list(pool.map(one, range(args.commands)))

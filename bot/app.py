@@ -18,13 +18,19 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
                                                    ServerErrorRetryHandler)
 
+from checks.connections import ConfigError, load_all
+
+from .access import Rules, startup_hint
 from .executor import ChannelPacer, RunExecutor
 from .listeners import register
+from .listeners.gate import Gate
+from .retention import DAY, JOB_ID, Retention
 from .runtime import make_engine
 from .scheduler import RetestScheduler
 from .sessions import SessionService
 from .settings import Settings
 from .store import Store
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +52,18 @@ class Bot:
     scheduler: RetestScheduler
     store: Store
     executor: RunExecutor
+    gate: Gate
+    retention: Retention
 
     def start_scheduler(self) -> int:
-        """Start retests, re-adding those recorded before a restart (or a kill -9)."""
+        """Start retests, re-adding those recorded before a restart (or a kill -9); retention daily."""
         stale = self.store.release_all()
         if stale:
             log.warning("cleared %d run(s) interrupted by the previous shutdown", stale)
-        return self.scheduler.start(self.store.pending_retests())
+        self.retention.run()
+        count = self.scheduler.start(self.store.pending_retests())
+        self.scheduler.every(JOB_ID, DAY, self.retention.run)
+        return count
 
     def shutdown(self) -> None:
         self.scheduler.shutdown()
@@ -60,8 +71,35 @@ class Bot:
         self.service.engine.client.close()
 
 
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and identity URLs carry Org and user ids: WARNING and up only."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:  # an explicit choice (say DEBUG while debugging) is kept
+            logger.setLevel(logging.WARNING)
+
+
+def log_access(settings: Settings) -> None:
+    """At start-up: say where the bot answers, and how to enable it when that is nowhere."""
+    try:
+        conns = load_all(settings.engine.connections_file)
+    except ConfigError as exc:
+        log.warning("connections file unusable (%s); only staff channels are enabled", exc)
+        conns = {}
+    rules = Rules.of(settings.staff_channels, conns)
+    hint = startup_hint(rules)
+    if hint:
+        log.warning(hint)
+    else:
+        bound = sorted({c for chans in rules.bindings.values() for c in chans})
+        log.info("answering in %d staff channel(s) and %d customer channel(s)", len(rules.staff_channels),
+                 len(bound))
+
+
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
           clock: Callable[[], float] = time.time, start_scheduler: bool = True) -> Bot:
+    quiet_http_logs()
+    log_access(settings)
     client = make_web_client(settings.bot_token, settings.api_url)
     store = Store(settings.db_path, clock=clock)
     executor = RunExecutor(max_workers=settings.max_runs)
@@ -71,15 +109,19 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
         pacer=ChannelPacer(settings.post_interval), clock=clock,
     )
-    scheduler = RetestScheduler(service.scheduled_retest, clock=clock)
+    throttle = Throttle(store, clock=clock)
+    # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.
+    scheduler = RetestScheduler(
+        throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at)), clock=clock)
     service.scheduler = scheduler
+    gate = Gate(settings, throttle)
     app = App(
         client=client,
         signing_secret=settings.signing_secret,
         token_verification_enabled=False,  # no auth.test call at start-up; the first API call tells
         raise_error_for_unhandled_request=False,
     )
-    register(app, service, settings)
+    register(app, service, gate)
 
     @app.error
     def on_error(error: Exception, body: dict) -> BoltResponse:  # noqa: ANN001
@@ -87,7 +129,8 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         log.exception("listener error: %s", error.__class__.__name__, exc_info=error)
         return BoltResponse(status=200, body="")
 
-    bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor)
+    bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor, gate=gate,
+              retention=Retention(store, settings.retention_days, clock=clock))
     if start_scheduler:
         bot.start_scheduler()
     return bot

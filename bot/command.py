@@ -9,9 +9,13 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from collections.abc import Mapping
+
 from checks.connections import (SECRET_IN_KEY_FIELD, ConfigError, Connection, load, load_all,
                                 looks_like_consumer_secret)
 from checks.hosts import Allowlist, UnsafeURL
+
+from .inputs import InputError, check_field, check_text
 
 AD_HOC_KEYS = {"username", "consumer_key", "login_url", "app"}
 
@@ -39,6 +43,10 @@ def parse(text: str) -> Parsed:
         if not rest.strip():
             raise CommandError("paste the error after `explain`, e.g. `/aprity-diagnose explain {\"error\": …}`")
         return Parsed("explain", text=rest.strip())
+    try:  # outside explain, a secret or an invisible character is refused before anything is read
+        check_text(raw)
+    except InputError as exc:
+        raise CommandError(str(exc)) from None
     if "=" in raw:
         try:
             tokens = shlex.split(raw)
@@ -50,27 +58,43 @@ def parse(text: str) -> Parsed:
             key = key.strip().lower().replace("-", "_")
             if not sep or key not in AD_HOC_KEYS:
                 raise CommandError(f"unknown field {key[:40]!r}: use username=, consumer_key=, login_url= and app=")
-            fields[key] = value.strip()
+            fields[key] = _field(key, value)
         missing = [k for k in ("username", "consumer_key", "login_url") if not fields.get(k)]
         if missing:
             raise CommandError(f"missing {', '.join(missing)}")
         return Parsed("adhoc", fields=fields)
     if " " in raw:
         raise CommandError("give one connection name, or username=… consumer_key=… login_url=…")
-    return Parsed("named", name=raw)
+    return Parsed("named", name=_field("name", raw))
+
+
+def _field(key: str, value: str) -> str:
+    try:
+        return check_field(key, value)
+    except InputError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def checked_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """The form's values through the same checks as the command's (raises CommandError)."""
+    return {key: _field(key, value) for key, value in fields.items()}
 
 
 def connection_for(parsed: Parsed, *, allowlist: Allowlist, connections_file: str | None,
-                   private_key_file: str | None) -> Connection:
-    """The Connection to diagnose; refuses unknown names and non-Salesforce URLs before any I/O."""
+                   private_key_file: str | None, connections: Mapping[str, Connection] | None = None) -> Connection:
+    """The Connection to diagnose; refuses unknown names and non-Salesforce URLs before any I/O.
+
+    ``connections``: the file as already loaded by the caller (so one read serves the access check too).
+    """
     if parsed.kind == "named":
         assert parsed.name is not None
         try:
-            conn = load(parsed.name, connections_file)
+            conn = connections[parsed.name] if connections and parsed.name in connections \
+                else load(parsed.name, connections_file)
         except ConfigError as exc:
             raise CommandError(str(exc)) from None
     elif parsed.kind == "adhoc":
-        f = parsed.fields or {}
+        f = checked_fields(parsed.fields or {})  # the form's fields arrive here unchecked
         try:
             allowlist.login_origin(f["login_url"])
         except UnsafeURL as exc:

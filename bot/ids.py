@@ -11,10 +11,12 @@ from enum import StrEnum
 
 
 class ActionId(StrEnum):
-    """Buttons on the session messages; each button's ``value`` is the session id."""
+    """Buttons on the bot's messages; the session buttons' ``value`` is the session id."""
 
     RETEST = "aprity_retest"
     ESCALATE = "aprity_escalate"
+    # On the ephemeral ``explain`` answer; its value is a key the bot holds in memory, not the session id.
+    SHARE_EXPLAIN = "aprity_share_explain"
 
 
 # The "/aprity-diagnose" form (opened when the command has no arguments).

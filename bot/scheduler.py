@@ -60,6 +60,10 @@ class RetestScheduler:
         self._scheduler.add_job(self._fire, "date", run_date=when, args=[session_id], id=job_id(session_id),
                                 replace_existing=True)
 
+    def every(self, job: str, seconds: float, fn: Callable[[], object]) -> None:
+        """A housekeeping job (``job`` is its id) every ``seconds``, on the same scheduler thread."""
+        self._scheduler.add_job(fn, "interval", seconds=seconds, id=job, replace_existing=True)
+
     def cancel(self, session_id: str) -> None:
         try:
             self._scheduler.remove_job(job_id(session_id))

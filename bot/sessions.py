@@ -322,7 +322,7 @@ class SessionService:
             else:
                 self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"], text=text)
         except Exception:  # noqa: BLE001
-            log.warning("could not tell %s why the session failed", sess["requester"])
+            log.warning("could not tell the requester of %s why the session failed", sess["id"])
 
 def slack_error(exc: Exception) -> str:
     """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""

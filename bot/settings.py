@@ -11,7 +11,19 @@ from .runtime import EngineSettings, SettingsError
 
 DEFAULT_DB = "aprity-diagnose.db"
 DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
+DEFAULT_RETENTION_DAYS = 90
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_SHARED_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channel; never a DM
+
+
+def _channel_ids(name: str, value: str | None) -> frozenset[str]:
+    """Comma-separated ``C…``/``G…`` ids; empty means none (deny by default)."""
+    ids = [v.strip() for v in (value or "").split(",") if v.strip()]
+    bad = [v for v in ids if not _SHARED_CHANNEL.match(v)]
+    if bad:
+        raise SettingsError(f"{name} must be comma-separated channel ids such as C0123ABCD,G0456EFGH "
+                            f"(got {bad[0][:40]!r})")
+    return frozenset(ids)
 
 
 def _floats(name: str, value: str | None, default: tuple[float, ...]) -> tuple[float, ...]:
@@ -46,6 +58,9 @@ class Settings:
     max_runs: int
     post_interval: float
     engine: EngineSettings
+    # Where aprity's staff may diagnose every connection, ad hoc and explain (see bot.access).
+    staff_channels: frozenset[str] = frozenset()
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
@@ -88,4 +103,7 @@ class Settings:
             max_runs=_positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4),
             post_interval=max(0.0, interval),
             engine=EngineSettings.from_env(env),
+            staff_channels=_channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")),
+            retention_days=_positive_int("APRITY_RETENTION_DAYS", env.get("APRITY_RETENTION_DAYS"),
+                                         DEFAULT_RETENTION_DAYS),
         )

@@ -26,6 +26,7 @@ from bot.history import format_history  # re-exported: the CLI may import it fro
 from checks.model import ConnectionSummary, Diagnosis
 
 from .redact import redact as redact_text
+from .retention import owner_only
 
 __all__ = ["Store", "redact", "format_history", "SESSION_STATUSES", "RUN_TRIGGERS"]
 
@@ -48,7 +49,9 @@ class Store:
         self._clock = clock
         self._local = threading.local()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        owner_only(self.path)  # before SQLite opens it: its -wal and -shm copy the file's mode
         self.ensure_schema()
+        owner_only(self.path, "-wal", "-shm")
 
     # -- connections and transactions -------------------------------------------------
 
@@ -332,6 +335,26 @@ class Store:
             " ORDER BY retest_due_at, created_at"
         )
         return [(sid, float(due)) for sid, due in cur.fetchall()]
+
+    def active_session(self, username: str, consumer_key: str, login_url: str) -> dict[str, Any] | None:
+        """The newest session with a run queued or running for this (normalised) connection, or None."""
+        cur = self._db().execute(
+            "SELECT * FROM sessions WHERE busy = 1 AND lower(username) = ? AND consumer_key = ?"
+            " AND lower(rtrim(login_url, '/')) = ?"
+            " ORDER BY created_at DESC LIMIT 1",
+            (username, consumer_key, login_url),
+        )
+        return _session_row(cur)
+
+    def purge_before(self, cutoff: float) -> int:
+        """Delete sessions idle since before ``cutoff`` (not running) with all their rows; returns how many."""
+        old = "SELECT id FROM sessions WHERE updated_at < ? AND busy = 0"
+        with self._write() as conn:
+            conn.execute(f"DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE session_id IN ({old}))",
+                         (cutoff,))
+            conn.execute(f"DELETE FROM runs WHERE session_id IN ({old})", (cutoff,))
+            conn.execute(f"DELETE FROM escalations WHERE session_id IN ({old})", (cutoff,))
+            return conn.execute("DELETE FROM sessions WHERE updated_at < ? AND busy = 0", (cutoff,)).rowcount
 
     # -- escalations -----------------------------------------------------------------
 

@@ -17,7 +17,10 @@ from .model import ConnectionSummary
 
 DEFAULT_FILE = "connections.toml"
 REQUIRED = ("username", "login_url", "consumer_key")
-KNOWN = set(REQUIRED) | {"private_key_file", "certificate_file", "connected_app", "org_id"}
+STRINGS = {"private_key_file", "certificate_file", "connected_app", "org_id"}
+KNOWN = set(REQUIRED) | STRINGS | {"channels"}
+# Slack channel ids (public C…, private G…) that may diagnose a connection: see ``channels``.
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
 class ConfigError(Exception):
@@ -47,6 +50,8 @@ class Connection:
     certificate_file: Path | None = None
     connected_app: str | None = None
     org_id: str | None = None
+    # Slack channels bound to this connection (a customer's shared channel); empty: staff channels only.
+    channels: tuple[str, ...] = ()
 
     def summary(self) -> ConnectionSummary:
         return ConnectionSummary(
@@ -102,7 +107,7 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
     unknown = sorted(set(entry) - KNOWN)
     if unknown:
         raise ConfigError(f"connection {name!r} has unknown field(s): {', '.join(unknown)}")
-    for key in KNOWN - set(REQUIRED):
+    for key in STRINGS:
         if key in entry and not isinstance(entry[key], str):
             raise ConfigError(f"connection {name!r}: {key} must be a string")
 
@@ -122,4 +127,16 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
         certificate_file=path_of("certificate_file"),
         connected_app=entry.get("connected_app") or None,
         org_id=entry.get("org_id") or None,
+        channels=_channels(name, entry.get("channels", [])),
     )
+
+
+def _channels(name: str, value: object) -> tuple[str, ...]:
+    """``channels = ["C0ACME", …]``: Slack channel ids, checked so a typo cannot silently bind nothing."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"connection {name!r}: channels must be a list of channel ids, e.g. [\"C0ACME\"]")
+    bad = [v for v in value if not _CHANNEL_ID.match(v.strip())]
+    if bad:
+        raise ConfigError(f"connection {name!r}: channels must hold channel ids such as C0123ABCD "
+                          f"(got {bad[0][:40]!r})")
+    return tuple(dict.fromkeys(v.strip() for v in value))

@@ -51,6 +51,8 @@ def toml_for(connections: dict[str, Connection]) -> str:
             lines.append(f"certificate_file = {json.dumps(str(c.certificate_file))}")
         if c.connected_app:
             lines.append(f"connected_app = {json.dumps(c.connected_app)}")
+        if c.channels:
+            lines.append(f"channels = {json.dumps(list(c.channels))}")
         lines.append("")
     return "\n".join(lines)
 
@@ -67,6 +69,7 @@ def bot_env(tmp: Path, stub: SlackStub, sim_url: str, key_file: Path, **extra: s
         "APRITY_SALESFORCE_SIMULATOR": sim_url,
         "APRITY_RETEST_DELAYS": "600",
         "APRITY_POST_INTERVAL": "0",
+        "APRITY_STAFF_CHANNELS": CHANNEL,  # the harness's channel is a staff channel unless a test says otherwise
     }
     env.update(extra)
     return env

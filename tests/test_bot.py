@@ -210,26 +210,26 @@ def test_modal_opens_and_submission_starts_a_session(harness: BotHarness) -> Non
     assert opened[0].args["trigger_id"].startswith("trigger.")
     view = opened[0].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    assert view["callback_id"] == DIAGNOSE_MODAL and view["private_metadata"] == CHANNEL
+    assert view["callback_id"] == DIAGNOSE_MODAL and json.loads(view["private_metadata"])["channel"] == CHANNEL
     values = {ModalBlock.CONNECTION: {ModalAction.CONNECTION: {"type": "static_select",
                                                                "selected_option": {"value": "healthy"}}}}
-    r = harness.submit_view(DIAGNOSE_MODAL, values, CHANNEL)
+    r = harness.submit_view(DIAGNOSE_MODAL, values, view["private_metadata"])
     assert r.status_code == 200 and "errors" not in r.text
     harness.wait_idle()
     assert harness.only_session()["status"] == "ok"
 
 
 def test_modal_validation_errors(harness: BotHarness) -> None:
-    r = harness.submit_view(DIAGNOSE_MODAL, {}, CHANNEL)
+    r = harness.submit_view(DIAGNOSE_MODAL, {}, json.dumps({"channel": CHANNEL, "user": USER}))
     body = r.json()
     assert body["response_action"] == "errors" and ModalBlock.USERNAME in body["errors"]
 
 
-def test_explain_answers_in_channel(harness: BotHarness) -> None:
+def test_explain_answers_the_requester_only(harness: BotHarness) -> None:
     r = harness.slash('explain {"error":"invalid_client_id","error_description":"client identifier invalid"}')
     assert r.status_code == 200
     posted = harness.stub.wait_for("webhook")
-    assert posted[0].args.get("response_type") == "in_channel"
+    assert posted[0].args.get("response_type") == "ephemeral"
     assert "Consumer key" in all_text(posted[0].args)
 
 
@@ -251,12 +251,13 @@ def test_internal_error_is_one_clear_message(harness: BotHarness, caplog) -> Non
 
 
 def test_acks_while_runs_queue(tmp_path, stub, world, sim_server) -> None:
-    conns = {"healthy": by_name("healthy").build(world)}
+    # four connections: one connection runs one check at a time
+    conns = {f"queue{i}": world.connection(f"queue{i}", *world.org(f"queue{i}")) for i in range(4)}
     (tmp_path / "connections.toml").write_text(toml_for(conns))
     h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file, APRITY_MAX_RUNS="1"), stub)
     world.sim.latency = 0.15
     try:
-        responses = [h.slash("healthy") for _ in range(4)]
+        responses = [h.slash(name) for name in conns]
         assert all(r.status_code == 200 for r in responses)
         assert any("queued" in r.text for r in responses[1:]), [r.text for r in responses]
         h.wait_idle(60)

@@ -115,7 +115,7 @@ def test_click_replaces_the_schedule(unapproved) -> None:
     h.wait_idle()
     second = h.bot.scheduler.next_run(sid)
     assert first is not None and second is not None and second > first
-    jobs = [j.id for j in h.bot.scheduler._scheduler.get_jobs()]
+    jobs = [j.id for j in h.bot.scheduler._scheduler.get_jobs() if j.id.startswith("retest:")]
     assert jobs == [f"retest:{sid}"]
     assert len(h.bot.store.session(sid)["retest_plan"]) == 2
 
@@ -343,18 +343,20 @@ def test_busy_click_keeps_the_automatic_retests(tmp_path, stub, slow_world) -> N
 def test_many_retests_due_at_once_do_not_starve_acks(tmp_path, stub, slow_world) -> None:
     """Due retests queue on the bot's own pool; a new command is still acked (and told it is queued)."""
     world, url = slow_world
-    o, a, u = world.org("crowd", app={"profiles": frozenset()})
-    (tmp_path / "connections.toml").write_text(toml_for({"crowd": world.connection("crowd", o, a, u)}))
+    # six connections: one connection runs one check at a time
+    conns = {f"crowd{i}": world.connection(f"crowd{i}", *world.org(f"crowd{i}", app={"profiles": frozenset()}))
+             for i in range(6)}
+    (tmp_path / "connections.toml").write_text(toml_for(conns))
     h = BotHarness.start(bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="0.5",
                                  APRITY_MAX_RUNS="1"), stub)
     try:
-        for _ in range(5):
-            assert h.slash("crowd").status_code == 200
+        for i in range(5):
+            assert h.slash(f"crowd{i}").status_code == 200
         h.wait_idle()
         world.sim.latency = 0.2  # each retest now holds the single worker for about 0.4 s
         sids = [s["id"] for s in h.sessions()]
         wait_until(lambda: h.bot.executor.in_flight >= 3, what="several retests queued at once")
-        r = h.slash("crowd")
+        r = h.slash("crowd5")
         assert r.status_code == 200 and "queued" in r.text
         h.wait_idle(60)
         assert all([x["trigger"] for x in h.bot.store.runs(sid)] == ["command", "scheduled"] for sid in sids)

@@ -8,8 +8,9 @@ from typing import Any
 
 from checks.model import Candidate, CauseId, TokenError
 
-from .kit import context, finish, header, line_sections, section
-from .text import cause_title, code, code_block, confidence_label, field, one_line, short_cause
+from ..ids import ActionId
+from .kit import actions, button, context, finish, header, line_sections, section
+from .text import cause_title, code, code_block, confidence_label, field, mention, one_line, short_cause
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,16 @@ def explain_message(expl: ExplainView,
     else:
         fallback = "No Salesforce error found in the pasted text"
     return finish(fallback, blocks)
+
+
+def private_explain_message(shared: dict[str, Any], *, share_key: str, secret_notice: str | None) -> dict[str, Any]:
+    """The requester's own copy: ``secret_notice`` on top (what was pasted, rotate it), a share button below."""
+    top = [section(f"🔐 {field(secret_notice, 2500)}")] if secret_notice else []
+    note = context(["Only you can see this answer. *Share in channel* posts this reading (never your paste)."])
+    share = actions([button("Share in channel", ActionId.SHARE_EXPLAIN, share_key)])
+    return finish(shared["text"], top + list(shared["blocks"]) + [note, share])
+
+
+def shared_explain_message(shared: dict[str, Any], *, by: str) -> dict[str, Any]:
+    """The reading as posted in the channel, saying who shared it."""
+    return finish(shared["text"], list(shared["blocks"]) + [context([f"Shared by {mention(by)}."])])

@@ -54,26 +54,31 @@ def _connection_select(names: Sequence[str]) -> tuple[dict[str, Any] | None, str
     return block, note
 
 
-def diagnose_modal(connection_names: Sequence[str], *, private_metadata: str = "") -> dict[str, Any]:
-    """A modal view for ``views.open``; ``private_metadata`` (≤3000 chars) may carry the channel id."""
+def diagnose_modal(connection_names: Sequence[str], *, private_metadata: str = "",
+                   adhoc: bool = True) -> dict[str, Any]:
+    """A modal view for ``views.open``; ``private_metadata`` (≤3000 chars) carries where it was opened.
+
+    ``adhoc=False`` (a customer channel) leaves out the fields: only the saved connections listed.
+    """
     select, note = _connection_select(connection_names)
-    blocks: list = [section("Pick a saved connection, *or* fill in username, consumer key and login URL. "
-                            "No private key is asked for here.")]
+    intro = ("Pick a saved connection, *or* fill in username, consumer key and login URL. "
+             if adhoc else "Pick the connection to check. ")
+    blocks: list = [section(intro + "No private key is asked for here.")]
     if select:
         blocks.append(select)
     else:
         blocks.append(context(["No saved connections are configured; describe the connection below."]))
     if note:
         blocks.append(context([note]))
-    blocks += [
+    blocks += [] if not adhoc else [
         _text_input(ModalBlock.USERNAME, ModalAction.USERNAME, "Integration username",
-                    "integration.user@example.com", None, 255),
+                    "integration.user@example.com", None, 80),
         _text_input(ModalBlock.CONSUMER_KEY, ModalAction.CONSUMER_KEY, "Consumer key",
                     "3MVG9…", "The Connected App's consumer key (not the secret).", 255),
         _text_input(ModalBlock.LOGIN_URL, ModalAction.LOGIN_URL, "Login URL",
                     "https://login.salesforce.com", "Production, test.salesforce.com, or the org's My Domain URL.",
-                    500),
-        _text_input(ModalBlock.APP, ModalAction.APP, "Connected App name", "Optional", None, 255),
+                    300),
+        _text_input(ModalBlock.APP, ModalAction.APP, "Connected App name", "Optional", None, 80),
     ]
     view = {
         "type": "modal", "callback_id": DIAGNOSE_MODAL,
@@ -85,6 +90,12 @@ def diagnose_modal(connection_names: Sequence[str], *, private_metadata: str = "
             raise ValueError("private_metadata must be at most 3000 characters")
         view["private_metadata"] = private_metadata
     return view
+
+
+def notice_modal(text: str) -> dict[str, Any]:
+    """What the form turns into when a submission is refused (``response_action: update``)."""
+    return {"type": "modal", "title": _pt("Diagnose connection", 24), "close": _pt("Close", 24),
+            "blocks": finish("notice", [section(text)], max_blocks=MAX_MODAL_BLOCKS)["blocks"]}
 
 
 @dataclass(frozen=True)

@@ -65,14 +65,15 @@ def already_escalated(by: str, at: datetime) -> dict[str, Any]:
     return finish(text, [section(text)])
 
 
-def usage_message() -> dict[str, Any]:
-    """Ephemeral help for the slash command."""
+def usage_message(*, adhoc: bool = True) -> dict[str, Any]:
+    """Ephemeral help for the slash command; ``adhoc=False`` (customer channels) leaves out inline fields."""
     lines = [
         "*How to use* `/aprity-diagnose`",
         "• `/aprity-diagnose NAME` — check a saved connection by its name",
-        "• `/aprity-diagnose username=USER consumer_key=KEY login_url=URL [app=NAME]` — "
-        "check a connection described inline",
-        "• `/aprity-diagnose explain &lt;error&gt;` — read a pasted Salesforce error and say what it likely means",
+        *(["• `/aprity-diagnose username=USER consumer_key=KEY login_url=URL [app=NAME]` — "
+           "check a connection described inline"] if adhoc else []),
+        "• `/aprity-diagnose explain &lt;error&gt;` — read a pasted Salesforce error and say what it likely means "
+        "(only you see the answer)",
         "• `/aprity-diagnose` alone — open a form",
         "Results appear in a thread under one status message; press *I fixed it, retest* after a change.",
     ]

@@ -1,15 +1,15 @@
-"""Slack listeners: thin — parse, ack, hand off to the session service."""
+"""Slack listeners: thin — ask the access policy, parse, ack, hand off to the session service."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from ..sessions import SessionService
-from ..settings import Settings
 from . import actions, commands, views
+from .gate import Gate
 
 
-def register(app: App, service: SessionService, settings: Settings) -> None:
-    commands.register(app, service, settings)
-    actions.register(app, service)
-    views.register(app, service, settings)
+def register(app: App, service: SessionService, gate: Gate) -> None:
+    commands.register(app, service, gate)
+    actions.register(app, service, gate)
+    views.register(app, service, gate)

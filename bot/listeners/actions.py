@@ -1,31 +1,90 @@
-"""The two buttons on the status message: retest now, and escalate to support."""
+"""Buttons: retest now, escalate to support, and share an ``explain`` answer in the channel.
+
+A session's buttons act only when clicked in the session's own channel, and only while
+the access policy still allows that session there; anything else gets an ephemeral
+refusal and changes nothing.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, Respond
 
+from .. import blocks
 from ..escalation import escalate
 from ..executor import QueueFull
 from ..ids import ActionId
 from ..sessions import SessionService
+from ..throttle import Later, later_text
+from .gate import Gate, session_request
+
+ELSEWHERE = "This button belongs to a check in another channel; it does nothing here."
+UNKNOWN = "This session is no longer known to the bot; run /aprity-diagnose again."
 
 
-def register(app: App, service: SessionService) -> None:
+def click_channel(body: dict[str, Any]) -> str:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+
+
+def register(app: App, service: SessionService, gate: Gate) -> None:
+    def tell(respond: Respond, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def allowed_session(body: dict, action: dict, respond: Respond) -> dict[str, Any] | None:
+        """The clicked session if this click may act on it; otherwise tell the clicker why not."""
+        sess = service.store.session(action.get("value", ""))
+        if sess is None:
+            tell(respond, UNKNOWN)
+            return None
+        channel, user = click_channel(body), (body.get("user") or {}).get("id") or ""
+        if channel != sess["channel"]:
+            tell(respond, ELSEWHERE)
+            return None
+        decision, _, _ = gate.decide(channel, user, session_request(sess))
+        if not decision.allowed:  # e.g. the connection was unbound from this channel since
+            tell(respond, "Checks of this connection are no longer enabled in this channel.")
+            return None
+        return sess
+
     @app.action(ActionId.RETEST.value)
     def on_retest(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        # claim + queue are local (SQLite, executor), so the ack still comes within milliseconds
-        notice = service.retest(action.get("value", ""), body["user"]["id"])
+        # all local (SQLite, the throttle, the executor): the ack still comes within milliseconds
         ack()
-        if notice:
-            respond(text=notice, response_type="ephemeral", replace_original=False)
+        sess = allowed_session(body, action, respond)
+        if sess is None:
+            return
+        outcome = gate.throttle.retest(sess, lambda: service.retest(sess["id"], body["user"]["id"]), button=True,
+                                       ran=lambda notice: notice is None)
+        if isinstance(outcome, Later):
+            tell(respond, later_text(outcome.at, gate.throttle.clock()))
+        elif outcome.value:
+            tell(respond, outcome.value)
 
     @app.action(ActionId.ESCALATE.value)
     def on_escalate(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        sid, user = action.get("value", ""), body["user"]["id"]
+        ack()
+        sess = allowed_session(body, action, respond)
+        if sess is None:
+            return
+        clicker = body["user"]["id"]
         try:
-            service.executor.submit(lambda: escalate(service, sid, user))
-            ack()
+            service.executor.submit(lambda: escalate(service, sess["id"], clicker))
         except QueueFull:
-            ack()
-            respond(text="The bot is busy; press Escalate again in a minute.", response_type="ephemeral",
-                    replace_original=False)
+            tell(respond, "The bot is busy; press Escalate again in a minute.")
+
+    @app.action(ActionId.SHARE_EXPLAIN.value)
+    def on_share(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        held = gate.shares.get(action.get("value", ""))
+        user = (body.get("user") or {}).get("id") or ""
+        if held is None:
+            tell(respond, "This answer is no longer held by the bot; run `/aprity-diagnose explain …` again.")
+            return
+        channel, requester, shared = held
+        if click_channel(body) != channel or user != requester:
+            tell(respond, ELSEWHERE)
+            return
+        gate.shares.pop(action["value"])  # once: a second click must not post it twice
+        respond(response_type="in_channel", replace_original=False, **blocks.shared_explain_message(shared, by=user))
+        respond(replace_original=True, text="Shared in the channel.")

@@ -1,4 +1,9 @@
-"""The form opened by a bare ``/aprity-diagnose``."""
+"""The form opened by a bare ``/aprity-diagnose``.
+
+The submission is checked as if it were a new command: the channel and user it was
+opened for come from ``private_metadata`` and must match the submitter, and the
+access policy runs again on that channel (the file may have changed meanwhile).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,20 @@ from slack_bolt import Ack, App
 from checks.connections import Connection
 
 from .. import blocks
+from ..access import Kind, Request, decide, refusal_text
 from ..command import CommandError, Parsed, connection_for
 from ..executor import QueueFull
 from ..ids import DIAGNOSE_MODAL, ModalBlock
 from ..sessions import SessionService
-from ..settings import Settings
+from ..throttle import Busy, Later, busy_text, later_text
+from .gate import Gate, read_form_metadata
 
 
-def _parsed(form: blocks.ModalInput) -> tuple[Parsed | None, dict[str, str]]:
+def _parsed(form: blocks.ModalInput, adhoc: bool) -> tuple[Parsed | None, dict[str, str]]:
     if form.connection:
         return Parsed("named", name=form.connection), {}
+    if not adhoc:
+        return None, {ModalBlock.CONNECTION.value: "Pick the connection to check."}
     errors = {}
     for block, value, label in ((ModalBlock.USERNAME, form.username, "username"),
                                 (ModalBlock.CONSUMER_KEY, form.consumer_key, "consumer key"),
@@ -30,17 +39,37 @@ def _parsed(form: blocks.ModalInput) -> tuple[Parsed | None, dict[str, str]]:
     return Parsed("adhoc", fields=fields), {}
 
 
-def register(app: App, service: SessionService, settings: Settings) -> None:
+def register(app: App, service: SessionService, gate: Gate) -> None:
+    settings = gate.settings
+
     @app.view(DIAGNOSE_MODAL)
     def on_submit(ack: Ack, body: dict, view: dict) -> None:
+        user = (body.get("user") or {}).get("id") or ""
+        opened = read_form_metadata(view.get("private_metadata"))
+        if opened is None or opened[1] != user:
+            ack(response_action="update", view=blocks.notice_modal(
+                "This form can no longer be used; run `/aprity-diagnose` again."))
+            return
+        channel = opened[0]
+        rules, conns, _ = gate.rules()  # as of now: the file may have changed since the form was opened
+        here = decide(channel, user, Request(Kind.FORM), rules)
+        if not here.allowed:
+            ack(response_action="update", view=blocks.notice_modal(refusal_text(here, Request(Kind.FORM))))
+            return
         form = blocks.read_diagnose_modal(view.get("state", {}).get("values", {}))
-        parsed, errors = _parsed(form)
+        parsed, errors = _parsed(form, here.adhoc_allowed)
         conn: Connection | None = None
         if parsed is not None:
+            request = Request(Kind.NAMED if parsed.kind == "named" else Kind.ADHOC, parsed.name)
+            decision = decide(channel, user, request, rules)
+            if not decision.allowed:  # a name not usable here, or fields where only names are allowed
+                ack(response_action="update", view=blocks.notice_modal(refusal_text(
+                    decision, request, shown_name=blocks.escape_mrkdwn(repr(parsed.name)[:110]))))
+                return
             try:
                 conn = connection_for(parsed, allowlist=settings.engine.allowlist,
                                       connections_file=settings.engine.connections_file,
-                                      private_key_file=settings.engine.private_key_file)
+                                      private_key_file=settings.engine.private_key_file, connections=conns)
             except CommandError as exc:
                 block = ModalBlock.CONNECTION if parsed.kind == "named" else ModalBlock.LOGIN_URL
                 errors = {block.value: str(exc)[:150]}
@@ -48,10 +77,14 @@ def register(app: App, service: SessionService, settings: Settings) -> None:
             ack(response_action="errors", errors=errors)
             return
         try:
-            service.start(channel=view.get("private_metadata") or body["user"]["id"], requester=body["user"]["id"],
-                          connection=conn)
+            outcome = gate.throttle.command(conn, lambda: service.start(channel=channel, requester=user,
+                                                                        connection=conn))
         except QueueFull:
-            ack(response_action="errors", errors={ModalBlock.LOGIN_URL.value: "The bot is busy; submit again in a "
-                                                                              "minute."})
+            ack(response_action="update", view=blocks.notice_modal("The bot is busy; try again in a minute."))
             return
-        ack()
+        if isinstance(outcome, Busy):
+            ack(response_action="update", view=blocks.notice_modal(busy_text(outcome.session, channel, None)))
+        elif isinstance(outcome, Later):
+            ack(response_action="update", view=blocks.notice_modal(later_text(outcome.at, gate.throttle.clock())))
+        else:
+            ack()
