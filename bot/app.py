@@ -22,6 +22,8 @@ from checks.connections import ConfigError, load_all
 
 from .access import Rules, startup_hint
 from .executor import ChannelPacer, RunExecutor
+from .expiry import ExpiryWatch
+from .listeners import home as home_listener
 from .listeners import register
 from .listeners.gate import Gate
 from .retention import DAY, JOB_ID, Retention
@@ -31,6 +33,8 @@ from .sessions import SessionService
 from .settings import Settings
 from .store import Store
 from .throttle import Throttle
+from .watch_store import WatchStore
+from .watcher import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ class Bot:
     executor: RunExecutor
     gate: Gate
     retention: Retention
+    watcher: Watcher | None = None
 
     def start_scheduler(self) -> int:
         """Start retests, re-adding those recorded before a restart (or a kill -9); retention daily."""
@@ -63,9 +68,13 @@ class Bot:
         self.retention.run()
         count = self.scheduler.start(self.store.pending_retests())
         self.scheduler.every(JOB_ID, DAY, self.retention.run)
+        if self.watcher is not None:
+            self.watcher.start()
         return count
 
     def shutdown(self) -> None:
+        if self.watcher is not None:
+            self.watcher.shutdown()
         self.scheduler.shutdown()
         self.executor.shutdown(wait=False)
         self.service.engine.client.close()
@@ -122,6 +131,17 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         raise_error_for_unhandled_request=False,
     )
     register(app, service, gate)
+    watch_store = WatchStore(settings.db_path)
+    alert = settings.alert_channel or settings.support_channel
+    expiry = ExpiryWatch(client, watch_store, alert_channel=alert, connections_file=settings.engine.connections_file,
+                         private_key_file=settings.engine.private_key_file, clock=clock)
+    watcher = Watcher(service, watch_store, alert_channel=alert, interval=settings.watch_interval,
+                      connections_file=settings.engine.connections_file,
+                      private_key_file=settings.engine.private_key_file, allow_run=throttle.allow_watch,
+                      on_sweep=expiry.sweep, clock=clock)
+    # Members of staff channels, and of the support and alert channels, see every connection.
+    home_listener.register(app, service, home_listener.publisher(
+        service, settings, watch_store, staff_channels=settings.staff_channels | {settings.support_channel, alert}))
 
     @app.error
     def on_error(error: Exception, body: dict) -> BoltResponse:  # noqa: ANN001
@@ -130,7 +150,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         return BoltResponse(status=200, body="")
 
     bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor, gate=gate,
-              retention=Retention(store, settings.retention_days, clock=clock))
+              retention=Retention(store, settings.retention_days, clock=clock), watcher=watcher)
     if start_scheduler:
         bot.start_scheduler()
     return bot

@@ -1,4 +1,4 @@
-"""``aprity-diagnose``: check, explain, certificate, simulate, demo, history, socket, http.
+"""``aprity-diagnose``: check, explain, certificate, simulate, demo, history, stats, socket, http.
 
 Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
 """
@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -153,6 +154,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from . import stats
+
+    path = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
+    if not Path(path).exists():
+        raise UsageError(f"no session log at {path} (set APRITY_DB)")
+    if args.days < 1:
+        raise UsageError("--days must be 1 or more")
+    figures = stats.compute(path, now=time.time(), days=args.days)
+    print(json.dumps(figures.to_dict(), indent=2) if args.json else stats.as_text(figures))
+    return EXIT_OK
+
+
 def cmd_socket(args: argparse.Namespace) -> int:
     from .serve import run_socket_mode
 
@@ -231,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="how many sessions (default: 20)")
     p.add_argument("--json", action="store_true", help="print the sessions as JSON")
     p.set_defaults(func=cmd_history)
+    p = sub.add_parser("stats", help="sessions, top causes, median time to fix and escalations from APRITY_DB")
+    p.add_argument("--days", type=int, default=30, help="how many days back (default: 30)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(func=cmd_stats)
     p = sub.add_parser("socket", help="run the Slack bot in Socket Mode")
     p.set_defaults(func=cmd_socket)
     p = sub.add_parser("http", help="run the Slack bot over HTTP (development server; use gunicorn in production)")

@@ -116,6 +116,30 @@ class SessionService:
             if self.scheduler is not None:  # try again shortly rather than lose the retest
                 self.scheduler.schedule(session_id, self.clock() + 60)
 
+    def resolve(self, session_id: str, diagnosis: Diagnosis, *, started_at: float,
+                message: dict[str, Any]) -> bool:
+        """Close an open session as working from a run made outside it (the watcher's check).
+
+        Posts ``message`` in the thread, stores the run, stops the retests and turns the parent
+        ✅. Returns False, changing nothing, when the session is closed or a run of it is going.
+        """
+        sess = self.store.session(session_id)
+        if sess is None or sess["status"] in ("ok", "closed") or not sess.get("thread_ts"):
+            return False
+        if not self._claim(session_id):
+            return False
+        try:
+            # The post first: if Slack is down nothing is recorded and the next check tries again.
+            self._post(sess["channel"], message, thread=sess["thread_ts"])
+            self._cancel(session_id)
+            self.store.record_run(session_id, trigger="scheduled", diagnosis=diagnosis, started_at=started_at)
+            self.store.close(session_id, "ok")
+            self._remember(session_id, diagnosis)
+            self._update(self.store.session(session_id) or sess, running=False)
+        finally:
+            self._release(session_id)
+        return True
+
     def _claim(self, sid: str) -> bool:
         """One run per session: SQLite's busy flag, held until :meth:`_release` after the follow-up."""
         return self.store.claim(sid)

@@ -12,6 +12,7 @@ from .runtime import EngineSettings, SettingsError
 DEFAULT_DB = "aprity-diagnose.db"
 DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_WATCH_INTERVAL = 21600  # seconds between checks of a watched connection (6 hours)
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _SHARED_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channel; never a DM
 
@@ -61,6 +62,8 @@ class Settings:
     # Where aprity's staff may diagnose every connection, ad hoc and explain (see bot.access).
     staff_channels: frozenset[str] = frozenset()
     retention_days: int = DEFAULT_RETENTION_DAYS
+    watch_interval: int = DEFAULT_WATCH_INTERVAL
+    alert_channel: str = ""  # empty: the support channel
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
@@ -92,6 +95,9 @@ class Settings:
             interval = float(env.get("APRITY_POST_INTERVAL") or 1.0)
         except ValueError:
             raise SettingsError("APRITY_POST_INTERVAL must be seconds, e.g. 1.0") from None
+        alert = (env.get("APRITY_ALERT_CHANNEL") or "").strip() or support
+        if not _CHANNEL.match(alert):
+            raise SettingsError(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
         return cls(
             bot_token=bot_token,
             app_token=app_token,
@@ -106,4 +112,7 @@ class Settings:
             staff_channels=_channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")),
             retention_days=_positive_int("APRITY_RETENTION_DAYS", env.get("APRITY_RETENTION_DAYS"),
                                          DEFAULT_RETENTION_DAYS),
+            watch_interval=_positive_int("APRITY_WATCH_INTERVAL", env.get("APRITY_WATCH_INTERVAL"),
+                                         DEFAULT_WATCH_INTERVAL),
+            alert_channel=alert,
         )

@@ -100,6 +100,15 @@ class Throttle:
                     self._buttons[sess["id"]] = now
             return Started(value)
 
+    def allow_watch(self, conn: Connection) -> bool:
+        """A watch check is about to spend one login: count it, unless the connection had its share."""
+        key = key_of(conn.username, conn.consumer_key, conn.login_url)
+        with self._lock:
+            if self._full_until(key) is not None:
+                return False
+            self._starts[key].append(self.clock())
+            return True
+
     def gate_scheduled(self, run_due: Callable[[str], None],
                        reschedule: Callable[[str, float], None]) -> Callable[[str], None]:
         """Wrap the scheduler's callback: a retest over the limit is moved to when it may run."""

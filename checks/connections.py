@@ -19,6 +19,7 @@ DEFAULT_FILE = "connections.toml"
 REQUIRED = ("username", "login_url", "consumer_key")
 STRINGS = {"private_key_file", "certificate_file", "connected_app", "org_id"}
 KNOWN = set(REQUIRED) | STRINGS | {"channels"}
+FLAGS = {"watch"}  # booleans, unlike every other field
 # Slack channel ids (public C…, private G…) that may diagnose a connection: see ``channels``.
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
@@ -52,6 +53,7 @@ class Connection:
     org_id: str | None = None
     # Slack channels bound to this connection (a customer's shared channel); empty: staff channels only.
     channels: tuple[str, ...] = ()
+    watch: bool = False  # checked on a schedule by the bot (bot/watcher.py)
 
     def summary(self) -> ConnectionSummary:
         return ConnectionSummary(
@@ -104,12 +106,15 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
         raise ConfigError(f"connection {name!r} is missing {', '.join(missing)}")
     if looks_like_consumer_secret(entry["consumer_key"]):
         raise ConfigError(f"connection {name!r}: {SECRET_IN_KEY_FIELD}")
-    unknown = sorted(set(entry) - KNOWN)
+    unknown = sorted(set(entry) - KNOWN - FLAGS)
     if unknown:
         raise ConfigError(f"connection {name!r} has unknown field(s): {', '.join(unknown)}")
     for key in STRINGS:
         if key in entry and not isinstance(entry[key], str):
             raise ConfigError(f"connection {name!r}: {key} must be a string")
+    for key in FLAGS:
+        if key in entry and not isinstance(entry[key], bool):
+            raise ConfigError(f"connection {name!r}: {key} must be true or false")
 
     def path_of(key: str) -> Path | None:
         value = entry.get(key)
@@ -128,6 +133,7 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
         connected_app=entry.get("connected_app") or None,
         org_id=entry.get("org_id") or None,
         channels=_channels(name, entry.get("channels", [])),
+        watch=bool(entry.get("watch", False)),
     )
 
 

@@ -55,10 +55,11 @@ class SlackMethods:
     _expired_triggers: set[str]
     _users: dict[str, dict[str, Any]]
     _channels: dict[str, dict[str, Any]]
+    _members: dict[str, set[str]]
+    _files: dict[str, dict[str, Any]]
+    port: int
     _next_ts: int
     _seq: int
-    _files: dict[str, dict[str, Any]]  # file id → {filename, length, content, title, channel, thread_ts, …}
-    url: str
 
     def _new_ts(self) -> str:
         us, self._next_ts = self._next_ts, self._next_ts + 100
@@ -109,58 +110,6 @@ class SlackMethods:
             link += f"?thread_ts={msg.thread_ts}&cid={channel}"
         return {"channel": channel, "permalink": link}
 
-    # ---- files upload v2: getUploadURLExternal → POST bytes to upload_url → completeUploadExternal
-    def _m_files_getUploadURLExternal(self, a: dict) -> dict:  # noqa: N802
-        filename = _require(a, "filename")
-        try:
-            length = int(a.get("length") or 0)
-        except (TypeError, ValueError):
-            raise ApiError("invalid_arguments") from None
-        if length <= 0:
-            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] length must be > 0"]})
-        self._seq += 1
-        file_id = f"F{self._seq:010d}"
-        self._files[file_id] = {"id": file_id, "filename": filename, "length": length, "content": None,
-                                "alt_txt": a.get("alt_txt"), "completed": False}
-        upload_url = self.url.rsplit("/api", 1)[0] + f"/upload/v1/{file_id}"
-        return {"upload_url": upload_url, "file_id": file_id}
-
-    def receive_upload(self, file_id: str, data: bytes) -> bool:
-        """The bytes POSTed to an upload URL; False for an unknown or already completed file."""
-        f = self._files.get(file_id)
-        if f is None or f["completed"]:
-            return False
-        f["content"] = data
-        return True
-
-    def _m_files_completeUploadExternal(self, a: dict) -> dict:  # noqa: N802
-        items = a.get("files")
-        if isinstance(items, str):
-            items = json.loads(items)
-        if not isinstance(items, list) or not items:
-            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] files is required"]})
-        channel = a.get("channel_id") or None
-        thread_ts = a.get("thread_ts") or None
-        if thread_ts and not channel:
-            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] thread_ts needs channel_id"]})
-        if thread_ts and thread_ts not in self._messages.get(channel or "", {}):
-            raise ApiError("invalid_thread_ts")
-        done = []
-        for item in items:
-            f = self._files.get(str(item.get("id"))) if isinstance(item, dict) else None
-            if f is None or f["completed"]:
-                raise ApiError("file_not_found")
-            if f["content"] is None or len(f["content"]) != f["length"]:
-                raise ApiError("file_upload_size_mismatch" if f["content"] is not None else "file_not_found")
-            f.update(completed=True, title=item.get("title") or f["filename"], channel=channel, thread_ts=thread_ts,
-                     initial_comment=a.get("initial_comment") or "")
-            done.append({"id": f["id"], "name": f["filename"], "title": f["title"], "size": f["length"]})
-        if channel:
-            ts = self._new_ts()
-            self._messages[channel][ts] = Msg(channel, ts, str(a.get("initial_comment") or ""), None, thread_ts,
-                                              extra={"files": done, "upload": True})
-        return {"files": done}
-
     def _m_views_open(self, a: dict) -> dict:
         trigger = a.get("trigger_id") or a.get("interactivity_pointer")
         if not trigger:
@@ -187,6 +136,69 @@ class SlackMethods:
         new = {**old, **_view_arg(a), "id": view_id, "hash": f"{self._seq}.h"}
         self._views[view_id] = new
         return {"view": new}
+
+    def _m_views_publish(self, a: dict) -> dict:
+        user = _require(a, "user_id")
+        view = _view_arg(a)
+        if view.get("type") != "home":
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] view type must be home"]})
+        self._seq += 1
+        stored = {**view, "id": f"VH{user}", "team_id": TEAM_ID, "hash": f"{self._seq}.h", "user": user}
+        self._views[stored["id"]] = stored
+        return {"view": stored}
+
+    def _m_users_conversations(self, a: dict) -> dict:
+        """Channels the user is in that the bot can see: public ones, and private ones the bot is in."""
+        user = _require(a, "user")
+        types = set(str(a.get("types") or "public_channel").split(","))
+        found = [dict(c) for cid, c in sorted(self._channels.items()) if user in self._members.get(cid, ())
+                 and ("private_channel" if c["is_private"] else "public_channel") in types
+                 and (c["is_member"] or not c["is_private"])]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _m_files_getUploadURLExternal(self, a: dict) -> dict:  # noqa: N802
+        filename, length = _require(a, "filename"), int(a.get("length") or 0)
+        if length < 1:
+            raise ApiError("invalid_arguments")
+        self._seq += 1
+        file_id = f"F{self._seq:08d}"
+        self._files[file_id] = {"id": file_id, "name": filename, "length": length, "content": None}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _upload(self, file_id: str, raw: bytes) -> str:
+        with self._lock:  # called from the HTTP plumbing, not through _answer
+            f = self._files.get(file_id)
+            if f is None or f["content"] is not None:
+                return "not_found"
+            f["content"] = raw
+            return "OK"
+
+    def _m_files_completeUploadExternal(self, a: dict) -> dict:  # noqa: N802
+        files = a.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            raise ApiError("invalid_arguments")
+        thread_ts, channel_id = a.get("thread_ts") or None, a.get("channel_id") or None
+        if thread_ts and thread_ts not in self._messages.get(channel_id or "", {}):
+            raise ApiError("invalid_thread_ts")  # a thread must be an existing message of that channel
+        done = []
+        for item in files:
+            f = self._files.get(item.get("id", ""))
+            if f is None or f["content"] is None:
+                raise ApiError("file_not_found")
+            if len(f["content"]) != f["length"]:
+                raise ApiError("file_upload_size_mismatch")
+            f.update(title=item.get("title") or f["name"], channel=a.get("channel_id"), thread_ts=a.get("thread_ts"),
+                     initial_comment=str(a.get("initial_comment") or ""), completed=True)
+            done.append({"id": f["id"], "name": f["name"], "title": f["title"]})
+        channel = a.get("channel_id")
+        if channel:  # the share shows up in the channel (or thread) like any message
+            ts = self._new_ts()
+            msg = Msg(channel, ts, str(a.get("initial_comment") or ""), None, a.get("thread_ts") or None,
+                      extra={"files": done})
+            self._messages[channel][ts] = msg
+        return {"files": done}
 
     def _m_users_info(self, a: dict) -> dict:
         user = _require(a, "user")

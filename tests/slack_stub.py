@@ -76,8 +76,9 @@ class SlackStub(SlackMethods):
         self._views: dict[str, dict[str, Any]] = {}
         self._expired_triggers: set[str] = set()
         self._users: dict[str, dict[str, Any]] = {}
-        self._files: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, set[str]] = defaultdict(set)  # channel → user ids (users.conversations)
+        self._files: dict[str, dict[str, Any]] = {}  # file id → upload state (files_upload_v2)
         self._next_ts = _FIRST_TS_US
         self._seq = 0
         self._server: _Server | None = None
@@ -158,6 +159,16 @@ class SlackStub(SlackMethods):
                                           "is_group": is_private, "is_private": is_private,
                                           "is_member": is_member, "is_archived": False}
 
+    def add_member(self, channel_id: str, *user_ids: str) -> None:
+        """Put users in a channel (added with :meth:`add_channel`), as users.conversations reports."""
+        with self._lock:
+            self._members[channel_id].update(user_ids)
+
+    def files(self) -> list[dict[str, Any]]:
+        """Uploaded files (files_upload_v2), with their bytes, in upload order."""
+        with self._lock:
+            return [dict(f) for f in self._files.values()]
+
     def reset(self) -> None:
         """Forget calls, faults, messages and views (users and channels stay)."""
         with self._lock:
@@ -214,7 +225,7 @@ class SlackStub(SlackMethods):
     def uploads(self) -> list[dict[str, Any]]:
         """Files completed through files upload v2, oldest first, with their bytes and where they were shared."""
         with self._lock:
-            return [dict(f) for f in self._files.values() if f["completed"]]
+            return [{**f, "filename": f["name"]} for f in self._files.values() if f.get("completed")]
 
     def ephemeral_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -237,21 +248,19 @@ class SlackStub(SlackMethods):
             args["_invalid_body"] = raw.decode("utf-8", "replace")
         call = Call(method="", args=args, headers=headers, time=time.time())
 
-        upload = re.fullmatch(r"/upload/v1/([A-Z0-9]+)", path)
-        if upload:  # the pre-signed upload URL: raw bytes, no token (as at files.slack.com)
-            call.args = {"file_id": upload.group(1), "bytes": len(raw)}
-            call.method = "upload"
-            with self._lock:
-                known = self.receive_upload(upload.group(1), raw)
-            call.status, call.response, call.rejected = (200, "OK", False) if known else (404, "not found", True)
-            self._record(call)
-            return _send(h, call.status, f"OK - {len(raw)}".encode() if known else b"not found", "text/plain")
-
         hook = re.fullmatch(r"(?:/api)?/webhook/([^/]+)", path)
         if hook:
             call.method, call.webhook_id, call.response = "webhook", hook.group(1), "ok"
             self._record(call)
             return _send(h, 200, b"ok", "text/plain")
+
+        upload = re.fullmatch(r"(?:/api)?/upload/([^/]+)", path)
+        if upload:  # step 2 of files_upload_v2: the raw bytes to the URL files.getUploadURLExternal gave
+            call.method, call.response = "upload", self._upload(upload.group(1), raw)
+            call.rejected = call.response != "OK"
+            self._record(call)
+            return _send(h, 200 if not call.rejected else 404, f"{call.response} - {len(raw)}".encode(),
+                         "text/plain")
 
         call.method = path.rsplit("/", 1)[-1]
         status, body, extra_headers = self._answer(call, headers)

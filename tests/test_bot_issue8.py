@@ -27,6 +27,11 @@ def harness(tmp_path, world, sim_server) -> Iterator[BotHarness]:
         h.close()
 
 
+def thread_uploads(h: BotHarness) -> list[dict]:
+    """Files shared in the diagnosis channel (the alert channel also gets expiry warnings' files)."""
+    return [u for u in h.stub.uploads() if u["channel"] == CHANNEL]
+
+
 def run(h: BotHarness, name: str) -> dict:
     assert h.slash(name).status_code == 200
     h.wait_idle()
@@ -36,7 +41,8 @@ def run(h: BotHarness, name: str) -> dict:
 def escalation_text(h: BotHarness, sess: dict) -> str:
     h.click(ActionId.ESCALATE, sess["id"])
     h.wait_idle()
-    posts = [c for c in h.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT]
+    posts = [c for c in h.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT
+             and "Escalation" in all_text(c.args)]  # the support channel also gets expiry warnings
     assert len(posts) == 1
     return all_text(posts[0].args).replace("&gt;", ">")
 
@@ -63,7 +69,7 @@ def test_escalation_carries_metadata_error_evidence_fix_and_fingerprint(harness,
 
 def test_certificate_file_is_attached_to_the_thread(harness, world) -> None:
     sess = run(harness, "cert-mismatch")
-    uploads = harness.stub.uploads()
+    uploads = thread_uploads(harness)
     assert len(uploads) == 1
     up = uploads[0]
     assert up["filename"] == "cert-mismatch.crt" and up["channel"] == CHANNEL and up["thread_ts"] == sess["thread_ts"]
@@ -72,9 +78,12 @@ def test_certificate_file_is_attached_to_the_thread(harness, world) -> None:
     assert b"PRIVATE" not in up["content"]
     assert keys.fingerprint_sha256(cert) in up["initial_comment"]
     # The three steps of files upload v2 went over HTTP, in order.
-    methods = [c.method for c in harness.stub.calls() if c.method in (
-        "files.getUploadURLExternal", "upload", "files.completeUploadExternal")]
-    assert methods == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    calls = harness.stub.calls()
+    got = next(i for i, c in enumerate(calls) if c.method == "files.getUploadURLExternal"
+               and c.response.get("file_id") == up["id"])
+    done = next(i for i, c in enumerate(calls) if c.method == "files.completeUploadExternal"
+                and c.args.get("channel_id") == CHANNEL)
+    assert got < done and any(c.method == "upload" for c in calls[got:done])  # the bytes went in between
     # The fix text points at the file, with the same fingerprint, and never at a shell command.
     body = harness.thread_text(sess)
     assert "cert-mismatch.crt, attached to this thread" in body and keys.fingerprint_sha256(cert) in body
@@ -87,13 +96,13 @@ def test_certificate_file_is_attached_to_the_thread(harness, world) -> None:
                                            ("not-preauthorized", False), ("stale-cert-file", False)])
 def test_certificate_only_when_the_fix_needs_it(harness, name, uploaded) -> None:
     run(harness, name)
-    assert bool(harness.stub.uploads()) == uploaded
+    assert bool(thread_uploads(harness)) == uploaded
 
 
 def test_upload_refused_still_reaches_a_verdict(harness) -> None:
     harness.stub.fail_next("files.getUploadURLExternal", error="missing_scope")
     sess = run(harness, "cert-mismatch")
-    assert harness.stub.uploads() == []
+    assert thread_uploads(harness) == []
     body = harness.thread_text(sess)
     assert "missing_scope" in body and "files:write" in body and "Verdict" in body
 
@@ -224,8 +233,8 @@ def test_metadata_error_survives_a_restart(tmp_path, world, make_engine) -> None
 
 def test_certificate_is_not_uploaded_again_on_an_unchanged_retest(harness) -> None:
     sess = run(harness, "cert-mismatch")
-    assert len(harness.stub.uploads()) == 1
+    assert len(thread_uploads(harness)) == 1
     harness.click(ActionId.RETEST, sess["id"])
     harness.wait_idle()
     assert len(harness.bot.store.runs(sess["id"])) == 2
-    assert len(harness.stub.uploads()) == 1  # the file is already in the thread
+    assert len(thread_uploads(harness)) == 1  # the file is already in the thread

@@ -11,7 +11,7 @@ from checks.model import CauseId, Diagnosis
 from ..ids import ActionId
 from .kit import actions, button, context, finish, line_sections, section
 from .session import diff_line, outcome_text
-from .text import cause_title, code, field, hhmm, minutes_label, mention, one_line
+from .text import AUTOMATIC_WATCH, cause_title, code, field, hhmm, minutes_label, mention, one_line
 
 TRIGGER_LABELS = {"command": "requested", "button": "after “I fixed it”", "scheduled": "automatic"}
 
@@ -31,7 +31,8 @@ def retest_result_message(d: Diagnosis, *, at: datetime, trigger: str,
 
 def success_message(requester: str, minutes: float) -> dict[str, Any]:
     """Posted once the connection works again; mentions the person who asked."""
-    text = (f"🎉 {mention(requester)} the connection works now "
+    who = "" if requester == AUTOMATIC_WATCH else f"{mention(requester)} "  # a watch has no one to notify
+    text = (f"🎉 {who}the connection works now "
             f"(fixed {minutes_label(minutes)} after the first check). Automatic retests have stopped.")
     return finish(text, [section(text)])
 

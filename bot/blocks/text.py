@@ -106,10 +106,16 @@ def is_user_id(user_id: object) -> bool:
     return isinstance(user_id, str) and bool(_USER_ID_RE.match(user_id))
 
 
+# The requester of sessions the bot opens itself (bot/watcher.py): not a person, never a ping.
+AUTOMATIC_WATCH = "automatic watch"
+
+
 def mention(user_id: object) -> str:
     """``<@U…>`` for a valid Slack user id; anything else is shown as text, never as a ping."""
     if is_user_id(user_id):
         return f"<@{user_id}>"
+    if user_id == AUTOMATIC_WATCH:
+        return "the _automatic watch_"
     return "an unknown user"
 
 
@@ -167,6 +173,18 @@ def environment_text(login_env: str, org_env: str | None, proof: str | None) -> 
 
 def confidence_label(confidence: Confidence | str) -> str:
     return f"{escape_mrkdwn(str(confidence))} confidence"
+
+
+def duration_label(seconds: float) -> str:
+    """"45 minutes", "3 h 20 min", "2 days 4 h": precise enough for an outage."""
+    minutes = max(0, round(seconds / 60))
+    if minutes < 60:
+        return minutes_label(minutes)
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} days {hours} h" if hours else f"{days} days"
 
 
 def minutes_label(minutes: float) -> str:

@@ -1,0 +1,100 @@
+"""The bot's Home tab: open sessions, watched connections and the last 30 days, for one viewer.
+
+Pure: takes :class:`bot.home.HomeData` (already filtered to what the viewer may see)
+and returns a ``views.publish`` view within the 100-block limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .kit import context, divider, finish, header, section
+from .text import (MAX_MODAL_BLOCKS, cause_title, duration_label, field, hhmm, link, mention, one_line, short_cause,
+                   stamp)
+
+if TYPE_CHECKING:
+    from ..home import HomeData, WatchedRow
+
+MAX_SESSIONS = 20
+MAX_WATCHED = 30
+
+
+def _session_line(row: dict[str, Any]) -> str:
+    name = field(one_line(row.get("connection_name") or row.get("username")), 120)
+    label = link(row["link"], "thread") if row.get("link") else "no thread yet"
+    if row["status"] == "running":
+        state = "⏳ running"
+    else:
+        state = f"❌ {short_cause(row.get('cause_id'))}" if row.get("cause_id") else "❌ failing"
+    notes = []
+    if row.get("retest_due_at"):
+        notes.append(f"retest at {hhmm(datetime.fromtimestamp(row['retest_due_at'], timezone.utc))}")
+    if row.get("escalated"):
+        notes.append("🆘 escalated")
+    extra = f" · {', '.join(notes)}" if notes else ""
+    return f"*{name}* — {state}{extra} · {label} · asked by {mention(row.get('requester'))}"
+
+
+def _watched_line(w: "WatchedRow") -> str:
+    if w.last_ok is None:
+        state = "⏺️ not checked yet"
+    elif w.last_ok:
+        state = "✅ working"
+    else:
+        state = "❌ failing" + (f" since {stamp(w.broken_since)}" if w.broken_since else "")
+    checked = f"last check {stamp(w.last_check_at)}" if w.last_check_at else "no check yet"
+    if w.cert_expires is None:
+        cert = "certificate expiry unknown (no certificate_file)"
+    elif (w.cert_days_left or 0) <= 0:
+        cert = f"⚠️ certificate expired {stamp(w.cert_expires)}"
+    else:
+        warn = "⚠️ " if (w.cert_days_left or 0) <= 30 else ""
+        cert = f"{warn}certificate expires {stamp(w.cert_expires)} ({int(w.cert_days_left or 0)} days)"
+    return f"*{field(one_line(w.name), 120)}* — {state} · {checked} · {cert}"
+
+
+def _more(hidden: int, what: str, block_id: str) -> dict[str, Any] | None:
+    return context([f"… and {hidden} more {what}: `aprity-diagnose history` lists them all"], block_id) \
+        if hidden > 0 else None
+
+
+def home_view(data: "HomeData") -> dict[str, Any]:
+    """The Home tab for ``data.user_id``."""
+    f = data.figures
+    scope = "all channels (you are in a staff channel)" if data.staff else "the channels you are in"
+    blocks: list[dict[str, Any] | None] = [
+        header("aprity-diagnose", "home_head"),
+        context([f"Showing {scope} · updated {stamp(data.now)}"], "home_scope"),
+    ]
+    if data.channels_unknown:
+        blocks.append(section("⚠️ I could not read which channels you are in, so nothing is shown. "
+                              "Open the tab again in a moment.", "home_unknown"))
+
+    blocks += [divider(), section(f"*Open sessions* ({len(data.open_sessions)})", "home_open")]
+    if data.open_sessions:
+        blocks += [section(_session_line(r), f"home_s{i}") for i, r in enumerate(data.open_sessions[:MAX_SESSIONS])]
+        blocks.append(_more(len(data.open_sessions) - MAX_SESSIONS, "open session(s)", "home_s_more"))
+    else:
+        blocks.append(context(["Nothing open: every session you can see has ended."], "home_open_none"))
+
+    blocks += [divider(), section(f"*Watched connections* ({len(data.watched)})", "home_watch")]
+    if data.watched:
+        blocks += [section(_watched_line(w), f"home_w{i}") for i, w in enumerate(data.watched[:MAX_WATCHED])]
+        blocks.append(_more(len(data.watched) - MAX_WATCHED, "watched connection(s)", "home_w_more"))
+    else:
+        blocks.append(context(["No watched connection you can see. Add `watch = true` to a connection's table."],
+                              "home_watch_none"))
+
+    median = duration_label(f.median_fix_seconds) if f.median_fix_seconds is not None else "no fix yet"
+    causes = "\n".join(f"• {cause_title(c)} — {n}" for c, n in f.top_causes) or "• none"
+    blocks += [
+        divider(),
+        section(f"*Last {f.days} days*", "home_stats"),
+        section(f"*Sessions:* {f.sessions}  ·  *Escalations:* {f.escalations}  ·  *Open now:* {f.open}\n"
+                f"*Median time to fix:* {median} (first failing run → first passing run, {f.fixed} fixed)",
+                "home_figures"),
+        section(f"*Top causes*\n{causes}", "home_causes"),
+    ]
+    message = finish(f"aprity-diagnose for {data.user_id}", blocks, max_blocks=MAX_MODAL_BLOCKS)
+    return {"type": "home", "blocks": message["blocks"]}
