@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean
+.PHONY: test demo bench clean browser
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -12,15 +12,23 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
 
+# The browser test drives Debian's chromium (no browser download works here); install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; } \
+		>/dev/null; } || echo "chromium could not be installed: the browser test will be skipped (outside CI)"
+
 demo: $(STAMP)
-	$(VENV)/bin/aprity-diagnose demo
+	$(VENV)/bin/aprity-diagnose playground
 
 bench: $(STAMP)
-	$(PY) bench/bench_diagnosis.py
 	$(PY) bench/bench_ack.py
+	$(PY) bench/bench_cli.py
+	$(PY) bench/bench_diagnosis.py
+	$(PY) bench/bench_memory.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,25 +1,28 @@
-"""``aprity-diagnose``: check, explain, certificate, simulate, demo, history, stats, socket, http.
+"""``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, socket, http.
 
 Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
+
+Start-up stays close to a bare interpreter's: at module level only the standard
+library's argument parsing is imported; each command imports what it needs inside
+its function (``check`` never loads Slack, APScheduler or sqlite-utils).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checks import keys
-from checks.connections import SECRET_IN_KEY_FIELD, ConfigError, Connection, load, looks_like_consumer_secret
+if TYPE_CHECKING:
+    from pathlib import Path
 
-from .render import diagnosis_text, explanation_text
-from .runtime import EngineSettings, SettingsError, make_engine
+    from checks.connections import Connection
+
+    from .runtime import EngineSettings
 
 EXIT_OK, EXIT_FAILING, EXIT_USAGE = 0, 1, 2
 MAX_CERT_DAYS = 36500  # beyond year 9999 the certificate cannot even be encoded
@@ -30,6 +33,11 @@ class UsageError(Exception):
 
 
 def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connection:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from checks.connections import SECRET_IN_KEY_FIELD, Connection, load, looks_like_consumer_secret
+
     if args.connection:
         if any([args.username, args.consumer_key, args.login_url]):
             raise UsageError("give either --connection or --username/--consumer-key/--login-url, not both")
@@ -57,9 +65,12 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .render import diagnosis_text
+    from .runtime import EngineSettings, make_engine
+
     settings = EngineSettings.from_env()
     conn = _connection(args, settings)
-    if conn.private_key_file is not None and not Path(conn.private_key_file).exists():
+    if conn.private_key_file is not None and not os.path.exists(conn.private_key_file):
         raise UsageError(f"private key file not found: {conn.private_key_file}")  # configuration, not a diagnosis
     engine = make_engine(settings)
     try:
@@ -73,6 +84,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from checks.advice import advice_for
     from checks.explain import explain
+
+    from .render import explanation_text
 
     text = " ".join(args.text) if args.text else sys.stdin.read()
     if not text.strip():
@@ -88,6 +101,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
     """The private key the certificate is made from: --private-key, else the connection's, else the default."""
+    from pathlib import Path
+
+    from checks.connections import load
+
     if args.private_key:
         return Path(args.private_key)
     if args.connection:
@@ -100,6 +117,12 @@ def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from checks import keys
+
+    from .runtime import EngineSettings
+
     settings = EngineSettings.from_env()
     key_file = _key_file(args, settings)
     if not 1 <= args.days <= MAX_CERT_DAYS:
@@ -131,6 +154,8 @@ def cmd_certificate(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .demo import serve_simulator
 
     return serve_simulator(args.port, Path(args.keys) if args.keys else None)
@@ -142,7 +167,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(all_scenarios=args.all, json_out=args.json)
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    from .playground import run
+
+    return run.script(args.port) if args.script else run.serve(args.port)
+
+
 def cmd_history(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .history import format_history
     from .store import Store
 
@@ -155,6 +188,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
     from . import stats
 
     path = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
@@ -241,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every built-in scenario")
     p.add_argument("--json", action="store_true", help="print the diagnoses as JSON")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("playground", help="the Slack bot on a local page, with a stand-in Slack and Salesforce")
+    p.add_argument("--port", type=int, default=3000, help="loopback port for the page (default 3000)")
+    p.add_argument("--script", action="store_true", help="play a scripted tour in the terminal and exit")
+    p.set_defaults(func=cmd_playground)
     p = sub.add_parser("history", help="recent diagnosis sessions from APRITY_DB")
     p.add_argument("--limit", type=int, default=20, help="how many sessions (default: 20)")
     p.add_argument("--json", action="store_true", help="print the sessions as JSON")
@@ -259,10 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # --help and usage errors exit here, before any heavy import
+    import logging
+
+    from checks.connections import ConfigError
+
+    from .runtime import SettingsError
+
     logging.basicConfig(level=os.environ.get("APRITY_LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (UsageError, ConfigError, SettingsError) as exc:
@@ -270,5 +315,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-
-

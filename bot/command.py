@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from collections.abc import Mapping
 
-from checks.connections import (SECRET_IN_KEY_FIELD, ConfigError, Connection, load, load_all,
-                                looks_like_consumer_secret)
+from checks.connections import SECRET_IN_KEY_FIELD, ConfigError, Connection, looks_like_consumer_secret
+from checks.connections_cache import load, load_all  # parsed once per file change: acks stay cheap
 from checks.hosts import Allowlist, UnsafeURL
 
 from .inputs import InputError, check_field, check_text

@@ -12,13 +12,14 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
-
-from checks.engine import Engine
 from checks.hosts import Allowlist, UnsafeURL
-from checks.salesforce import SalesforceClient
-from checks.simulator import LoopbackTransport
+
+if TYPE_CHECKING:  # httpx and the engine load only when an engine is made: the CLI starts fast
+    import httpx
+
+    from checks.engine import Engine
 
 
 class SettingsError(Exception):
@@ -45,17 +46,22 @@ class EngineSettings:
             simulator_url=env.get("APRITY_SALESFORCE_SIMULATOR") or None,
         )
 
-    def transport(self) -> httpx.BaseTransport | None:
+    def transport(self) -> "httpx.BaseTransport | None":
         if not self.simulator_url:
             return None
+        from checks.simulator import LoopbackTransport
+
         try:
             return LoopbackTransport(self.simulator_url)
         except ValueError as exc:
             raise SettingsError(f"APRITY_SALESFORCE_SIMULATOR: {exc}") from None
 
 
-def make_engine(settings: EngineSettings, *, transport: httpx.BaseTransport | None = None,
-                clock: Callable[[], float] = time.time, surface: str = "cli") -> Engine:
+def make_engine(settings: EngineSettings, *, transport: "httpx.BaseTransport | None" = None,
+                clock: Callable[[], float] = time.time, surface: str = "cli") -> "Engine":
     """``surface="slack"``: fix texts that a Slack reader can apply (no shell commands)."""
+    from checks.engine import Engine
+    from checks.salesforce import SalesforceClient
+
     client = SalesforceClient(settings.allowlist, transport=transport or settings.transport())
     return Engine(client, clock=clock, surface=surface)

@@ -91,7 +91,11 @@ def load_all(path: str | os.PathLike[str] | None = None) -> dict[str, Connection
 
 
 def load(name: str, path: str | os.PathLike[str] | None = None) -> Connection:
-    connections = load_all(path)
+    return pick(name, load_all(path))
+
+
+def pick(name: str, connections: dict[str, Connection]) -> Connection:
+    """The entry called ``name``, or a ConfigError listing the known names."""
     if name not in connections:
         known = ", ".join(sorted(connections)) or "none"
         raise ConfigError(f"unknown connection {name!r} (known: {known})")

@@ -25,6 +25,7 @@ from .facts import Facts, Probe, ProbePlan, Verification
 from .hosts import UnsafeURL, my_domain_name
 from .model import (STEP_ORDER, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId, StepResult,
                     TokenError)
+from .prefetch import Prefetch
 from .salesforce import SalesforceClient, TokenReply
 from .steps import CHECKS, EXPIRY_WARN_DAYS
 
@@ -86,13 +87,18 @@ class Engine:
         if facts.key is not None and facts.login_origin is not None:
             on_step(index[StepId.TOKEN_EXCHANGE], total, StepId.TOKEN_EXCHANGE, None)
             facts.claims = claims_for(connection.consumer_key, connection.username, facts.login_origin, facts.now)
-            facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
-            if facts.no_answer:
-                # Our network or their host name? Ask a host that always exists, through the same client.
-                facts.well_known_resolves = (False if facts.login_origin == LOGIN_URL
-                                             else self.client.resolves(LOGIN_URL))
-            on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
-            self._second_round(facts)
+            # Round 2's connections and assertions are prepared while the exchange is in flight.
+            prefetch = Prefetch(self.client, facts.login_origin, facts.key, facts.claims)
+            try:
+                facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
+                if facts.no_answer:
+                    # Our network or their host name? Ask a host that always exists, through the same client.
+                    facts.well_known_resolves = (False if facts.login_origin == LOGIN_URL
+                                                 else self.client.resolves(LOGIN_URL))
+                on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
+                self._second_round(facts, prefetch)
+            finally:
+                prefetch.close()
 
         verdict = judge(facts)
         certificate = _matching_certificate(facts)
@@ -135,7 +141,7 @@ class Engine:
             needs_certificate=certificate is not None and _needs_certificate(verdict, steps, facts),
         )
 
-    def _second_round(self, facts: Facts) -> None:
+    def _second_round(self, facts: Facts, prefetch: Prefetch | None = None) -> None:
         reply = facts.reply
         assert reply is not None and facts.claims is not None and facts.key is not None
         if reply.ok:
@@ -149,7 +155,8 @@ class Engine:
 
         def run(plan: ProbePlan) -> Probe:
             probe_claims = claims_for(claims.iss, claims.sub, plan.audience, facts.now)
-            return Probe(plan, self.client.exchange(plan.origin, sign(probe_claims, key)))
+            assertion = (prefetch.assertion(probe_claims) if prefetch else None) or sign(probe_claims, key)
+            return Probe(plan, self.client.exchange(plan.origin, assertion))
 
         with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="probe") as pool:
             facts.probes = list(pool.map(run, plans))

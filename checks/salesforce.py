@@ -164,6 +164,22 @@ class SalesforceClient:
                 method, kwargs = "GET", {k: v for k, v in kwargs.items() if k == "headers"}
         raise UnsafeURL("too many redirects")
 
+    def warm(self, origin: str) -> bool:
+        """Open a keep-alive connection to an allowlisted ``origin`` before a call needs it.
+
+        httpx opens connections only for a request, so this sends ``HEAD /`` (no body, no
+        credentials) and discards the answer; the connection stays in the pool. Hosts off
+        the allowlist are refused before any I/O; failures are ignored (the real call will
+        meet and report them). Returns whether a connection was made.
+        """
+        url = f"{origin.rstrip('/')}/"
+        try:
+            self.allowlist.check(url)
+            self._http.head(url).close()
+        except (UnsafeURL, httpx.HTTPError, httpx.InvalidURL):
+            return False
+        return True
+
     def exchange(self, login_origin: str, assertion: str) -> TokenReply:
         """POST the JWT bearer grant; keep Salesforce's error and HTTP status verbatim."""
         url = f"{login_origin}/services/oauth2/token"

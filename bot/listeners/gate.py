@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.connections import ConfigError, Connection, load_all
+from checks.connections import ConfigError, Connection
+from checks.connections_cache import load_all  # parsed once per file change: the gate runs before every ack
 
 from ..access import Decision, Kind, Request, Rules, decide
 from ..settings import Settings

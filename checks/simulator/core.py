@@ -74,10 +74,14 @@ class Simulator:
         propagation_delay: float = 0.0,
         latency: float = 0.0,
         caller_ip: str = "203.0.113.10",
+        connect_rtts: int = 0,
     ) -> None:
         self.clock = clock
         self.propagation_delay = propagation_delay
         self.latency = latency
+        # Round trips a new connection to the loopback server costs before its first request is
+        # read: 2 models HTTPS to Salesforce (TCP connect, then the TLS handshake), each ``latency``.
+        self.connect_rtts = connect_rtts
         self.caller_ip = caller_ip
         self.log: list[dict[str, Any]] = []
         self._world = World()
@@ -100,6 +104,11 @@ class Simulator:
         """The org as added (base values, pending changes not applied)."""
         with self._lock:
             return self._world.org(org_id)
+
+    def effective_org(self, org_id: str) -> Org:
+        """The org as requests see it now: only changes past their propagation delay applied."""
+        with self._lock:
+            return self._world.effective_org(self._world.org(org_id), self.now())
 
     @property
     def orgs(self) -> list[Org]:
@@ -193,7 +202,7 @@ class Simulator:
         ``log_host`` is the host name as the caller addressed it, when that differs
         from the host the request is answered as (the server's own address).
         """
-        started = time.monotonic()
+        started = time.monotonic() if req.connected_at is None else req.connected_at
         shown = log_host or req.host
         if self.latency > 0:
             time.sleep(self.latency)  # outside the lock so concurrent requests overlap

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -65,6 +66,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # the simulator keeps its own log, without bodies
 
+    def setup(self) -> None:
+        super().setup()
+        owner = self.server.owner
+        owner.count_connection()
+        sim = owner.sim
+        self._connected_at: float | None = None
+        if sim.connect_rtts > 0 and sim.latency > 0:
+            self._connected_at = time.monotonic()
+            # A new connection: TCP and TLS set-up before the first request can even be read.
+            # Each connection has its own handler thread, so set-ups overlap like real ones.
+            owner.closing.wait(sim.connect_rtts * sim.latency)
+
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks = []
@@ -104,7 +117,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=self._read_body(),
             # Called directly, the server is also its own login URL: accept that as aud.
             extra_audiences=(f"http://{host_header}",) if own else (),
+            connected_at=self._connected_at,
         )
+        self._connected_at = None  # later requests on this connection reuse it: no set-up
         try:
             response = owner.sim.respond(request, log_host=hostname if own else None)
         except Unreachable as exc:
@@ -126,6 +141,8 @@ class SimServer:
             raise ValueError(f"the simulator only listens on loopback, not {host!r}")
         self.sim = sim
         self.closing = threading.Event()
+        self.connections = 0  # accepted so far: keep-alive reuse shows as fewer connections than requests
+        self._count_lock = threading.Lock()
         server_class = _HTTPServer6 if ":" in host else _HTTPServer
         self._httpd = server_class((host, port), _Handler)
         self._httpd.owner = self
@@ -133,6 +150,10 @@ class SimServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sf-simulator", daemon=True
         )
         self._thread.start()
+
+    def count_connection(self) -> None:
+        with self._count_lock:
+            self.connections += 1
 
     @property
     def host(self) -> str:

@@ -8,6 +8,7 @@ host at the loopback server.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -68,7 +69,22 @@ class LoopbackTransport(httpx.BaseTransport):
         self._scheme = parts.scheme
         self._host = host
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
-        self._inner = inner or httpx.HTTPTransport()
+        self._inner = inner
+        # One connection pool per Salesforce host, as DNS would give each its own address:
+        # keep-alive never carries a request for one host over another host's connection.
+        self._pools: dict[str, httpx.BaseTransport] = {}
+        self._pools_lock = threading.Lock()
+
+    def _pool(self, original_host: str) -> httpx.BaseTransport:
+        if self._inner is not None:
+            return self._inner
+        with self._pools_lock:
+            pool = self._pools.get(original_host.lower())
+            if pool is None:
+                # Plain http to loopback needs no certificate store (loading one costs ~20 ms per pool).
+                pool = httpx.HTTPTransport(verify=self._scheme == "https")
+                self._pools[original_host.lower()] = pool
+            return pool
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         original_host = request.headers.get("host") or request.url.netloc.decode("ascii")
@@ -81,7 +97,7 @@ class LoopbackTransport(httpx.BaseTransport):
             content=request.read(),
             extensions=request.extensions,
         )
-        response = self._inner.handle_request(forwarded)
+        response = self._pool(original_host).handle_request(forwarded)
         fault = response.headers.get(FAULT_HEADER)
         if fault:
             response.read()
@@ -91,4 +107,9 @@ class LoopbackTransport(httpx.BaseTransport):
         return response
 
     def close(self) -> None:
-        self._inner.close()
+        if self._inner is not None:
+            self._inner.close()
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()

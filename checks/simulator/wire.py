@@ -28,6 +28,9 @@ class SimRequest:
     headers: dict[str, str]  # keys lower-case
     body: bytes
     extra_audiences: tuple[str, ...] = ()  # the server's own origin when called directly
+    # First request on a new connection to the loopback server: when the connection was opened,
+    # so the log's "started" includes the simulated TCP + TLS set-up the caller waited for.
+    connected_at: float | None = None
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")

@@ -1,6 +1,6 @@
 """The Slack Web API methods the stub answers, and the checks Slack makes on their arguments.
 
-:class:`SlackMethods` is mixed into :class:`slack_stub.SlackStub`, which owns the state
+:class:`SlackMethods` is mixed into :class:`bot.playground.slack_stub.SlackStub`, which owns the state
 these handlers read and write and calls them with its lock held. A handler is found by
 name: ``chat.postMessage`` → ``_m_chat_postMessage``; it returns the answer without
 ``ok`` or raises :class:`ApiError` for an ``ok: false`` answer.
@@ -39,6 +39,15 @@ class Msg:
         return d
 
 
+@dataclass(frozen=True)
+class Hook:
+    """Where a response_url delivers: the channel (and user, for ephemeral answers) it came from."""
+
+    channel: str
+    user: str
+    message_ts: str | None = None  # the message a button was on (replace_original edits it)
+
+
 class ApiError(Exception):
     def __init__(self, error: str, **extra: Any):
         super().__init__(error)
@@ -55,15 +64,37 @@ class SlackMethods:
     _expired_triggers: set[str]
     _users: dict[str, dict[str, Any]]
     _channels: dict[str, dict[str, Any]]
+    _hooks: dict[str, Hook]
     _members: dict[str, set[str]]
-    _files: dict[str, dict[str, Any]]
-    port: int
     _next_ts: int
     _seq: int
+    _clock: Any
 
     def _new_ts(self) -> str:
+        if self._clock is not None:  # real times when a person reads them (the playground)
+            self._next_ts = max(self._next_ts, int(self._clock() * 1_000_000))
         us, self._next_ts = self._next_ts, self._next_ts + 100
         return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+    def _deliver(self, hook_id: str, a: dict) -> None:
+        """A response_url post, shown as Slack shows it (only for hooks registered with a channel)."""
+        hook = self._hooks.get(hook_id)
+        if hook is None or not isinstance(a, dict):
+            return
+        blocks = a.get("blocks")
+        text = str(a.get("text") or "")
+        original = self._messages.get(hook.channel, {}).get(hook.message_ts or "")
+        if _truthy(a.get("delete_original")) and original is not None:
+            del self._messages[hook.channel][original.ts]
+        elif _truthy(a.get("replace_original")) and original is not None:
+            original.text, original.blocks = text, blocks
+            original.updates += 1
+        elif a.get("response_type") == "in_channel":
+            ts = self._new_ts()
+            self._messages[hook.channel][ts] = Msg(hook.channel, ts, text, blocks, a.get("thread_ts") or None)
+        else:  # Slack's default for response_url answers: only the person who acted sees it
+            self._ephemeral.append({"channel": hook.channel, "user": hook.user, "text": text, "blocks": blocks,
+                                    "thread_ts": a.get("thread_ts"), "message_ts": self._new_ts()})
 
     def _m_auth_test(self, a: dict) -> dict:
         return {"url": f"https://{self.team_domain}.slack.com/", "team": "Example", "user": "aprity-diagnose",
@@ -155,50 +186,6 @@ class SlackMethods:
                  and ("private_channel" if c["is_private"] else "public_channel") in types
                  and (c["is_member"] or not c["is_private"])]
         return {"channels": found, "response_metadata": {"next_cursor": ""}}
-
-    def _m_files_getUploadURLExternal(self, a: dict) -> dict:  # noqa: N802
-        filename, length = _require(a, "filename"), int(a.get("length") or 0)
-        if length < 1:
-            raise ApiError("invalid_arguments")
-        self._seq += 1
-        file_id = f"F{self._seq:08d}"
-        self._files[file_id] = {"id": file_id, "name": filename, "length": length, "content": None}
-        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
-
-    def _upload(self, file_id: str, raw: bytes) -> str:
-        with self._lock:  # called from the HTTP plumbing, not through _answer
-            f = self._files.get(file_id)
-            if f is None or f["content"] is not None:
-                return "not_found"
-            f["content"] = raw
-            return "OK"
-
-    def _m_files_completeUploadExternal(self, a: dict) -> dict:  # noqa: N802
-        files = a.get("files")
-        if isinstance(files, str):
-            files = json.loads(files)
-        if not isinstance(files, list) or not files:
-            raise ApiError("invalid_arguments")
-        thread_ts, channel_id = a.get("thread_ts") or None, a.get("channel_id") or None
-        if thread_ts and thread_ts not in self._messages.get(channel_id or "", {}):
-            raise ApiError("invalid_thread_ts")  # a thread must be an existing message of that channel
-        done = []
-        for item in files:
-            f = self._files.get(item.get("id", ""))
-            if f is None or f["content"] is None:
-                raise ApiError("file_not_found")
-            if len(f["content"]) != f["length"]:
-                raise ApiError("file_upload_size_mismatch")
-            f.update(title=item.get("title") or f["name"], channel=a.get("channel_id"), thread_ts=a.get("thread_ts"),
-                     initial_comment=str(a.get("initial_comment") or ""), completed=True)
-            done.append({"id": f["id"], "name": f["name"], "title": f["title"]})
-        channel = a.get("channel_id")
-        if channel:  # the share shows up in the channel (or thread) like any message
-            ts = self._new_ts()
-            msg = Msg(channel, ts, str(a.get("initial_comment") or ""), None, a.get("thread_ts") or None,
-                      extra={"files": done})
-            self._messages[channel][ts] = msg
-        return {"files": done}
 
     def _m_users_info(self, a: dict) -> dict:
         user = _require(a, "user")

@@ -1,0 +1,146 @@
+// Block Kit and mrkdwn → HTML, the way Slack draws them. Every string from a message is escaped.
+(function () {
+"use strict";
+
+const EMOJI = {
+  white_check_mark: "✅", heavy_check_mark: "✔️", x: "❌", warning: "⚠️", hourglass: "⌛",
+  hourglass_flowing_sand: "⏳", tada: "🎉", sos: "🆘", mag: "🔍", mag_right: "🔎", alarm_clock: "⏰",
+  arrows_counterclockwise: "🔄", stop_button: "⏹️", information_source: "ℹ️", key: "🔑", lock: "🔒",
+  rotating_light: "🚨", wrench: "🔧", bulb: "💡", eyes: "👀", clock1: "🕐", no_entry: "⛔",
+};
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
+}
+
+function unentity(s) {
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function safeUrl(url) {
+  return /^(https?:|mailto:)/i.test(url) ? url : null;
+}
+
+// One <…> token of Slack's message format: mentions, channels, special mentions, links.
+function token(inner, ctx) {
+  const [target, label] = inner.split("|", 2);
+  if (/^@[UW][A-Z0-9]+$/.test(target)) {
+    const name = (ctx.users || {})[target.slice(1)] || label || target.slice(1);
+    return `<span class="mention">@${esc(name)}</span>`;
+  }
+  if (/^#[CG][A-Z0-9]+$/.test(target)) {
+    return `<span class="mention">#${esc(label || target.slice(1))}</span>`;
+  }
+  if (target.startsWith("!")) {
+    const word = target.slice(1).split("^")[0];
+    return `<span class="mention">${esc(label || "@" + word)}</span>`;
+  }
+  const url = safeUrl(unentity(target));
+  const text = unentity(label || target);
+  const permalink = /^https:\/\/[^/]+\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})/.exec(url || "");
+  if (permalink) {  // a link to a message of this workspace opens its thread here, as in Slack
+    return `<a href="#" data-channel="${esc(permalink[1])}" data-thread="${esc(permalink[2] + "." + permalink[3])}">${esc(text)}</a>`;
+  }
+  return url ? `<a href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(text)}</a>` : esc(text);
+}
+
+function mrkdwn(src, ctx) {
+  const keep = [];
+  const hold = html => { keep.push(html); return `\u0000${keep.length - 1}\u0000`; };
+  let s = String(src || "").replace(/<([^<>\n]+)>/g, (m, inner) => hold(token(inner, ctx)));
+  s = esc(unentity(s));
+  s = s.replace(/```([\s\S]*?)```/g, (m, c) => hold(`<pre class="codeblock">${c.replace(/^\n/, "")}</pre>`));
+  s = s.replace(/`([^`\n]+)`/g, (m, c) => hold(`<code>${c}</code>`));
+  s = s.replace(/(^|[\s(\u0000>_~])\*(?!\s)([^*\n]+?)\*(?=$|[\s).,:;!?\u0000_~-])/gm, "$1<b>$2</b>");
+  s = s.replace(/(^|[\s(\u0000>*~])_(?!\s)([^_\n]+?)_(?=$|[\s).,:;!?\u0000*~-])/gm, "$1<i>$2</i>");
+  s = s.replace(/(^|[\s(\u0000>*_])~(?!\s)([^~\n]+?)~(?=$|[\s).,:;!?\u0000*_-])/gm, "$1<s>$2</s>");
+  s = s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
+  s = s.split("\n").map(l => l.startsWith("&gt; ") ? `<span class="quote">${l.slice(5)}</span>` : l).join("\n");
+  s = s.replace(/\n/g, "<br>");
+  for (let i = 0; i < 3 && s.includes("\u0000"); i++) {
+    s = s.replace(/\u0000(\d+)\u0000/g, (m, n) => keep[Number(n)]);
+  }
+  return s;
+}
+
+function textObj(t, ctx) {
+  if (!t) return "";
+  if (t.type === "mrkdwn") return mrkdwn(t.text, ctx);
+  let s = esc(t.text || "");
+  if (t.emoji !== false) s = s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
+  return s.replace(/\n/g, "<br>");
+}
+
+// Buttons carry what the page needs to press them: the message, the action, the confirm dialog.
+function button(el, ctx) {
+  const style = el.style === "primary" ? "primary" : el.style === "danger" ? "danger" : "";
+  const confirm = el.confirm ? ` data-confirm="${esc(JSON.stringify(el.confirm))}"` : "";
+  return `<button class="bk-button ${style}" data-channel="${esc(ctx.channel || "")}" data-ts="${esc(ctx.ts || "")}"` +
+    ` data-action="${esc(el.action_id || "")}" data-value="${esc(el.value || "")}"${confirm}` +
+    `${ctx.disabled ? " disabled" : ""}>${textObj(el.text, ctx)}</button>`;
+}
+
+function element(el, ctx) {
+  if (el.type === "button") return button(el, ctx);
+  if (el.type === "image") return `<img class="bk-img" src="${esc(safeUrl(el.image_url) || "")}" alt="${esc(el.alt_text || "")}">`;
+  if (el.type === "mrkdwn" || el.type === "plain_text") return `<span>${textObj(el, ctx)}</span>`;
+  return `<span class="bk-unknown">[${esc(el.type)}]</span>`;
+}
+
+function inputElement(block, ctx) {
+  const el = block.element || {};
+  const id = `${esc(block.block_id)}|${esc(el.action_id || "")}`;
+  const ph = el.placeholder ? ` placeholder="${esc(el.placeholder.text)}"` : "";
+  if (el.type === "static_select") {
+    const opt = o => `<option value="${esc(o.value)}">${esc(o.text.text)}</option>`;
+    const groups = (el.option_groups || []).map(g => `<optgroup label="${esc(g.label.text)}">${g.options.map(opt).join("")}</optgroup>`);
+    return `<select class="bk-input" data-input="${id}" data-type="static_select">` +
+      `<option value="">${esc((el.placeholder || {}).text || "Choose…")}</option>` +
+      `${(el.options || []).map(opt).join("")}${groups.join("")}</select>`;
+  }
+  const max = el.max_length ? ` maxlength="${Number(el.max_length)}"` : "";
+  if (el.multiline) return `<textarea class="bk-input" data-input="${id}" data-type="${esc(el.type)}"${ph}${max}></textarea>`;
+  return `<input class="bk-input" data-input="${id}" data-type="${esc(el.type)}"${ph}${max}>`;
+}
+
+function block(b, ctx) {
+  switch (b.type) {
+    case "section": {
+      const text = b.text ? `<div class="bk-text">${textObj(b.text, ctx)}</div>` : "";
+      const fields = b.fields ? `<div class="bk-fields">${b.fields.map(f => `<div>${textObj(f, ctx)}</div>`).join("")}</div>` : "";
+      const acc = b.accessory ? `<div class="bk-accessory">${element(b.accessory, ctx)}</div>` : "";
+      return `<div class="bk-section"><div class="bk-main">${text}${fields}</div>${acc}</div>`;
+    }
+    case "context":
+      return `<div class="bk-context">${(b.elements || []).map(e => element(e, ctx)).join("")}</div>`;
+    case "actions":
+      return `<div class="bk-actions">${(b.elements || []).map(e => element(e, ctx)).join("")}</div>`;
+    case "divider":
+      return `<hr class="bk-divider">`;
+    case "header":
+      return `<div class="bk-header">${textObj(b.text, ctx)}</div>`;
+    case "image":
+      return `<div>${element(b, ctx)}</div>`;
+    case "input": {
+      const err = (ctx.errors || {})[b.block_id];
+      return `<div class="bk-inputblock${err ? " has-error" : ""}"><label>${esc(b.label.text)}` +
+        `${b.optional ? ' <span class="optional">(optional)</span>' : ""}</label>${inputElement(b, ctx)}` +
+        `${b.hint ? `<div class="hint">${esc(b.hint.text)}</div>` : ""}${err ? `<div class="error">${esc(err)}</div>` : ""}</div>`;
+    }
+    default:
+      return `<div class="bk-unknown">[unsupported block: ${esc(b.type)}]</div>`;
+  }
+}
+
+function blocksHtml(blocks, ctx) {
+  return (blocks || []).map(b => block(b, ctx)).join("");
+}
+
+function filesHtml(files) {
+  return (files || []).map(f => `<a class="file" href="/files/${encodeURIComponent(f.id)}" download>` +
+    `<span class="fileicon">📄</span><span><b>${esc(f.title || f.name)}</b><br>` +
+    `<span class="filemeta">${esc(f.filetype || "")} · ${Number(f.size || 0).toLocaleString()} bytes</span></span></a>`).join("");
+}
+
+window.BlockKit = {esc, mrkdwn, blocksHtml, filesHtml, textObj};
+})();
