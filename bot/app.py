@@ -15,20 +15,22 @@ from dataclasses import dataclass
 import httpx
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, RateLimitErrorRetryHandler,
-                                                   ServerErrorRetryHandler)
 
 from checks.connections import ConfigError, load_all
 
 from .access import Rules, startup_hint
+from .delivery import Delivery, retry_handlers
 from .executor import ChannelPacer, RunExecutor
 from .expiry import ExpiryWatch
+from .ledger import Ledger
 from .listeners import home as home_listener
 from .listeners import register
 from .listeners.gate import Gate
+from .repair import Repairer
 from .retention import DAY, JOB_ID, Retention
 from .runtime import make_engine
 from .scheduler import RetestScheduler
+from .recovery import recover
 from .sessions import SessionService
 from .settings import Settings
 from .store import Store
@@ -39,14 +41,10 @@ from .watcher import Watcher
 log = logging.getLogger(__name__)
 
 
-def make_web_client(token: str, base_url: str | None = None) -> WebClient:
-    """A WebClient that honours Retry-After on 429 and retries 5xx (slack_sdk's own handlers)."""
+def make_web_client(token: str, base_url: str | None = None, timeout: float = 30) -> WebClient:
+    """A WebClient that honours Retry-After on 429 and retries 5xx, connection errors and timeouts."""
     kwargs = {"base_url": base_url.rstrip("/") + "/"} if base_url else {}
-    return WebClient(token=token, timeout=30, retry_handlers=[
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=5),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ], **kwargs)
+    return WebClient(token=token, timeout=int(timeout) or 1, retry_handlers=retry_handlers(), **kwargs)
 
 
 @dataclass
@@ -58,16 +56,18 @@ class Bot:
     executor: RunExecutor
     gate: Gate
     retention: Retention
+    repairer: Repairer
     watcher: Watcher | None = None
 
     def start_scheduler(self) -> int:
-        """Start retests, re-adding those recorded before a restart (or a kill -9); retention daily."""
-        stale = self.store.release_all()
-        if stale:
-            log.warning("cleared %d run(s) interrupted by the previous shutdown", stale)
+        """Rerun what a crash interrupted, re-add pending retests, repair what Slack was owed; retention daily."""
+        resumed = recover(self.service)
+        if resumed:
+            log.warning("running again %d check(s) interrupted by the previous shutdown", resumed)
         self.retention.run()
         count = self.scheduler.start(self.store.pending_retests())
         self.scheduler.every(JOB_ID, DAY, self.retention.run)
+        self.repairer.start()
         if self.watcher is not None:
             self.watcher.start()
         return count
@@ -75,6 +75,7 @@ class Bot:
     def shutdown(self) -> None:
         if self.watcher is not None:
             self.watcher.shutdown()
+        self.repairer.stop()
         self.scheduler.shutdown()
         self.executor.shutdown(wait=False)
         self.service.engine.client.close()
@@ -106,17 +107,23 @@ def log_access(settings: Settings) -> None:
 
 
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
-          clock: Callable[[], float] = time.time, start_scheduler: bool = True) -> Bot:
+          clock: Callable[[], float] = time.time, start_scheduler: bool = True,
+          slack_timeout: float = 30, repair_interval: float = 15.0) -> Bot:
+    """``slack_timeout`` (per Web API call) and ``repair_interval`` are knobs for tests."""
     quiet_http_logs()
     log_access(settings)
-    client = make_web_client(settings.bot_token, settings.api_url)
+    client = make_web_client(settings.bot_token, settings.api_url, timeout=slack_timeout)
     store = Store(settings.db_path, clock=clock)
     executor = RunExecutor(max_workers=settings.max_runs)
+    pacer = ChannelPacer(settings.post_interval)
+    delivery = Delivery(client, Ledger(store), pacer)
+    repairer = Repairer(client=client, store=store, delivery=delivery, interval=repair_interval)
+    delivery.on_success = repairer.kick
     service = SessionService(
         client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock, surface="slack"),
         executor=executor, support_channel=settings.support_channel, retest_delays=settings.retest_delays,
         connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
-        pacer=ChannelPacer(settings.post_interval), clock=clock,
+        pacer=pacer, clock=clock, delivery=delivery,
     )
     throttle = Throttle(store, clock=clock)
     # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.
@@ -150,7 +157,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         return BoltResponse(status=200, body="")
 
     bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor, gate=gate,
-              retention=Retention(store, settings.retention_days, clock=clock), watcher=watcher)
+              retention=Retention(store, settings.retention_days, clock=clock), repairer=repairer, watcher=watcher)
     if start_scheduler:
         bot.start_scheduler()
     return bot

@@ -30,15 +30,20 @@ class RunExecutor:
         self._in_flight = 0
 
     def submit(self, fn: Callable[[], object]) -> tuple[Future, int]:
-        """Run ``fn``; returns its future and how many runs wait ahead of it (0: starts now)."""
+        """Run ``fn``; returns its future and its place in the queue (0: starts now, 1: next, …).
+
+        Every worker busy means the run waits, even when nothing else does: with four
+        workers, the fifth run is told it is next rather than "starting".
+        """
         with self._lock:
             waiting = max(0, self._in_flight - self._max_workers)
             if waiting >= self._max_waiting:
                 raise QueueFull(f"{waiting} runs are already waiting")
+            position = waiting + 1 if self._in_flight >= self._max_workers else 0
             self._in_flight += 1
         future = self._pool.submit(fn)
         future.add_done_callback(self._done)
-        return future, waiting
+        return future, position
 
     def _done(self, future: Future) -> None:
         with self._lock:

@@ -26,12 +26,29 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line."""
 
 
+DEFAULT_RUN_DEADLINE = 60.0
+
+
+def run_deadline(value: str | None) -> float:
+    """``APRITY_RUN_DEADLINE``: seconds one diagnosis may wait on Salesforce in all."""
+    if value is None or not value.strip():
+        return DEFAULT_RUN_DEADLINE
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise SettingsError(f"APRITY_RUN_DEADLINE must be seconds between 1 and 3600, e.g. 60 (got {value!r})")
+    return seconds
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     connections_file: str | None
     private_key_file: str | None
     allowlist: Allowlist
     simulator_url: str | None
+    run_deadline: float = DEFAULT_RUN_DEADLINE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EngineSettings":
@@ -44,6 +61,7 @@ class EngineSettings:
             private_key_file=env.get("APRITY_PRIVATE_KEY_FILE") or None,
             allowlist=allowlist,
             simulator_url=env.get("APRITY_SALESFORCE_SIMULATOR") or None,
+            run_deadline=run_deadline(env.get("APRITY_RUN_DEADLINE")),
         )
 
     def transport(self) -> "httpx.BaseTransport | None":
@@ -64,4 +82,4 @@ def make_engine(settings: EngineSettings, *, transport: "httpx.BaseTransport | N
     from checks.salesforce import SalesforceClient
 
     client = SalesforceClient(settings.allowlist, transport=transport or settings.transport())
-    return Engine(client, clock=clock, surface=surface)
+    return Engine(client, clock=clock, deadline=settings.run_deadline, surface=surface)

@@ -8,8 +8,9 @@ is claimed in SQLite first, so a double click cannot start a second one.
 
 from __future__ import annotations
 
-import logging
 import itertools
+import logging
+import sqlite3
 import threading
 from collections import OrderedDict
 import time
@@ -20,8 +21,6 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from checks.connections import ConfigError, Connection, load
 from checks.engine import Engine
@@ -29,12 +28,17 @@ from checks.model import Diagnosis, StepId, StepResult
 
 from . import blocks
 from .certificate_upload import attach_certificate
+from .delivery import Delivery, is_permanent, slack_error
 from .executor import ChannelPacer, QueueFull, RunExecutor
+from .ledger import Ledger
 from .restore import diagnosis_from_rows, summary_of
 from .store import Store
 
+__all__ = ["SessionService", "slack_error"]
+
 log = logging.getLogger(__name__)
 LATEST_KEPT = 512
+ACK_WAIT = 1.5  # seconds the ack path waits for SQLite's write lock (Slack wants an answer within 3 s)
 
 
 class Scheduler(Protocol):
@@ -55,23 +59,40 @@ class SessionService:
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     clock: Callable[[], float] = time.time
     scheduler: Scheduler | None = None
+    delivery: Delivery = field(default=None)  # type: ignore[assignment] - made in __post_init__
     # Latest diagnosis per session, bounded: older ones are rebuilt from SQLite on demand.
     _latest: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
     # One counter for all parent revisions: block ids differ between updates without per-session state.
     _revision: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        if self.delivery is None:
+            self.delivery = Delivery(self.client, Ledger(self.store), self.pacer)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.delivery.ledger
+
     # ----- entry points (called from listeners and the scheduler; all return quickly)
 
     def start(self, *, channel: str, requester: str, connection: Connection,
               response_url: str | None = None) -> tuple[str, int]:
-        """Create a session and queue its first run; returns (session id, runs waiting ahead).
+        """Create a session and queue its first run; returns (session id, place in the queue).
 
         ``response_url`` (from the slash command) reaches the requester even where the bot
-        cannot post; it is kept in memory only.
+        cannot post; it is stored with the session for its 30 minutes of validity. When
+        another process holds SQLite's write lock, this gives up within ``ACK_WAIT`` seconds
+        with :class:`QueueFull` ("busy, try again") so the command is still answered in time.
         """
-        sid = self.store.create_session(channel=channel, requester=requester, connection=connection.summary())
-        self._claim(sid)
+        try:
+            with self.store.busy_timeout(ACK_WAIT):
+                sid = self.store.create_session(channel=channel, requester=requester,
+                                                connection=connection.summary(), claimed=True,
+                                                reply_url=response_url)
+        except sqlite3.OperationalError as exc:
+            log.warning("session log busy, command refused: %s", exc)
+            raise QueueFull("the session log is locked by another process") from None
         try:
             _, waiting = self.executor.submit(lambda: self._first_run(sid, connection, response_url))
         except QueueFull:
@@ -85,7 +106,7 @@ class SessionService:
         sess = self.store.session(session_id)
         if sess is None or not sess.get("thread_ts"):
             return "This session is no longer known to the bot; run /aprity-diagnose again."
-        if not self._claim(session_id):
+        if not self._claim(session_id, "button"):
             return "A check of this connection is already running; its result will appear in the thread."
         if self.scheduler is not None:
             self.scheduler.cancel(session_id)  # a new click replaces the pending schedule
@@ -106,7 +127,7 @@ class SessionService:
         if sess is None or sess.get("retest_due_at") is None:  # cancelled after APScheduler handed the job over
             log.info("retest of %s dropped: none is pending any more", session_id)
             return
-        if not self._claim(session_id):
+        if not self._claim(session_id, "scheduled"):
             log.info("retest of %s skipped: a run is in progress", session_id)
             return
         try:
@@ -140,27 +161,43 @@ class SessionService:
             self._release(session_id)
         return True
 
-    def _claim(self, sid: str) -> bool:
+    def resume(self, sid: str) -> None:
+        """Run again a session whose run a restart interrupted (it is still claimed)."""
+        sess = self.store.session(sid)
+        if sess is None:
+            return
+        trigger = sess.get("run_trigger") or ("button" if self.store.last_run(sid) else "command")
+        if not sess.get("thread_ts"):
+            self.executor.submit(lambda: self._first_run(sid))
+        else:
+            self.executor.submit(lambda: self._guarded(sid, trigger))
+
+    def _claim(self, sid: str, trigger: str | None = None) -> bool:
         """One run per session: SQLite's busy flag, held until :meth:`_release` after the follow-up."""
-        return self.store.claim(sid)
+        return self.store.claim(sid, trigger)
 
     def _release(self, sid: str) -> None:
         self.store.release(sid)
 
     # ----- the run
 
-    def _first_run(self, sid: str, connection: Connection, response_url: str | None = None) -> None:
+    def _first_run(self, sid: str, connection: Connection | None = None, response_url: str | None = None) -> None:
         sess = self.store.session(sid)
         assert sess is not None
+        message = self._parent(sess, running=True)
         try:
-            parent = self._post(sess["channel"], self._parent(sess, running=True))
+            parent = self.delivery.post_parent(sess, message)
         except Exception as exc:  # noqa: BLE001 - Slack's answer, or Slack unreachable after the retries
-            self._release(sid)
-            self.store.close(sid, "closed")
             log.warning("could not post in %s: %s", sess["channel"], slack_error(exc))
-            self._tell_requester(sess, exc, response_url)
-            return
-        self.store.set_thread(sid, parent["ts"])
+            if is_permanent(exc):  # the bot cannot post here: say why, and stop
+                self._release(sid)
+                self.store.close(sid, "closed")
+                self._tell_requester(sess, exc, response_url)
+                return
+            # Slack did not answer: run anyway; the parent and replies are owed until it does.
+            self.ledger.owe_parent(sid, message)
+        else:
+            self.store.set_thread(sid, parent["ts"])
         self._guarded(sid, "command", connection)
 
     def _guarded(self, sid: str, trigger: str, connection: Connection | None = None) -> None:
@@ -179,21 +216,23 @@ class SessionService:
             self._release(sid)
             # Only now: a retest that is already due must find the session free, not be skipped as busy.
             self._schedule_next(sid)
+            self.delivery.on_success()  # the repair pass skips busy sessions: repair this one now it is free
 
     def _after_crash(self, sid: str, trigger: str, ref: str, before: dict[str, Any] | None) -> None:
         """The error in the thread, the parent out of its "running" state, the rest of the retests kept."""
         last = self.store.last_run(sid)
         if trigger == "scheduled" and (last or {}).get("id") == (before or {}).get("id"):
             self.store.pop_retest(sid)  # this retest was tried: go on with the next one rather than loop
+        if last is None:  # no verdict ever: the session must not stay "running" with nothing to come
+            self.store.close(sid, "failing")
         sess = self.store.session(sid)
-        if sess and sess.get("thread_ts"):
-            self._post(sess["channel"], blocks.internal_error_message(ref), thread=sess["thread_ts"])
+        if sess:
+            self._reply(sess, blocks.internal_error_message(ref))
             self._update(sess, running=False)
 
     def _run(self, sid: str, trigger: str, connection: Connection | None) -> None:
         sess = self.store.session(sid)
         assert sess is not None
-        channel, thread = sess["channel"], sess["thread_ts"]
         conn = connection or self._connection(sess)
         previous = self.store.last_run(sid)
 
@@ -213,11 +252,12 @@ class SessionService:
                 previous.get("fingerprint") != (d.last_error.fingerprint() if d.last_error else None)
             if trigger == "button" or changed:
                 messages += blocks.step_messages(d)
-        for message in messages:
-            self._post(channel, message, thread=thread)
-        if changed:  # a new finding went out: hand over the certificate with it (once, not on every click)
-            attach_certificate(self.client, channel, thread, d, conn.name, conn.connected_app)
+        # The verdict is stored before Slack is asked anything: a Slack fault cannot lose it.
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
+        for message in messages:
+            self._reply(sess, message)
+        if changed and sess.get("thread_ts"):  # a new finding went out: hand over the certificate with it, once
+            attach_certificate(self.client, sess["channel"], sess["thread_ts"], d, conn.name, conn.connected_app)
         self._after_run(sid, trigger, d)
 
     def _after_run(self, sid: str, trigger: str, d: Diagnosis) -> None:
@@ -229,8 +269,7 @@ class SessionService:
             self._cancel(sid)
             if trigger == "scheduled":
                 minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
-                self._post(sess["channel"], blocks.success_message(sess["requester"], minutes),
-                           thread=sess["thread_ts"])
+                self._reply(sess, blocks.success_message(sess["requester"], minutes))
             self.store.close(sid, "ok")
         elif trigger in ("command", "button"):
             if self.store.escalation(sid) is not None:  # escalated while this run was going: support owns it
@@ -248,10 +287,13 @@ class SessionService:
                 cause = d.cause
                 fix = blocks.suggested_fix(d)  # the verdict's own fix, also when its step only warns
                 escalated = self.store.escalation(sid) is not None
-                self._post(sess["channel"], blocks.still_failing_message(
-                    minutes, cause.id if cause else None, fix, sid, escalated=escalated), thread=sess["thread_ts"])
+                self._reply(sess, blocks.still_failing_message(
+                    minutes, cause.id if cause else None, fix, sid, escalated=escalated))
                 stopped = f"still failing after {blocks.text.minutes_label(minutes)}"
-        self._update(self.store.session(sid) or sess, running=False, stopped=stopped)
+        final = self.store.session(sid) or sess
+        self._update(final, running=False, stopped=stopped)
+        if not final.get("thread_ts"):  # no parent in Slack yet: the requester hears it another way
+            self.delivery.tell_requester(final, blocks.outcome_note(d))
 
     def _schedule_next(self, sid: str) -> bool:
         sess = self.store.session(sid)
@@ -316,40 +358,22 @@ class SessionService:
             escalated_by=esc["by_user"] if esc else None,
             escalated_at=datetime.fromtimestamp(esc["at"], timezone.utc) if esc else None,
             run_number=len(runs) + (1 if running else 0) or None,
+            restarted=bool(sess.get("restarted_at")),
         )
         return blocks.parent_message(view)
 
     def _update(self, sess: dict[str, Any], **kwargs: Any) -> None:
-        if not sess.get("thread_ts"):
-            return
-        try:
-            self.client.chat_update(channel=sess["channel"], ts=sess["thread_ts"], **self._parent(sess, **kwargs))
-        except SlackApiError as exc:  # a stale status line must not abort the run
-            log.warning("chat.update failed for %s: %s", sess["id"], exc.response.get("error"))
-        except Exception as exc:  # noqa: BLE001 - Slack unreachable after retries: same reasoning
-            log.warning("chat.update failed for %s: %s", sess["id"], exc.__class__.__name__)
+        """Show the session's state in its parent; owed to Slack (see :mod:`bot.repair`) if that fails."""
+        self.delivery.update_parent(sess, self._parent(sess, **kwargs))
+
+    def _reply(self, sess: dict[str, Any], message: dict[str, Any]) -> None:
+        self.delivery.reply(sess, message)
 
     def _post(self, channel: str, message: dict[str, Any], *, thread: str | None = None) -> dict[str, Any]:
-        self.pacer.wait(channel)
-        response = self.client.chat_postMessage(channel=channel, thread_ts=thread, unfurl_links=False,
-                                                unfurl_media=False, **message)
-        return response.data if isinstance(response.data, dict) else {}
+        return self.delivery.post(channel, message, thread=thread)
 
     def _tell_requester(self, sess: dict[str, Any], exc: Exception, response_url: str | None = None) -> None:
         error = slack_error(exc)
         hint = ("invite me first: `/invite @aprity-diagnose`, then run the command again"
                 if error in ("not_in_channel", "channel_not_found") else f"Slack said `{error}`")
-        text = f"I could not post the status message here: {hint}."
-        try:
-            if response_url:  # works in channels the bot is not in, unlike chat.postEphemeral
-                WebhookClient(response_url, timeout=10).send(text=text, response_type="ephemeral")
-            else:
-                self.client.chat_postEphemeral(channel=sess["channel"], user=sess["requester"], text=text)
-        except Exception:  # noqa: BLE001
-            log.warning("could not tell the requester of %s why the session failed", sess["id"])
-
-def slack_error(exc: Exception) -> str:
-    """Slack's error code, or the kind of failure when Slack did not answer (never the message text)."""
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error"))
-    return type(exc).__name__
+        self.delivery.tell_requester(sess, f"I could not post the status message here: {hint}.", response_url)

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from bot.history import format_history  # re-exported: the CLI may import it from here
 from checks.model import ConnectionSummary, Diagnosis
 
+from .ledger import REPLY_URL_LIFETIME, migrate
 from .redact import redact as redact_text
 from .retention import owner_only
 
@@ -82,6 +83,24 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
 
+    transaction = _write  # public names for bot.ledger, which keeps its tables in this file
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        return _dicts(self._db().execute(sql, params))
+
+    def now(self) -> float:
+        return self._clock()
+
+    @contextmanager
+    def busy_timeout(self, seconds: float) -> Iterator[None]:
+        """Wait at most ``seconds`` for another writer on this thread (the ack path cannot wait 5 s)."""
+        conn = self._db().conn
+        conn.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
     def disconnect(self) -> None:
         """Close the calling thread's connection (others close when their thread ends)."""
         db = getattr(self._local, "db", None)
@@ -138,22 +157,26 @@ class Store:
         db["runs"].create_index(["session_id"], if_not_exists=True)
         db["sessions"].create_index(["created_at"], if_not_exists=True)
         db["sessions"].create_index(["channel", "thread_ts"], if_not_exists=True)
+        migrate(db.conn)  # the durability columns, defined with the code that uses them
 
     # -- sessions --------------------------------------------------------------------
 
-    def create_session(self, *, channel: str, requester: str, connection: ConnectionSummary) -> str:
-        """Insert a new ``running`` session for ``connection`` and return its id."""
+    def create_session(self, *, channel: str, requester: str, connection: ConnectionSummary,
+                       claimed: bool = False, reply_url: str | None = None) -> str:
+        """Insert a new ``running`` session and return its id; ``claimed``: busy for its first run
+        in the same transaction (a crash cannot leave an acked session nobody runs)."""
         session_id = uuid.uuid4().hex
         now = self._clock()
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, channel, requester, connection_name, username,"
                 " login_url, consumer_key, connected_app, environment, org_id, status,"
-                " created_at, updated_at, busy, retest_plan)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, 0, '[]')",
+                " created_at, updated_at, busy, retest_plan, run_trigger, reply_url, reply_url_expires)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, ?)",
                 (session_id, channel, requester, connection.name, connection.username,
                  connection.login_url, connection.consumer_key, connection.connected_app,
-                 connection.environment, connection.org_id, now, now),
+                 connection.environment, connection.org_id, now, now, int(claimed),
+                 "command" if claimed else None, reply_url, now + REPLY_URL_LIFETIME if reply_url else None),
             )
         return session_id
 
@@ -181,12 +204,13 @@ class Store:
         )
         return _session_row(cur)
 
-    def claim(self, session_id: str) -> bool:
-        """Mark a run in progress; False if one already is. KeyError for an unknown session."""
+    def claim(self, session_id: str, trigger: str | None = None) -> bool:
+        """Mark a run (for ``trigger``) in progress; False if one already is. KeyError for an unknown session."""
         with self._write() as conn:
             cur = conn.execute(
-                "UPDATE sessions SET busy = 1, updated_at = ? WHERE id = ? AND busy = 0",
-                (self._clock(), session_id),
+                "UPDATE sessions SET busy = 1, updated_at = ?, run_trigger = COALESCE(?, run_trigger)"
+                " WHERE id = ? AND busy = 0",
+                (self._clock(), trigger, session_id),
             )
             if cur.rowcount == 1:
                 return True
@@ -198,11 +222,6 @@ class Store:
         """Clear the busy flag. Never raises for an unknown id: it runs in ``finally`` blocks."""
         with self._write() as conn:
             conn.execute("UPDATE sessions SET busy = 0 WHERE id = ?", (session_id,))
-
-    def release_all(self) -> int:
-        """At start-up no run can be in progress: clear flags left by a killed process."""
-        with self._write() as conn:
-            return conn.execute("UPDATE sessions SET busy = 0 WHERE busy = 1").rowcount
 
     def close(self, session_id: str, status: str = "closed") -> None:
         """Set the final status and drop any pending automatic retests."""

@@ -98,6 +98,10 @@ def _judge_unreachable(facts: Facts, host: str) -> Verdict:
         return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, f"{shown} did not answer")],
                        [f"{LOGIN} answers from aprity's host, but {shown} did not ({said}). The automatic "
                         "retests will tell whether it comes back."], retryable=True)
+    if facts.well_known_resolves is None and facts.login_origin != LOGIN_URL:  # not asked: the run's time ran out
+        return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, f"{shown} did not answer")],
+                       [f"{shown} gave no usable answer ({said}). The automatic retests will tell whether it comes "
+                        "back."], retryable=True)
     return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, "aprity's host cannot reach Salesforce")],
                    [f"aprity's host could not reach {LOGIN if facts.well_known_resolves is False else shown} "
                     f"({said}): the DNS, outbound network or proxy of the machine running aprity is failing, not the "

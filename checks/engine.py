@@ -20,6 +20,7 @@ from .advice import AdviceContext
 from .assertion import claims_for, sign
 from .causes import LOGIN_URL, Verdict, judge, plan_probes
 from .connections import Connection
+from .deadline import Deadline
 from .environment import org_environment
 from .facts import Facts, Probe, ProbePlan, Verification
 from .hosts import UnsafeURL, my_domain_name
@@ -64,23 +65,32 @@ def _load_local(facts: Facts) -> None:
 
 
 class Engine:
-    """Diagnoses connections with an injected Salesforce client and clock."""
+    """Diagnoses connections with an injected Salesforce client and clock.
 
-    def __init__(self, client: SalesforceClient, clock: _Clock = time.time, surface: str = "cli") -> None:
+    ``deadline`` (seconds) bounds all Salesforce calls of one run together, measured
+    by ``monotonic``: past it, the calls still open end as "Salesforce did not answer".
+    ``surface`` ("cli" or "slack"): fix texts differ, no shell commands in Slack.
+    """
+
+    def __init__(self, client: SalesforceClient, clock: _Clock = time.time, *, deadline: float | None = None,
+                 monotonic: _Clock = time.monotonic, surface: str = "cli") -> None:
         self.client = client
         self.clock = clock
-        self.surface = surface  # "cli" or "slack": fix texts differ (no shell commands in Slack)
+        self.deadline = deadline
+        self.monotonic = monotonic
+        self.surface = surface
 
     def diagnose(self, connection: Connection, on_step: OnStep = _noop) -> Diagnosis:
         started = time.monotonic()
         total = len(STEP_ORDER)
         index = {step: i for i, step in enumerate(STEP_ORDER, start=1)}
         facts = Facts(connection=connection, now=self.clock())
+        client = self.client.bounded(Deadline(self.deadline, self.monotonic))
 
         on_step(index[StepId.PRIVATE_KEY], total, StepId.PRIVATE_KEY, None)
         _load_local(facts)
         try:
-            facts.login_origin = self.client.allowlist.login_origin(connection.login_url)
+            facts.login_origin = client.allowlist.login_origin(connection.login_url)
         except UnsafeURL as exc:
             facts.url_problem = str(exc)
 
@@ -88,15 +98,16 @@ class Engine:
             on_step(index[StepId.TOKEN_EXCHANGE], total, StepId.TOKEN_EXCHANGE, None)
             facts.claims = claims_for(connection.consumer_key, connection.username, facts.login_origin, facts.now)
             # Round 2's connections and assertions are prepared while the exchange is in flight.
-            prefetch = Prefetch(self.client, facts.login_origin, facts.key, facts.claims)
+            prefetch = Prefetch(client, facts.login_origin, facts.key, facts.claims)
             try:
-                facts.reply = self.client.exchange(facts.login_origin, sign(facts.claims, facts.key))
+                facts.reply = client.exchange(facts.login_origin, sign(facts.claims, facts.key))
                 if facts.no_answer:
                     # Our network or their host name? Ask a host that always exists, through the same client.
                     facts.well_known_resolves = (False if facts.login_origin == LOGIN_URL
-                                                 else self.client.resolves(LOGIN_URL))
+                                                 else client.resolves(LOGIN_URL))
                 on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
-                self._second_round(facts, prefetch)
+                if not client.deadline.expired:  # out of time: the answer so far is the verdict
+                    self._second_round(facts, client, prefetch)
             finally:
                 prefetch.close()
 
@@ -141,11 +152,11 @@ class Engine:
             needs_certificate=certificate is not None and _needs_certificate(verdict, steps, facts),
         )
 
-    def _second_round(self, facts: Facts, prefetch: Prefetch | None = None) -> None:
+    def _second_round(self, facts: Facts, client: SalesforceClient, prefetch: Prefetch | None = None) -> None:
         reply = facts.reply
         assert reply is not None and facts.claims is not None and facts.key is not None
         if reply.ok:
-            facts.verification = self._verify(reply)
+            facts.verification = self._verify(reply, client)
             return
         kind = facts.error_kind
         plans = plan_probes(facts.login_origin or "", kind) if kind is not None else []
@@ -156,18 +167,18 @@ class Engine:
         def run(plan: ProbePlan) -> Probe:
             probe_claims = claims_for(claims.iss, claims.sub, plan.audience, facts.now)
             assertion = (prefetch.assertion(probe_claims) if prefetch else None) or sign(probe_claims, key)
-            return Probe(plan, self.client.exchange(plan.origin, assertion))
+            return Probe(plan, client.exchange(plan.origin, assertion))
 
         with ThreadPoolExecutor(max_workers=len(plans), thread_name_prefix="probe") as pool:
             facts.probes = list(pool.map(run, plans))
 
-    def _verify(self, reply: TokenReply) -> Verification:
+    def _verify(self, reply: TokenReply, client: SalesforceClient) -> Verification:
         token, instance = reply.token, reply.instance_url
         ver = Verification()
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="verify") as pool:
-            identity = pool.submit(self.client.identity, reply.identity_url, token) if reply.identity_url else None
-            org = pool.submit(self.client.organization, instance, token) if instance else None
-            meta = pool.submit(self.client.describe_metadata, instance, token) if instance else None
+            identity = pool.submit(client.identity, reply.identity_url, token) if reply.identity_url else None
+            org = pool.submit(client.organization, instance, token) if instance else None
+            meta = pool.submit(client.describe_metadata, instance, token) if instance else None
             ver.identity = identity.result() if identity else None
             ver.organization = org.result() if org else None
             ver.metadata = meta.result() if meta else None

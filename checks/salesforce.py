@@ -8,6 +8,7 @@ only inside :class:`AccessToken`, whose ``repr`` hides it.
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import json
 import ssl
@@ -18,6 +19,7 @@ from xml.etree import ElementTree
 
 import httpx
 
+from .deadline import Deadline, DeadlineExceeded, Watchdog
 from .hosts import Allowlist, UnsafeURL
 from .model import TokenError
 
@@ -125,6 +127,8 @@ class SalesforceClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self.allowlist = allowlist
+        self.deadline = Deadline(None)
+        self._timeout = timeout
         # trust_env keeps HTTPS_PROXY / SSL_CERT_FILE working when no transport is injected.
         self._http = httpx.Client(
             transport=transport,
@@ -142,14 +146,61 @@ class SalesforceClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def bounded(self, deadline: Deadline) -> "SalesforceClient":
+        """This client (same connection pool) with every call held to ``deadline``."""
+        view = copy.copy(self)
+        view.deadline = deadline
+        return view
+
+    def _fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One request under the run's deadline: phase timeouts capped, the body read in chunks
+        against the clock, and a watchdog that cuts the connection when the budget is gone."""
+        deadline = self.deadline
+        with Watchdog(deadline) as dog:
+            # A fresh connection per call: the watchdog learns its socket when it connects,
+            # so a reused connection cannot trickle headers past the deadline unseen.
+            headers = {**kwargs.pop("headers", {}), "Connection": "close"}
+            request = self._http.build_request(method, url, headers=headers, timeout=deadline.cap(self._timeout),
+                                               extensions={"trace": dog.trace}, **kwargs)
+            try:
+                response = self._http.send(request, stream=True)
+            except httpx.HTTPError:
+                if dog.fired or deadline.expired:  # the budget, not one phase's timeout, ran out
+                    raise DeadlineExceeded(deadline.message) from None
+                raise
+            if response.is_stream_consumed:  # an in-memory transport already read the whole body
+                return response
+            dog.attach(response)
+            chunks: list[bytes] = []
+            try:
+                for chunk in response.iter_raw():
+                    chunks.append(chunk)
+                    if deadline.expired:
+                        raise DeadlineExceeded(deadline.message)
+            except (httpx.HTTPError, httpx.StreamError):
+                if dog.fired or deadline.expired:
+                    raise DeadlineExceeded(deadline.message) from None
+                raise
+            finally:
+                response.close()
+            if dog.fired:  # the body ended because the watchdog cut it
+                raise DeadlineExceeded(deadline.message)
+        # Raw bytes with the original headers: httpx decodes any Content-Encoding as usual.
+        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
+                              request=request)
+
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send, following at most a few redirects, each checked against the allowlist."""
+        """Send, following at most a few redirects, each checked against the allowlist.
+
+        Raises :class:`DeadlineExceeded` when the run's budget is gone, before or during a call.
+        """
         for _ in range(MAX_REDIRECTS + 1):
             self.allowlist.check(url)
+            self.deadline.check()
             try:
                 # httpx builds the next request even with follow_redirects=False, so a
                 # Location such as "javascript:x" raises InvalidURL (not an HTTPError) here.
-                response = self._http.request(method, url, **kwargs)
+                response = self._fetch(method, url, **kwargs)
                 if response.status_code not in (301, 302, 303, 307, 308):
                     return response
                 target = str(response.url.join(response.headers.get("location", "")))
@@ -190,6 +241,8 @@ class SalesforceClient:
             )
         except UnsafeURL as exc:
             return _unreachable(url, f"refused before calling: {exc}")
+        except DeadlineExceeded as exc:
+            return _unreachable(url, str(exc))
         except httpx.HTTPError as exc:
             text, dns = _describe_transport_error(exc)
             return _unreachable(url, text, dns=dns)
@@ -228,16 +281,19 @@ class SalesforceClient:
         return TokenReply(url, status, TokenError(status, error, description if isinstance(description, str) else ""),
                           server_date=date)
 
-    def resolves(self, origin: str) -> bool:
+    def resolves(self, origin: str) -> bool | None:
         """Whether ``origin`` answers at all (any HTTP status): tells our network from their host name.
 
-        Goes through the same allowlist and transport as every other call.
+        Goes through the same allowlist, transport and run deadline as every other call; None when
+        the deadline has already passed (then nothing more is asked).
         """
+        if self.deadline.expired:
+            return None
         url = f"{origin}/"
         try:
             self.allowlist.check(url)
-            self._http.request("GET", url, headers={"Accept": "text/html"})  # a redirect is an answer too
-        except (UnsafeURL, httpx.HTTPError):
+            self._fetch("GET", url, headers={"Accept": "text/html"})  # any answer, a redirect too, will do
+        except (UnsafeURL, httpx.HTTPError, DeadlineExceeded):
             return False
         return True
 
@@ -264,6 +320,8 @@ class SalesforceClient:
             response = self._api(method, url, token, **kwargs)
         except UnsafeURL as exc:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
+        except DeadlineExceeded as exc:
+            return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
         except httpx.HTTPError as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
         try:
@@ -298,6 +356,8 @@ class SalesforceClient:
             )
         except UnsafeURL as exc:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
+        except DeadlineExceeded as exc:
+            return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
         except httpx.HTTPError as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
         return _parse_soap(response)

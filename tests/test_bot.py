@@ -247,7 +247,8 @@ def test_internal_error_is_one_clear_message(harness: BotHarness, caplog) -> Non
     assert "kaboom" not in body and "Traceback" not in body
     ref = re.search(r"Reference: `?([0-9a-f]{8})", body).group(1)
     assert any(ref in rec.getMessage() for rec in caplog.records)
-    assert not harness.bot.store.session(sess["id"])["busy"]
+    after = harness.bot.store.session(sess["id"])
+    assert not after["busy"] and after["status"] == "failing", "no session stays running once its run ended"
 
 
 def test_acks_while_runs_queue(tmp_path, stub, world, sim_server) -> None:
@@ -348,7 +349,15 @@ def test_unreachable_slack_does_not_leave_the_session_busy(harness: BotHarness) 
     finally:
         client.base_url, client.retry_handlers = good, handlers
     sess = harness.only_session()
-    assert not sess["busy"] and sess["status"] == "closed"
+    # The check ran and its verdict is kept; the parent is owed until Slack answers again.
+    assert not sess["busy"] and sess["status"] == "ok" and sess["thread_ts"] is None
+    assert harness.bot.repairer.ledger.owes(sess["id"], "parent")
+    assert "Connection works" in all_text(harness.stub.wait_for("webhook")[0].args)  # told via response_url
+    harness.bot.repairer.run_pass()
+    sess = harness.only_session()
+    assert "Connection works" in all_text(harness.parent(sess))
+    assert harness.stub.thread(sess["channel"], sess["thread_ts"]), "the step-by-step replies follow the parent"
+    assert not harness.bot.repairer.ledger.owed()
 
 
 def test_wsgi_factory_reports_a_bad_setting_in_one_line(tmp_path, monkeypatch) -> None:

@@ -37,13 +37,14 @@ def test_manifest_matches_the_code() -> None:
 
     assert COMMAND == "/aprity-diagnose"
     scopes = set(m["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "chat:write.public", "channels:read", "groups:read", "files:write"}
+    assert scopes == {"commands", "chat:write", "chat:write.public", "channels:read", "groups:read", "files:write",
+                      "channels:history", "groups:history"}
     source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     used = set(re.findall(r"client\.(\w+)\(", source)) | set(re.findall(r"self\.client\.(\w+)\(", source))
     # Every Web API method the bot calls is covered by those scopes (views.open and views.publish need none;
     # users.conversations needs channels:read and groups:read, files_upload_v2 files:write).
     assert used <= {"chat_postMessage", "chat_update", "chat_postEphemeral", "chat_getPermalink", "views_open",
-                    "views_publish", "users_conversations", "files_upload_v2", "close"}, used
+                    "views_publish", "users_conversations", "files_upload_v2", "conversations_history", "close"}, used
     assert "files_upload_v2" in used  # files:write is asked for because the certificate uploads use it
     assert m["settings"]["interactivity"]["is_enabled"] is True
 

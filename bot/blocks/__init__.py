@@ -8,17 +8,18 @@ Action and block ids come from :mod:`bot.ids`.
 from .escalation import EscalationView, RunRecord, escalation_message, suggested_fix
 from .explain import ExplainView, explain_message, private_explain_message, shared_explain_message
 from .modal import ModalInput, diagnose_modal, notice_modal, read_diagnose_modal
-from .replies import (already_escalated, escalation_ack, internal_error_message, queued_message,
+from .replies import (already_escalated, escalation_ack, internal_error_message, moved_message, queued_message,
                       retest_result_message, still_failing_message, success_message, usage_message)
-from .session import ParentView, diff_line, parent_message
+from .session import ParentView, diff_line, outcome_note, parent_message
 from .steps import step_messages
 from .text import escape_mrkdwn, redact
 
 __all__ = [
     "EscalationView", "ExplainView", "ModalInput", "ParentView", "RunRecord",
     "already_escalated", "diagnose_modal", "diff_line", "escalation_ack", "escalation_message",
-    "escape_mrkdwn", "explain_message", "internal_error_message", "notice_modal", "parent_message",
-    "private_explain_message", "queued_message", "read_diagnose_modal", "redact", "retest_result_message",
-    "shared_explain_message", "step_messages", "still_failing_message", "success_message", "suggested_fix",
+    "escape_mrkdwn", "explain_message", "internal_error_message", "moved_message", "notice_modal", "outcome_note",
+    "parent_message", "private_explain_message", "queued_message", "read_diagnose_modal", "redact",
+    "retest_result_message", "shared_explain_message", "step_messages", "still_failing_message", "success_message",
+    "suggested_fix",
     "usage_message",
 ]

@@ -95,3 +95,10 @@ def internal_error_message(reference: str) -> dict[str, Any]:
     text = (f"⚠️ Something went wrong on our side and the check did not finish. "
             f"Reference: {ref} — share it with the maintainers of this bot so they can find the log entry.")
     return finish(text, [section(text)])
+
+
+def moved_message(permalink: str | None) -> dict[str, Any]:
+    """For a parent posted twice (Slack's answer to the first post was lost): point to the live one."""
+    where = f"<{permalink}|the newer status message>" if permalink else "the newer status message below"
+    text = f"↪️ This check continues in {where}; this copy is no longer updated."
+    return finish(text, [section(text)])

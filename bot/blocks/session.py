@@ -33,6 +33,7 @@ class ParentView:
     escalated_by: str | None = None
     escalated_at: datetime | None = None
     run_number: int | None = None
+    restarted: bool = False  # a restart interrupted this session's run and it ran again
 
 
 def connection_line(c: ConnectionSummary, d: Diagnosis | None = None) -> str:
@@ -41,6 +42,12 @@ def connection_line(c: ConnectionSummary, d: Diagnosis | None = None) -> str:
     env = environment_text(c.environment, d.org_environment if d else None, d.org_environment_proof if d else None)
     return (f"*Connection:* {name}  ·  *User:* {field(one_line(c.username), 200)}  ·  "
             f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(env, 300)}")
+
+
+def outcome_note(d: Diagnosis) -> str:
+    """For the requester when the parent cannot be posted: the verdict, and where the rest will go."""
+    return (f"{outcome_text(d)}\nSlack did not accept the status message in the channel; it will appear there, "
+            "with the step-by-step results, as soon as Slack does.")
 
 
 def outcome_text(d: Diagnosis) -> str:
@@ -107,6 +114,8 @@ def parent_message(p: ParentView) -> dict[str, Any]:
         notes.append(f"⏹️ Automatic retests stopped: {field(one_line(p.retests_stopped), 300)}")
     elif p.next_retest_at is not None and not p.running:
         notes.append(f"⏰ Next automatic retest at {hhmm(p.next_retest_at)}")
+    if p.restarted:
+        notes.append("♻️ The bot restarted during this check; " + ("checking again" if p.running else "checked again"))
     escalated = p.escalated_by is not None
     if escalated:
         when = f" at {hhmm(p.escalated_at)}" if p.escalated_at else ""

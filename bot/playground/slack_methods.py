@@ -195,6 +195,15 @@ class SlackMethods:
             raise ApiError("user_not_found")
         return {"user": user_record(user, f"Test User {user}")}  # any well-formed id exists
 
+    def _m_conversations_history(self, a: dict) -> dict:
+        """Top-level messages, newest first, from ``oldest`` on (inclusive), at most ``limit``."""
+        channel = _require(a, "channel")
+        oldest = float(a.get("oldest") or 0)
+        msgs = [m for m in self._messages.get(channel, {}).values() if not m.thread_ts and float(m.ts) >= oldest]
+        msgs.sort(key=lambda m: float(m.ts), reverse=True)
+        limit = int(a.get("limit") or 100)
+        return {"messages": [m.as_dict() for m in msgs[:limit]], "has_more": len(msgs) > limit}
+
     def _m_conversations_info(self, a: dict) -> dict:
         channel = _require(a, "channel")
         if channel in self._channels:

@@ -52,6 +52,13 @@ class Call:
 
 
 @dataclass
+class _Stall:
+    seconds: float
+    deliver: bool
+    remaining: int
+
+
+@dataclass
 class _Fault:
     error: str
     status: int
@@ -79,6 +86,7 @@ class SlackStub(SlackMethods, SlackFiles):
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._stalls: dict[str, deque[_Stall]] = defaultdict(deque)
         self._messages: dict[str, dict[str, Msg]] = defaultdict(dict)
         self._ephemeral: list[dict[str, Any]] = []
         self._views: dict[str, dict[str, Any]] = {}
@@ -159,6 +167,22 @@ class SlackStub(SlackMethods, SlackFiles):
         with self._lock:
             self._faults[method].append(_Fault(error, status, retry_after if status == 429 else None, times))
 
+    def stall_next(self, method: str, seconds: float, *, deliver: bool = True, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` answer only after ``seconds`` (a client timeout).
+
+        ``deliver=True``: the call takes effect first (a posted message lands) and only the
+        answer is late, as when Slack's response is lost. ``deliver=False``: nothing happens
+        and the connection closes unanswered.
+        """
+        with self._lock:
+            self._stalls[method].append(_Stall(seconds, deliver, times))
+
+    def clear_faults(self) -> None:
+        """Slack is healthy again: drop pending faults and stalls (messages stay)."""
+        with self._lock:
+            self._faults.clear()
+            self._stalls.clear()
+
     def expire_trigger(self, trigger_id: str) -> None:
         with self._lock:
             self._expired_triggers.add(trigger_id)
@@ -183,6 +207,7 @@ class SlackStub(SlackMethods, SlackFiles):
         with self._lock:
             self._calls.clear()
             self._faults.clear()
+            self._stalls.clear()
             self._messages.clear()
             self._ephemeral.clear()
             self._views.clear()
@@ -286,11 +311,33 @@ class SlackStub(SlackMethods, SlackFiles):
             return _send(h, call.status, f"{call.response} - {len(raw)}".encode(), "text/plain")
 
         call.method = path.rsplit("/", 1)[-1]
+        stall = self._take_stall(call.method)
+        if stall is not None and not stall.deliver:
+            call.status, call.response, call.rejected = 0, "stalled", True
+            self._record(call)
+            time.sleep(stall.seconds)
+            h.close_connection = True
+            return  # no answer at all
         status, body, extra_headers = self._answer(call, headers)
         call.status, call.response = status, body
         call.rejected = status != 200 or not body.get("ok", False)
         self._record(call)
-        _send(h, status, json.dumps(body).encode(), "application/json; charset=utf-8", extra_headers)
+        if stall is not None:
+            time.sleep(stall.seconds)  # the call took effect; the answer comes too late
+        try:
+            _send(h, status, json.dumps(body).encode(), "application/json; charset=utf-8", extra_headers)
+        except OSError:
+            h.close_connection = True  # the client gave up waiting
+
+    def _take_stall(self, method: str) -> _Stall | None:
+        with self._lock:
+            queue = self._stalls.get(method)
+            stall = queue[0] if queue else None
+            if stall:
+                stall.remaining -= 1
+                if stall.remaining <= 0:
+                    queue.popleft()
+            return stall
 
     def _record(self, call: Call) -> None:
         with self._lock:

@@ -20,7 +20,10 @@ from .token import handle_token
 from .wire import HTML_TYPE, JSON_TYPE, MAINTENANCE_HTML, TEXT_TYPE, SimRequest, SimResponse
 from .world import LOGIN_HOST, TEST_HOST, ConnectedApp, Org, SimUser, World
 
-OUTAGE_MODES = frozenset({"html", "server_error", "empty", "garbage", "timeout", "connect_error"})
+# "drip": the right answer, one body byte every ``drip_interval`` seconds (no read
+# timeout ever trips); "redirect_loop": a 302 back to the same URL, forever.
+OUTAGE_MODES = frozenset({"html", "server_error", "empty", "garbage", "timeout", "connect_error", "drip",
+                          "redirect_loop"})
 DNS_FAILURE = "[Errno -2] Name or service not known"
 # What the resolver says when the bot host's own network (DNS, egress, proxy) is down.
 NETWORK_DOWN = "[Errno -3] Temporary failure in name resolution"
@@ -75,8 +78,10 @@ class Simulator:
         latency: float = 0.0,
         caller_ip: str = "203.0.113.10",
         connect_rtts: int = 0,
+        drip_interval: float = 2.0,
     ) -> None:
         self.clock = clock
+        self.drip_interval = drip_interval
         self.propagation_delay = propagation_delay
         self.latency = latency
         # Round trips a new connection to the loopback server costs before its first request is
@@ -84,6 +89,8 @@ class Simulator:
         self.connect_rtts = connect_rtts
         self.caller_ip = caller_ip
         self.log: list[dict[str, Any]] = []
+        # (bytes sent, bytes in the answer) for each dripping answer the loopback server ended.
+        self.dripped: list[tuple[int, int]] = []
         self._world = World()
         self._lock = threading.RLock()
         self._outages: dict[str, str] = {}
@@ -214,7 +221,10 @@ class Simulator:
             kind = mode or "connect_error"
             self._record(shown, req, None, None, started, mode or "unknown_host")
             raise Unreachable(kind, "timed out" if kind == "timeout" else DNS_FAILURE)
-        if mode is not None:
+        if mode == "redirect_loop":
+            query = f"?{req.query}" if req.query else ""
+            response = SimResponse(302, b"", {"Location": f"https://{shown}{req.path}{query}"})
+        elif mode not in (None, "drip"):
             response = _outage_response(mode)
         else:
             with self._lock:
@@ -222,9 +232,15 @@ class Simulator:
                     response = handle_token(self, req)
                 else:
                     response = handle_api(self, req)
+        if mode == "drip":
+            response.drip = self.drip_interval
         response.headers["Date"] = formatdate(self.now(), usegmt=True)
         self._record(shown, req, response.status, response.error, started, mode)
         return response
+
+    def note_drip(self, sent: int, total: int) -> None:
+        with self._lock:
+            self.dripped.append((sent, total))
 
     def _record(
         self, host: str, req: SimRequest, status: int | None, error: str | None, started: float, fault: str | None

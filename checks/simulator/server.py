@@ -98,9 +98,29 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if response.drip is not None:
+            self._drip(response)
+            return
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _drip(self, response: SimResponse) -> None:
+        """Status line, headers and body one byte at a time; the simulator notes how far it got."""
+        self._headers_buffer.append(b"\r\n")
+        head, self._headers_buffer = b"".join(self._headers_buffer), []
+        whole = SimResponse(response.status, head + (b"" if self.command == "HEAD" else response.body),
+                            drip=response.drip)
+        sent = 0
+        try:
+            for chunk in whole.chunks(self.server.owner.closing.wait):
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                sent += len(chunk)
+        except OSError:
+            pass  # the client gave up on the trickle
+        self.close_connection = True
+        self.server.owner.sim.note_drip(sent, len(whole.body))
 
     def _handle(self) -> None:
         owner = self.server.owner

@@ -9,13 +9,14 @@ host at the loopback server.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from .core import DNS_FAILURE, NETWORK_DOWN, Unreachable
-from .wire import SimRequest, is_loopback
+from .wire import SimRequest, SimResponse, is_loopback
 
 if TYPE_CHECKING:
     from .core import Simulator
@@ -54,7 +55,24 @@ class SimTransport(httpx.BaseTransport):
         except Unreachable as exc:
             _raise_unreachable(exc.kind, str(exc), request)
             raise  # unreachable: _raise_unreachable always raises
+        if answer.drip is not None:
+            stop = threading.Event()
+            return httpx.Response(answer.status, headers=answer.headers, request=request,
+                                  stream=_Drip(answer, stop))
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+
+
+class _Drip(httpx.SyncByteStream):
+    """A dripping body in-process; closing the response stops it."""
+
+    def __init__(self, answer: "SimResponse", stop: threading.Event) -> None:
+        self._answer, self._stop = answer, stop
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._answer.chunks(self._stop.wait)
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 class LoopbackTransport(httpx.BaseTransport):

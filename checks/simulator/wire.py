@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -53,6 +54,17 @@ class SimResponse:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     error: str | None = None  # what the log records: an error code, never a secret
+    drip: float | None = None  # seconds between body bytes (the "drip" outage); None: all at once
+
+    def chunks(self, wait: Callable[[float], bool]) -> Iterator[bytes]:
+        """The body as sent: whole, or byte by byte with ``wait(drip)`` between (True from wait: stop)."""
+        if self.drip is None:
+            yield self.body
+            return
+        for i in range(len(self.body)):
+            if wait(self.drip):
+                return
+            yield self.body[i:i + 1]
 
 
 def json_response(status: int, payload: Any, error: str | None = None) -> SimResponse:
