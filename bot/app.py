@@ -118,7 +118,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
     repairer = Repairer(client=client, store=store, delivery=delivery, interval=repair_interval)
     delivery.on_success = repairer.kick
     service = SessionService(
-        client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock),
+        client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock, surface="slack"),
         executor=executor, support_channel=settings.support_channel, retest_delays=settings.retest_delays,
         connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
         pacer=pacer, clock=clock, delivery=delivery,

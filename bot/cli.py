@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from checks.connections import Connection
 
     from .runtime import EngineSettings
@@ -68,6 +70,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = EngineSettings.from_env()
     conn = _connection(args, settings)
+    if conn.private_key_file is not None and not os.path.exists(conn.private_key_file):
+        raise UsageError(f"private key file not found: {conn.private_key_file}")  # configuration, not a diagnosis
     engine = make_engine(settings)
     try:
         diagnosis = engine.diagnose(conn)
@@ -90,9 +94,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(expl.to_dict(), indent=2))
     else:
-        fixes = {c.id: advice_for(c.id).fix for c in expl.candidates}
+        fixes = {c.id: advice_for(c.id, expl.advice_context()).fix for c in expl.candidates}
         print(explanation_text(expl, fixes))
     return EXIT_OK if expl.found else EXIT_FAILING
+
+
+def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
+    """The private key the certificate is made from: --private-key, else the connection's, else the default."""
+    from pathlib import Path
+
+    from checks.connections import load
+
+    if args.private_key:
+        return Path(args.private_key)
+    if args.connection:
+        conn = load(args.connection, settings.connections_file).with_default_key(settings.private_key_file)
+        if conn.private_key_file is not None:
+            return Path(conn.private_key_file)
+    elif settings.private_key_file:
+        return Path(settings.private_key_file)
+    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE")
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
@@ -103,19 +124,21 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     from .runtime import EngineSettings
 
     settings = EngineSettings.from_env()
-    conn = _connection(args, settings)
-    try:
-        key = keys.read_private_key(conn.private_key_file)
-    except keys.KeyProblem as exc:
-        raise UsageError(f"{exc} ({exc.hint})") from None
+    key_file = _key_file(args, settings)
     if not 1 <= args.days <= MAX_CERT_DAYS:
         raise UsageError(f"--days must be between 1 and {MAX_CERT_DAYS}")
+    out = Path(args.output) if args.output else None
+    if out is not None and out.exists() and not args.force:
+        raise UsageError(f"{out} already exists; add --force to overwrite it")
+    try:
+        key = keys.read_private_key(key_file)
+    except keys.KeyProblem as exc:
+        raise UsageError(f"{exc} ({exc.hint})") from None
     try:
         pem = keys.self_signed_certificate(key, common_name=args.common_name, days=args.days)
     except ValueError as exc:  # e.g. a common name outside 1-64 characters
         raise UsageError(f"cannot make the certificate: {exc}") from None
     cert = keys.parse_certificate(pem)
-    out = Path(args.output) if args.output else None
     if out is None:
         sys.stdout.write(pem.decode())
     else:
@@ -194,56 +217,83 @@ def cmd_http(args: argparse.Namespace) -> int:
 
 def _add_connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--connection", "-c", help="name of a connection in APRITY_CONNECTIONS")
-    p.add_argument("--username")
-    p.add_argument("--consumer-key")
-    p.add_argument("--login-url")
+    p.add_argument("--username", help="Salesforce username of the integration user (without --connection)")
+    p.add_argument("--consumer-key", help="Consumer Key of the Connected App (never the Consumer Secret)")
+    p.add_argument("--login-url", help="login URL: https://login.salesforce.com, https://test.salesforce.com "
+                                       "or the org's My Domain")
     p.add_argument("--private-key", help="PEM private key file (default APRITY_PRIVATE_KEY_FILE)")
     p.add_argument("--certificate", help="the certificate that should be in the Connected App")
 
 
+EPILOG = """exit codes:
+  0  the connection works (check), the text was recognised (explain), the command succeeded
+  1  the connection is failing (check), nothing recognised (explain)
+  2  usage or configuration error (bad flag, missing or unreadable key file, unknown connection)
+
+environment variables:
+  APRITY_CONNECTIONS           TOML file of named connections (--connection NAME)
+  APRITY_PRIVATE_KEY_FILE      default private key file for every connection
+  APRITY_EXTRA_LOGIN_HOSTS     extra exact origins allowed besides Salesforce's hosts (tests, private setups)
+  APRITY_SALESFORCE_SIMULATOR  loopback URL of `aprity-diagnose simulate`: Salesforce calls go there
+  APRITY_DB                    SQLite session log (history, and the Slack bot)
+  APRITY_LOG_LEVEL             log level (default WARNING)
+  SSL_CERT_FILE, HTTPS_PROXY   CA bundle and proxy for the Salesforce calls
+  The Slack bot's own settings (SLACK_*, APRITY_*) are listed in README.md.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aprity-diagnose",
-                                     description="Diagnose a Salesforce JWT Bearer connection, step by step.")
+                                     description="Diagnose a Salesforce JWT Bearer connection, step by step.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="run every check against a connection")
+    p = sub.add_parser("check", help="run every check against a connection", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_connection_args(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
     p.add_argument("--verbose", "-v", action="store_true", help="show details of passed steps too")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("explain", help="triage a pasted error message")
-    p.add_argument("text", nargs="*")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("text", nargs="*", help="the error text (default: read standard input)")
+    p.add_argument("--json", action="store_true", help="print the reading as JSON")
     p.set_defaults(func=cmd_explain)
-    p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload")
-    _add_connection_args(p)
+    p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload",
+                       description="Make a self-signed certificate from aprity's private key, to upload to the "
+                                   "Connected App. Needs only the key.", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--connection", "-c", help="take the private key of this connection in APRITY_CONNECTIONS")
+    p.add_argument("--private-key", help="PEM private key file (default: the connection's, or "
+                                         "APRITY_PRIVATE_KEY_FILE)")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
-    p.add_argument("--common-name", default="aprity")
-    p.add_argument("--days", type=int, default=730)
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    p.add_argument("--common-name", default="aprity", help="certificate subject CN (default: aprity)")
+    p.add_argument("--days", type=int, default=730, help="days the certificate stays valid (default: 730)")
     p.set_defaults(func=cmd_certificate)
     p = sub.add_parser("simulate", help="run the Salesforce simulator on a loopback port")
-    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--port", type=int, default=8443, help="loopback port to listen on (default: 8443)")
     p.add_argument("--keys", help="folder for the demo key files (default: a temporary folder)")
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("demo", help="diagnose a few broken simulated orgs")
     p.add_argument("--all", action="store_true", help="every built-in scenario")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the diagnoses as JSON")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("playground", help="the Slack bot on a local page, with a stand-in Slack and Salesforce")
     p.add_argument("--port", type=int, default=3000, help="loopback port for the page (default 3000)")
     p.add_argument("--script", action="store_true", help="play a scripted tour in the terminal and exit")
     p.set_defaults(func=cmd_playground)
     p = sub.add_parser("history", help="recent diagnosis sessions from APRITY_DB")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20, help="how many sessions (default: 20)")
+    p.add_argument("--json", action="store_true", help="print the sessions as JSON")
     p.set_defaults(func=cmd_history)
     p = sub.add_parser("stats", help="sessions, top causes, median time to fix and escalations from APRITY_DB")
-    p.add_argument("--days", type=int, default=30)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--days", type=int, default=30, help="how many days back (default: 30)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=cmd_stats)
     p = sub.add_parser("socket", help="run the Slack bot in Socket Mode")
     p.set_defaults(func=cmd_socket)
     p = sub.add_parser("http", help="run the Slack bot over HTTP (development server; use gunicorn in production)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
+                   help="port to listen on (default: $PORT or 3000)")
     p.set_defaults(func=cmd_http)
     return parser
 

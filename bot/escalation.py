@@ -10,11 +10,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from checks.engine import certificate_info
+from checks.model import CertificateInfo
+
 from . import blocks
 from .restore import summary_of
 from .sessions import SessionService, slack_error
 
 log = logging.getLogger(__name__)
+
+
+def _certificate(service: SessionService, sess: dict) -> CertificateInfo | None:
+    """Fingerprint and expiry of the certificate matching aprity's key, when the stored run lacks them."""
+    try:
+        return certificate_info(service._connection(sess), service.clock())
+    except Exception as exc:  # noqa: BLE001 - a missing fingerprint must not stop the escalation
+        log.warning("no certificate for %s: %s", sess.get("id"), exc.__class__.__name__)
+        return None
 
 
 def escalate(service: SessionService, session_id: str, user: str) -> None:
@@ -35,10 +47,12 @@ def escalate(service: SessionService, session_id: str, user: str) -> None:
     except Exception as exc:  # noqa: BLE001 - the link is a nicety; Slack may also be unreachable
         log.warning("no permalink for %s: %s", session_id, slack_error(exc))
     try:
+        latest = service.latest(session_id)
         view = blocks.EscalationView.from_diagnosis(
-            service.latest(session_id), session_id=session_id, connection=summary_of(sess),
+            latest, session_id=session_id, connection=summary_of(sess),
             requester_id=sess["requester"], escalated_by=user, escalated_at=at, thread_url=permalink,
             history=[blocks.RunRecord.from_row(r) for r in store.runs(session_id)],
+            certificate=None if latest is not None and latest.certificate else _certificate(service, sess),
         )
         posted = service._post(service.support_channel, blocks.escalation_message(view))
     except Exception as exc:  # noqa: BLE001 - whatever failed, support did not get it

@@ -24,7 +24,10 @@ def _step(step: StepResult, verbose: bool) -> list[str]:
 def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
     c = d.connection
     head = f"Connection {c.name}" if c.name else "Ad-hoc connection"
-    lines = [f"{head}: {c.username} at {c.login_url} ({c.environment})", ""]
+    env = c.environment
+    if d.org_environment and d.org_environment != c.environment:
+        env = f"login URL: {c.environment} — {d.org_environment_proof or 'the evidence says'}: {d.org_environment}"
+    lines = [f"{head}: {c.username} at {c.login_url} ({env})", ""]
     for step in d.steps:
         lines += _step(step, verbose)
     lines.append("")
@@ -32,18 +35,26 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
         org = d.org
         where = f" to org {org.id} ({org.name})" if org and org.id else ""
         lines.append(f"✔ The connection works{where}: token issued and metadata access confirmed.")
+        lines += [f"  ! {s.title}: {s.finding}" for s in d.steps if s.status == Status.WARN]
     else:
         cause = d.cause
-        if cause is not None:
-            lines.append(f"✖ Most likely: {cause.title} (confidence {cause.confidence}).")
-        others = [f"{x.title} ({x.confidence})" for x in d.candidates[1:]]
+        tied = d.tied
+        if tied:
+            lines.append(f"! Tied (confidence {tied[0].confidence}): " + " — or — ".join(x.title for x in tied) + ".")
+            lines.append(f"  The one check that tells them apart: {d.separating_check}")
+        elif cause is not None:
+            mark = "✖" if cause.confidence == "high" else "!"
+            lines.append(f"{mark} Most likely: {cause.title} (confidence {cause.confidence}).")
+        others = [f"{x.title} ({x.confidence})" for x in d.candidates[max(1, len(tied)):]]
         if others:
             lines.append("  Also possible: " + "; ".join(others) + ".")
-        if d.error is not None and d.error.error == "unreachable":
-            lines.append(f"  No usable answer from Salesforce: {d.error.error_description}")
-        elif d.error is not None:
-            status = f"HTTP {d.error.status} " if d.error.status else ""
-            lines.append(f"  Salesforce said: {status}{d.error.error}: {d.error.error_description}")
+        err = d.last_error
+        if err is not None and err.error == "unreachable":
+            lines.append(f"  No usable answer from Salesforce: {err.error_description}")
+        elif err is not None:
+            status = f"HTTP {err.status} " if err.status else ""
+            call = f" ({err.call})" if err.call else ""
+            lines.append(f"  Salesforce said{call}: {status}{err.error}: {err.error_description}")
         if not d.retryable:
             lines.append("  Waiting will not fix this: change the configuration first.")
     if d.evidence:
@@ -64,7 +75,14 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
         lines += [f"  {c}" for c in getattr(expl, "clues", [])]
         return "\n".join(lines)
     err = getattr(expl, "error", None)
-    if err is not None:
+    source = getattr(expl, "source", "salesforce")
+    if err is not None and source == "local":
+        # A library or network error on the caller's side: Salesforce never said it.
+        lines.append(f"Local error (it never reached Salesforce): {err.error_description}")
+    elif err is not None and source == "unavailable":
+        status = f"HTTP {err.status}, " if err.status else ""
+        lines.append(f"Salesforce is unavailable ({status}a page instead of a login answer): {err.error_description}")
+    elif err is not None:
         status = f"HTTP {err.status} " if err.status else ""
         code = f"{err.error}: " if err.error else ""  # some wrappings show only the description
         lines.append(f"Salesforce said: {status}{code}{err.error_description}")

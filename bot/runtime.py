@@ -76,9 +76,10 @@ class EngineSettings:
 
 
 def make_engine(settings: EngineSettings, *, transport: "httpx.BaseTransport | None" = None,
-                clock: Callable[[], float] = time.time) -> "Engine":
+                clock: Callable[[], float] = time.time, surface: str = "cli") -> "Engine":
+    """``surface="slack"``: fix texts that a Slack reader can apply (no shell commands)."""
     from checks.engine import Engine
     from checks.salesforce import SalesforceClient
 
     client = SalesforceClient(settings.allowlist, transport=transport or settings.transport())
-    return Engine(client, clock=clock, deadline=settings.run_deadline)
+    return Engine(client, clock=clock, deadline=settings.run_deadline, surface=surface)

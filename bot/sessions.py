@@ -27,6 +27,7 @@ from checks.engine import Engine
 from checks.model import Diagnosis, StepId, StepResult
 
 from . import blocks
+from .certificate_upload import attach_certificate
 from .delivery import Delivery, is_permanent, slack_error
 from .executor import ChannelPacer, QueueFull, RunExecutor
 from .ledger import Ledger
@@ -243,18 +244,20 @@ class SessionService:
         d = self.engine.diagnose(conn, on_step)
         self._remember(sid, d)
         if trigger == "command":
-            messages = blocks.step_messages(d)
+            messages, changed = blocks.step_messages(d), True
         else:
             at = datetime.fromtimestamp(self.clock(), timezone.utc)
             messages = [blocks.retest_result_message(d, at=at, trigger=trigger, previous=previous)]
             changed = previous is None or bool(previous.get("ok")) != d.ok or \
-                previous.get("fingerprint") != (d.error.fingerprint() if d.error else None)
+                previous.get("fingerprint") != (d.last_error.fingerprint() if d.last_error else None)
             if trigger == "button" or changed:
                 messages += blocks.step_messages(d)
         # The verdict is stored before Slack is asked anything: a Slack fault cannot lose it.
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
         for message in messages:
             self._reply(sess, message)
+        if changed and sess.get("thread_ts"):  # a new finding went out: hand over the certificate with it, once
+            attach_certificate(self.client, sess["channel"], sess["thread_ts"], d, conn.name, conn.connected_app)
         self._after_run(sid, trigger, d)
 
     def _after_run(self, sid: str, trigger: str, d: Diagnosis) -> None:
@@ -282,7 +285,7 @@ class SessionService:
             if (self.store.session(sid) or {}).get("retest_due_at") is None:
                 minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
                 cause = d.cause
-                fix = next((s.fix for s in d.steps if s.fix and s.status.value == "fail"), ())
+                fix = blocks.suggested_fix(d)  # the verdict's own fix, also when its step only warns
                 escalated = self.store.escalation(sid) is not None
                 self._reply(sess, blocks.still_failing_message(
                     minutes, cause.id if cause else None, fix, sid, escalated=escalated))

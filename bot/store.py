@@ -266,7 +266,7 @@ class Store:
             raise ValueError(f"unknown run trigger {trigger!r}")
         finished_at = self._clock()
         cause = diagnosis.cause
-        err = diagnosis.error
+        err = diagnosis.last_error  # any call's, so a restart keeps e.g. a metadata refusal
         org_id = diagnosis.org.id if diagnosis.org and diagnosis.org.id else None
         cause_id = str(cause.id) if cause else None
         run = (

@@ -24,6 +24,9 @@ class AdviceContext:
     environment: str = "unknown"  # production | sandbox | unknown
     my_domain_url: str | None = None  # https://acme.my.salesforce.com when known
     connection: str | None = None  # connection name for `aprity-diagnose ... --connection`
+    surface: str = "cli"  # "slack": nobody there has a shell next to aprity's key, so no commands in fixes
+    certificate_fingerprint: str | None = None  # SHA-256 of the certificate matching aprity's key
+    unreachable: str = "network"  # "network": no answer reached us; "service": Salesforce answered badly
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,20 @@ def _users(ctx: AdviceContext) -> str:
 
 def _cert_command(ctx: AdviceContext) -> str:
     return f"`aprity-diagnose certificate --connection {ctx.connection or 'NAME'}`"
+
+
+def cert_file_name(connection: str | None) -> str:
+    """Name of the certificate file the bot attaches to a thread."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in (connection or "aprity")).strip(".-")
+    return f"{safe or 'aprity'}.crt"
+
+
+def _get_cert(ctx: AdviceContext) -> str:
+    """How to get the certificate matching aprity's key, in the reader's world."""
+    if ctx.surface == "slack":
+        fp = f" (SHA-256 {ctx.certificate_fingerprint})" if ctx.certificate_fingerprint else ""
+        return f"Download {cert_file_name(ctx.connection)}, attached to this thread{fp}: it matches aprity's key."
+    return f"Run {_cert_command(ctx)} to write a certificate that matches the private key aprity signs with."
 
 
 def _my_domain_env(ctx: AdviceContext) -> str | None:
@@ -71,13 +88,16 @@ def _certificate(ctx: AdviceContext) -> Advice:
         verify=(
             f"Open Setup > App Manager > {app} > Edit and note which certificate is attached under \"Use digital "
             "signatures\".",
-            "Compare public keys: `openssl x509 -in app.crt -noout -pubkey` must print the same key as "
-            "`openssl rsa -in private.key -pubout` (run it where the key lives; never paste the key anywhere).",
+            ("Compare public keys: `openssl x509 -in app.crt -noout -pubkey` must print the same key as "
+             "`openssl rsa -in private.key -pubout` (run it where the key lives; never paste the key anywhere)."
+             if ctx.surface != "slack" else
+             "Compare the certificate's SHA-256 fingerprint in the app with the one of the certificate attached to "
+             f"this thread{' (' + ctx.certificate_fingerprint + ')' if ctx.certificate_fingerprint else ''}."),
             "Ask whether the key pair was regenerated recently: both the app's certificate and aprity's key must "
             "come from the same pair.",
         ),
         fix=(
-            f"Run {_cert_command(ctx)} to write a certificate that matches the private key aprity signs with.",
+            _get_cert(ctx),
             f"Upload that certificate in Setup > App Manager > {app} > Edit > \"Use digital signatures\" and save.",
             "If you generate a new key pair instead, replace both halves: the certificate in Salesforce and the "
             "private key in aprity.",
@@ -100,7 +120,7 @@ def _consumer_key(ctx: AdviceContext) -> Advice:
         ),
         fix=(
             f"Store the Consumer Key of {app} (never the Consumer Secret) in the aprity connection.",
-            PROPAGATION,
+            "Test again right away: a change on aprity's side needs no propagation wait.",
         ),
     )
 
@@ -131,8 +151,9 @@ def _signatures(ctx: AdviceContext) -> Advice:
             "Confirm a certificate file is attached next to that checkbox.",
         ),
         fix=(
-            f"Check \"Use digital signatures\" and upload the certificate written by {_cert_command(ctx)}, "
-            "which matches aprity's private key.",
+            _get_cert(ctx),
+            f"Check \"Use digital signatures\" in Setup > App Manager > {app} > Edit, attach that certificate "
+            "and save.",
             PROPAGATION,
         ),
     )
@@ -149,6 +170,8 @@ def _preauthorization(ctx: AdviceContext) -> Advice:
             f"Open {_users(ctx)} Login History: \"Failed: Not approved for access\" confirms this cause.",
             "Permission sets of the Salesforce API Integration license cannot hold Assigned Connected Apps; "
             "check the assignment is not only there.",
+            f"Setup > Users: check {_user(ctx)} exists in this org, spelled exactly; Salesforce answers the same "
+            "way for an unknown username.",
         ),
         fix=(
             f"In Manage Connected Apps > {app}, use Manage Profiles to add {_users(ctx)} profile, or Manage "
@@ -300,29 +323,41 @@ def _private_key(ctx: AdviceContext) -> Advice:
         ),
         fix=(
             "Restore the original unencrypted RSA PEM file in the aprity connection.",
-            f"Or generate a new RSA key pair and upload the matching certificate ({_cert_command(ctx)}) to "
-            f"{ctx.connected_app}.",
+            (f"Or generate a new RSA key pair and upload the matching certificate ({_cert_command(ctx)}) to "
+             f"{ctx.connected_app}." if ctx.surface != "slack" else
+             f"Or give aprity a new RSA key pair; once it reads the key, the bot attaches the matching certificate "
+             f"for {ctx.connected_app} to the thread."),
             "Never paste a private key into chat or tickets; if it was shared, replace it.",
         ),
     )
 
 
 def _unreachable(ctx: AdviceContext) -> Advice:
+    if ctx.unreachable == "service":  # Salesforce answered, badly: nothing to change on either side
+        return Advice(
+            verify=(
+                "Check status.salesforce.com for maintenance or an incident on the org's instance.",
+                f"Open {ctx.login_url or 'https://' + LOGIN} in a browser: a maintenance page confirms it.",
+            ),
+            fix=(
+                "Nothing to change: wait for Salesforce to come back; the automatic retests will tell.",
+                "If only test.salesforce.com or login.salesforce.com is affected, the org's My Domain URL may "
+                "still work.",
+            ),
+        )
     return Advice(
         verify=(
-            f"From the machine running aprity, run `curl -sS -o /dev/null -w '%{{http_code}}\\n' "
-            f"{ctx.login_url or right_login_url(ctx) or 'https://' + LOGIN}`; "
-            "any HTTP code means the host is reachable.",
+            f"On the machine running aprity, check that {LOGIN} resolves and answers over HTTPS "
+            f"(a browser or curl to https://{LOGIN} from that host); any HTTP answer means it is reachable.",
             "\"unable to get local issuer certificate\" means a proxy or TLS inspection (e.g. Zscaler) replaces "
             "Salesforce's certificate.",
-            "An HTML page or empty body instead of JSON usually means the host is not a Salesforce login host.",
-            "Check status.salesforce.com for an incident on the org's instance.",
+            "If login.salesforce.com answers but the org's My Domain does not, compare the My Domain URL with "
+            "Setup > My Domain.",
         ),
         fix=(
-            "Allow outbound HTTPS to *.salesforce.com and *.force.com, or add the proxy's CA certificate to the "
-            "trust store.",
-            "Use the org's My Domain URL if test.salesforce.com or login.salesforce.com is having trouble.",
-            "Retry after a few minutes when Salesforce reports an incident.",
+            "This is on the side of the machine running aprity, not the org: restore its DNS and outbound HTTPS to "
+            "*.salesforce.com and *.force.com, or add the proxy's CA certificate to its trust store.",
+            "The automatic retests will tell when Salesforce is reachable again.",
         ),
     )
 
@@ -336,7 +371,8 @@ def _unknown(ctx: AdviceContext) -> Advice:
             f"Note the Connected App name ({ctx.connected_app}) and its Consumer Key, never the Consumer Secret.",
         ),
         fix=(
-            "Run the full aprity-diagnose check on the connection to test each setting in turn.",
+            ("Run the full aprity-diagnose check on the connection to test each setting in turn."
+             if ctx.surface != "slack" else "Press Check again after any change to test each setting in turn."),
             "If it still fails, send the collected details to support@aprity.ai.",
         ),
     )

@@ -76,6 +76,62 @@ class Verdict:
     evidence: list[str]
     retryable: bool
     ok: bool = False
+    separating_check: str | None = None  # set when the top causes are tied
+
+
+def _judge_unreachable(facts: Facts, host: str) -> Verdict:
+    """No usable answer: our network, their host name, or Salesforce itself."""
+    reply = facts.reply
+    assert reply is not None and reply.error is not None
+    said = reply.error.error_description
+    shown = host.split("://", 1)[-1]
+    if reply.error.status is not None:  # an HTTP answer that is not JSON: Salesforce is having trouble
+        return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, "Salesforce answered without a usable body")],
+                       [f"{shown} answered, but not as a token endpoint does ({said}): Salesforce is unavailable "
+                        "or in maintenance. Nothing needs changing on either side; the automatic retests will tell "
+                        "when it is back."], retryable=True)
+    if facts.well_known_resolves is True and reply.dns_failure:
+        return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, H, "login host does not exist")],
+                       [f"{LOGIN} answers from aprity's host, but {shown} does not resolve: the host name is "
+                        "probably mistyped."], retryable=False)
+    if facts.well_known_resolves is True:
+        return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, f"{shown} did not answer")],
+                       [f"{LOGIN} answers from aprity's host, but {shown} did not ({said}). The automatic "
+                        "retests will tell whether it comes back."], retryable=True)
+    if facts.well_known_resolves is None and facts.login_origin != LOGIN_URL:  # not asked: the run's time ran out
+        return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, f"{shown} did not answer")],
+                       [f"{shown} gave no usable answer ({said}). The automatic retests will tell whether it comes "
+                        "back."], retryable=True)
+    return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, "aprity's host cannot reach Salesforce")],
+                   [f"aprity's host could not reach {LOGIN if facts.well_known_resolves is False else shown} "
+                    f"({said}): the DNS, outbound network or proxy of the machine running aprity is failing, not the "
+                    "org's configuration. The automatic retests will tell when it is back."], retryable=True)
+
+
+# Causes Salesforce answers identically, and the one check that tells them apart.
+def _separating_check(facts: Facts, a: CauseId, b: CauseId) -> str | None:
+    pair = {a, b}
+    if pair == {C.USER_NOT_PREAUTHORIZED, C.USERNAME_OR_LOGIN_URL}:
+        return f"Setup → Users: does {facts.connection.username} exist?"
+    if pair == {C.CERTIFICATE_MISMATCH, C.DIGITAL_SIGNATURES_DISABLED}:
+        app = facts.connection.connected_app or "aprity"
+        return f"Setup → App Manager → {app} → Edit: is \"Use digital signatures\" checked, with a certificate attached?"
+    return None
+
+
+def _finish(facts: Facts, cands: list[Candidate], evidence: list[str], retryable: bool) -> Verdict:
+    """Rank, and name the check that separates two tied leading causes."""
+    ranked = rank(cands)
+    check = None
+    if len(ranked) >= 2 and ranked[0].confidence == ranked[1].confidence != H:
+        check = _separating_check(facts, ranked[0].id, ranked[1].id)
+        if check is not None and facts.error_kind == ErrorKind.NOT_APPROVED:
+            user, where = facts.connection.username, (facts.login_origin or "").split("://", 1)[-1]
+            evidence.append(f"Salesforce gives the same answer when {user} is not pre-authorized for the app and when "
+                            f"no user {user} exists behind {where}: the two stay tied. {check}")
+        elif check is not None:
+            evidence.append(f"Salesforce's answer is the same for both; the one check that tells them apart: {check}")
+    return Verdict(ranked, evidence, retryable, separating_check=check)
 
 
 def judge(facts: Facts) -> Verdict:
@@ -102,12 +158,7 @@ def judge(facts: Facts) -> Verdict:
     env = environment_of(host)
 
     if kind == ErrorKind.UNREACHABLE:
-        if reply.dns_failure:
-            evidence.append(f"{host} does not resolve: the host name is probably mistyped.")
-            return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, M, "login host does not exist"),
-                            Candidate(C.SALESFORCE_UNREACHABLE, M, "DNS lookup failed")], evidence, retryable=False)
-        evidence.append(f"{host} gave no usable answer: {reply.error.error_description}.")
-        return Verdict(cands, evidence, retryable=True)
+        return _judge_unreachable(facts, host)
 
     # Local evidence first: it needs no interpretation of Salesforce's words.
     if kind == ErrorKind.INVALID_ASSERTION and facts.cert_matches is False:
@@ -139,8 +190,9 @@ def judge(facts: Facts) -> Verdict:
         else:
             evidence.append(f"{where} accepts the login when aud is {accepted.plan.audience}: "
                             "keep this host for the token request but use that audience.")
+        # The fix is on aprity's side (login URL or audience): waiting for Salesforce changes nothing.
         return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, H, f"accepted by {accepted.plan.label}")],
-                       evidence, retryable=True)
+                       evidence, retryable=False)
 
     for probe in facts.probes_of(ProbeKind.HOST):
         where = probe.plan.origin.split("://", 1)[-1]
@@ -175,6 +227,14 @@ def judge(facts: Facts) -> Verdict:
             if kind == ErrorKind.NOT_APPROVED and not suffix:
                 cands = _raise(cands, C.USER_NOT_PREAUTHORIZED, M)
 
+    if kind == ErrorKind.NOT_APPROVED and not any(c.confidence == H for c in cands):
+        # An unknown username gets the very same answer as an unapproved user: a tie, not a ranking.
+        cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, M)
+        cands = _raise(cands, C.USER_NOT_PREAUTHORIZED, M)
+    if facts.app_found and facts.signature_verified:
+        # The app was found (so OAuth is on) and the signature verified: OAuth settings are not the problem.
+        cands = [c for c in cands if c.id != C.OAUTH_NOT_ENABLED_OR_SCOPES]
+
     verified = facts.signature_verified
     if kind == ErrorKind.INVALID_ASSERTION and verified is True:
         evidence.append("With an audience nobody accepts, Salesforce answers 'audience is invalid': the "
@@ -198,10 +258,16 @@ def judge(facts: Facts) -> Verdict:
     if kind == ErrorKind.APP_NOT_FOUND and host in (LOGIN_URL, TEST_URL):
         evidence.append("External Client Apps answer only on the org's My Domain URL since Spring '26.")
         cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, H)
+    top = rank(cands)[0] if cands else None
+    aprity_side = top is not None and top.confidence == H and (
+        top.id == C.USERNAME_OR_LOGIN_URL
+        or (top.id == C.CONSUMER_KEY_MISMATCH and not consumer_key_looks_right(conn.consumer_key)))
+    if aprity_side:  # a change in aprity's connection takes effect at once: no propagation, no retest wait
+        return _finish(facts, cands, evidence, retryable=False)
     if kind in (ErrorKind.CLIENT_ID_INVALID, ErrorKind.NOT_APPROVED, ErrorKind.INVALID_ASSERTION):
         evidence.append("If the Connected App was changed in the last 10 minutes, Salesforce may still be "
                         "propagating it: the automatic retests will tell.")
-    return Verdict(rank(cands), evidence, retryable=True)
+    return _finish(facts, cands, evidence, retryable=True)
 
 
 def _raise(cands: list[Candidate], cause: CauseId, to: Confidence) -> list[Candidate]:

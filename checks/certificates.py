@@ -6,6 +6,7 @@ stay under 4 KB. Public import path: :mod:`checks.keys` re-exports everything he
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -115,17 +116,30 @@ def certificate_facts(cert: x509.Certificate, now: datetime) -> CertificateFacts
 
 
 def self_signed_certificate(
-    key: RSAPrivateKey, common_name: str = "aprity", days: int = 730, now: datetime | None = None
+    key: RSAPrivateKey, common_name: str = "aprity", days: int = 730, now: datetime | None = None,
+    serial: int | None = None,
 ) -> bytes:
     """A self-signed SHA-256 certificate (PEM) for upload to the Connected App."""
     now = pem.utc(now or datetime.now(timezone.utc))
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial or x509.random_serial_number())
         # Backdated a little so a server whose clock runs slow does not see it as not yet valid.
         .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_for_key(key: RSAPrivateKey, now: datetime, common_name: str = "aprity") -> bytes:
+    """A certificate made from ``key``, identical for the whole UTC day (same fingerprint in every message).
+
+    RSA PKCS#1 v1.5 signatures are deterministic, so fixing the serial and the dates fixes the bytes.
+    """
+    day = pem.utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    digest = hashlib.sha256(key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).digest()
+    serial = int.from_bytes(digest[:15], "big") | 1  # positive, under 20 octets, never zero
+    return self_signed_certificate(key, common_name, days=730, now=day + timedelta(minutes=5), serial=serial)

@@ -25,8 +25,11 @@ def find_pairs(text: str) -> list[tuple[str, str]]:
 
 
 _URL = re.compile(r"(?i)\bhttps?://(?P<host>[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8})")
+# A bare host ends in salesforce/force plus a short top-level label, followed by nothing dotted:
+# "login.salesforce.co" (a typo) is a host, "org.mule.extension.salesforce.api" (a Java package) is not.
 _BARE_HOST = re.compile(
-    r"(?i)(?<![\w./@-])(?P<host>(?:[a-z0-9-]{1,63}\.){1,6}(?:salesforce|force)\.[a-z]{2,6})(?![\w-])"
+    r"(?i)(?<![\w./@-])(?P<host>(?:[a-z0-9-]{1,63}\.){1,6}(?:salesforce|force|salesforce-setup)\.(?!api\b)[a-z]{2,3})"
+    r"(?!\.?[\w-])"
 )
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8}(?![\w-])")
 _USER_LABEL = re.compile(r"(?i)(?:\bsub|\bprn|user(?:name)?|-o|-u)[\"']?\s{0,3}[:=\s]\s{0,3}[\"']?$")

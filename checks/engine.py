@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
+
+from cryptography.hazmat.primitives import serialization
 
 from . import keys
 from .advice import AdviceContext
 from .assertion import claims_for, sign
-from .causes import judge, plan_probes
+from .causes import LOGIN_URL, Verdict, judge, plan_probes
 from .connections import Connection
 from .deadline import Deadline
+from .environment import org_environment
 from .facts import Facts, Probe, ProbePlan, Verification
 from .hosts import UnsafeURL, my_domain_name
-from .model import STEP_ORDER, Diagnosis, OrgInfo, StepId, StepResult
+from .model import (STEP_ORDER, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId, StepResult,
+                    TokenError)
 from .prefetch import Prefetch
 from .salesforce import SalesforceClient, TokenReply
-from .steps import CHECKS
+from .steps import CHECKS, EXPIRY_WARN_DAYS
 
 # on_step(index, total, step_id, result): result is None when the step starts.
 OnStep = Callable[[int, int, StepId, StepResult | None], None]
@@ -64,14 +69,16 @@ class Engine:
 
     ``deadline`` (seconds) bounds all Salesforce calls of one run together, measured
     by ``monotonic``: past it, the calls still open end as "Salesforce did not answer".
+    ``surface`` ("cli" or "slack"): fix texts differ, no shell commands in Slack.
     """
 
     def __init__(self, client: SalesforceClient, clock: _Clock = time.time, *, deadline: float | None = None,
-                 monotonic: _Clock = time.monotonic) -> None:
+                 monotonic: _Clock = time.monotonic, surface: str = "cli") -> None:
         self.client = client
         self.clock = clock
         self.deadline = deadline
         self.monotonic = monotonic
+        self.surface = surface
 
     def diagnose(self, connection: Connection, on_step: OnStep = _noop) -> Diagnosis:
         started = time.monotonic()
@@ -94,6 +101,10 @@ class Engine:
             prefetch = Prefetch(client, facts.login_origin, facts.key, facts.claims)
             try:
                 facts.reply = client.exchange(facts.login_origin, sign(facts.claims, facts.key))
+                if facts.no_answer:
+                    # Our network or their host name? Ask a host that always exists, through the same client.
+                    facts.well_known_resolves = (False if facts.login_origin == LOGIN_URL
+                                                 else client.resolves(LOGIN_URL))
                 on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
                 if not client.deadline.expired:  # out of time: the answer so far is the verdict
                     self._second_round(facts, client, prefetch)
@@ -101,6 +112,7 @@ class Engine:
                 prefetch.close()
 
         verdict = judge(facts)
+        certificate = _matching_certificate(facts)
         ctx = AdviceContext(
             connected_app=connection.connected_app or "aprity",
             connection=connection.name,
@@ -109,6 +121,9 @@ class Engine:
             environment=connection.summary().environment,
             my_domain_url=facts.login_origin if facts.login_origin and my_domain_name(
                 facts.login_origin.split("://", 1)[-1]) else None,
+            surface=self.surface,
+            certificate_fingerprint=certificate.fingerprint if certificate else None,
+            unreachable="network" if facts.no_answer else "service",
         )
         steps: list[StepResult] = []
         for step in STEP_ORDER:
@@ -118,6 +133,7 @@ class Engine:
 
         org = _org_info(facts)
         reply = facts.reply
+        env, proof = org_environment(facts)
         return Diagnosis(
             ok=verdict.ok,
             connection=connection.summary(),
@@ -128,6 +144,12 @@ class Engine:
             evidence=list(verdict.evidence),
             retryable=verdict.retryable,
             duration_ms=int((time.monotonic() - started) * 1000),
+            org_environment=env,
+            org_environment_proof=proof,
+            separating_check=verdict.separating_check,
+            certificate=certificate,
+            api_error=_api_error(facts),
+            needs_certificate=certificate is not None and _needs_certificate(verdict, steps, facts),
         )
 
     def _second_round(self, facts: Facts, client: SalesforceClient, prefetch: Prefetch | None = None) -> None:
@@ -179,3 +201,49 @@ def _org_info(facts: Facts) -> OrgInfo | None:
         return None
     return OrgInfo(id=org_id, name=name, is_sandbox=is_sandbox, user_id=user_id,
                    instance_url=facts.reply.instance_url if facts.reply else None, organization_type=org_type)
+
+
+def certificate_info(connection: Connection, now: float) -> CertificateInfo | None:
+    """The certificate matching the connection's key, without calling Salesforce (None if the key is unusable)."""
+    facts = Facts(connection=connection, now=now)
+    _load_local(facts)
+    return _matching_certificate(facts)
+
+
+def _matching_certificate(facts: Facts) -> CertificateInfo | None:
+    """The certificate that matches aprity's key: the file on disk if it does, else one made from the key."""
+    if facts.key is None:
+        return None
+    now = datetime.fromtimestamp(facts.now, timezone.utc)
+    due = facts.cert is not None and keys.certificate_facts(facts.cert, now).days_left < EXPIRY_WARN_DAYS
+    if facts.cert is not None and facts.cert_matches and not due:  # an expiring file needs a successor instead
+        cert, source = facts.cert, "file"
+        pem_bytes = cert.public_bytes(serialization.Encoding.PEM)
+    else:
+        pem_bytes = keys.certificate_for_key(facts.key, now)
+        cert, source = keys.parse_certificate(pem_bytes), "generated"
+    return CertificateInfo(pem=pem_bytes, fingerprint=keys.fingerprint_sha256(cert),
+                           not_after=f"{cert.not_valid_after_utc:%Y-%m-%d}", source=source)
+
+
+def _needs_certificate(verdict: Verdict, steps: list[StepResult], facts: Facts) -> bool:
+    """Whether the fix is to upload the certificate matching the key to the Connected App."""
+    leading = [c for c in verdict.candidates if c.confidence == verdict.candidates[0].confidence] \
+        if verdict.candidates and not verdict.ok else []
+    if {c.id for c in leading} & {CauseId.CERTIFICATE_MISMATCH, CauseId.DIGITAL_SIGNATURES_DISABLED}:
+        return True
+    cert_step = next((s for s in steps if s.id == StepId.CERTIFICATE), None)
+    # An expired or expiring certificate that matches the key: its successor has to go up before the date.
+    return bool(cert_step and cert_step.status == Status.WARN and facts.cert_matches)
+
+
+def _api_error(facts: Facts) -> TokenError | None:
+    """The last error Salesforce itself returned after the login (identity, query, metadata)."""
+    ver = facts.verification
+    if ver is None:
+        return None
+    found = None
+    for call, reply in (("identity", ver.identity), ("query", ver.organization), ("metadata", ver.metadata)):
+        if reply is not None and not reply.ok and reply.status is not None:
+            found = TokenError(reply.status, reply.code or "ERROR", reply.message or "", call=call)
+    return found

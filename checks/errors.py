@@ -39,6 +39,7 @@ _RULES: tuple[tuple[str | None, str | None, ErrorKind], ...] = (
     (None, "invalid assertion", ErrorKind.INVALID_ASSERTION),
     (None, "audience is invalid", ErrorKind.AUDIENCE_INVALID),
     (None, "audience validation failed", ErrorKind.AUDIENCE_INVALID),
+    (None, "invalid audience", ErrorKind.AUDIENCE_INVALID),  # how several clients word it, any casing
     (None, "hasn't approved this consumer", ErrorKind.NOT_APPROVED),
     (None, "has not approved this consumer", ErrorKind.NOT_APPROVED),
     (None, "not admin approved", ErrorKind.NOT_ADMIN_APPROVED),

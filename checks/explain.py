@@ -9,25 +9,22 @@ when it decides the question on its own; otherwise answers stay medium or low.
 
 from __future__ import annotations
 
-import base64
-import html
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .advice import AdviceContext
 from .errors import ErrorKind, base_candidates, kind_of
 from .extract import LOGIN_HISTORY, PRIVATE_KEY, UNREACHABLE, Context, Hit, find_context, find_hits
-from .hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, sandbox_suffix
+from .hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, my_domain_for, sandbox_suffix
 from .model import CONFIDENCE_RANK, Candidate, CauseId, Confidence, TokenError, rank
+from .redaction import MAX_CHARS, Redacted, redact  # noqa: F401 - MAX_CHARS and Redacted are re-exported
 
 H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
 C = CauseId
 K = ErrorKind
 # Answers a host/username mix-up can produce; other kinds name their cause on their own.
 HOST_KINDS = {K.INVALID_ASSERTION, K.NOT_APPROVED, K.CLIENT_ID_INVALID, K.APP_NOT_FOUND, K.AUDIENCE_INVALID}
-
-MAX_CHARS = 2_000_000  # beyond this keep head and tail: errors sit near either end of a log
 
 ASK = ("No Salesforce or JWT error was recognised. Ask for the exact message: what the aprity app showed under "
        "Settings > Connection > Test Connection, or the failing line of the scan log.")
@@ -41,96 +38,8 @@ WARNINGS = {
     "password": "The pasted text contains a password. Delete the message and change that password.",
 }
 
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE[ ]KEY-----")
-_PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
-_PEM_TAIL = re.compile(r"[A-Za-z0-9+/=\\\s]{0,10000}")
-# Key bodies pasted without their BEGIN line: PKCS#1 and PKCS#8 RSA keys start this way.
-_KEY_BODY = re.compile(r"MII[A-Za-z0-9+/]{2,4}(?:IBAAKC|IBADANBgkqhkiG9w0BAQEFAAS)[A-Za-z0-9+/=\\\s]{100,10000}")
-_ACCESS_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._-]{20,500}")  # raw or form-encoded
-_LABELLED = re.compile(
-    r"(?i)(?P<label>access[_ ]?token|refresh[_ ]?token|consumer[_ ]?secret|client[_ ]?secret|password|\bbearer)"
-    r"(?P<sep>[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?|[\"']?\s{0,3}\r?\n\s{0,8}|\s{1,3})"
-    r"(?P<value>[A-Za-z0-9+/=._~!$*#%^-]{8,500})"
-)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,2000}\.(?P<payload>eyJ[A-Za-z0-9_-]{5,8000})\.[A-Za-z0-9_-]{0,2000}")
-
-
-@dataclass(frozen=True)
-class Redacted:
-    text: str
-    secrets: frozenset[str]  # kinds removed: private_key, access_token, secret, password
-    claims: tuple[dict, ...] = ()  # payloads of JWT assertions found before they were removed
-
-
-def _cap(text: str) -> str:
-    if len(text) <= MAX_CHARS:
-        return text
-    half = MAX_CHARS // 2
-    return text[:half] + "\n…\n" + text[-half:]
-
-
-def _strip_pem(text: str) -> tuple[str, bool]:
-    out, pos, found, ends = [], 0, False, True
-    while (m := _PEM_BEGIN.search(text, pos)) is not None:
-        found = True
-        out.append(text[pos:m.start()])
-        end = _PEM_END.search(text, m.end()) if ends else None
-        ends = end is not None  # no END after this BEGIN means none after later ones: don't rescan
-        # A key without its END line (truncated paste) still loses its body.
-        stop = end.end() if end else _PEM_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
-        out.append("[REDACTED PRIVATE KEY]")
-        pos = stop
-    out.append(text[pos:])
-    return "".join(out), found
-
-
-def _decode_claims(payload: str) -> dict | None:
-    try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-_SMART = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-
-
-def _normalise(text: str) -> str:
-    """Undo what chat clients do to pasted text: HTML entities (Slack) and smart quotes (macOS)."""
-    if "&" in text and any(e in text for e in ("&quot;", "&#39;", "&#x27;", "&amp;", "&lt;", "&gt;")):
-        text = html.unescape(text)
-    return text.translate(_SMART)
-
-
-def redact(text: str) -> Redacted:
-    """Remove private keys, access tokens, secrets and JWT assertions; say which kinds were present."""
-    text = _normalise(_cap(text))
-    text, pem = _strip_pem(text)
-    kinds: set[str] = {"private_key"} if pem else set()
-    for rx, kind in ((_KEY_BODY, "private_key"), (_ACCESS_TOKEN, "access_token")):
-        text, n = rx.subn(f"[REDACTED {kind.upper().replace('_', ' ')}]", text)
-        kinds |= {kind} if n else set()
-
-    def labelled(m: re.Match[str]) -> str:
-        value = m["value"]
-        # Short plain words after a label are prose ("password expired"), not values.
-        if not (any(c.isdigit() for c in value) or len(value) >= 16):
-            return m[0]
-        label = m["label"].lower()
-        kinds.add("secret" if "secret" in label else "password" if label == "password" else "access_token")
-        return f"{m['label']}{m['sep']}[REDACTED]"
-
-    text = _LABELLED.sub(labelled, text)
-    claims: list[dict] = []
-
-    def jwt(m: re.Match[str]) -> str:
-        if (c := _decode_claims(m["payload"])) is not None:
-            claims.append(c)
-        return "[JWT ASSERTION]"  # a signed assertion with a far exp is replayable: keep it out of output
-
-    text = _JWT.sub(jwt, text)
-    return Redacted(text, frozenset(kinds), tuple(claims))
+# Answers that came from Salesforce, but not as JSON: a maintenance page, a server error.
+_SERVICE = re.compile(r"(?i)html|maintenance|ERROR_HTTP_5|HTTP/\d(?:\.\d)?\s{1,3}5\d\d|unexpected end of json|unavailable")
 
 
 @dataclass(frozen=True)
@@ -141,6 +50,27 @@ class Explanation:
     clues: list[str]  # plain-words reasons drawn from the text
     warnings: list[str]  # secrets seen in the text
     errors: list[TokenError] = field(default_factory=list)  # every error found, in order
+
+    @property
+    def source(self) -> str:
+        """Who produced the main error: "salesforce", "local" (a library or the network on the caller's side)
+        or "unavailable" (Salesforce answered with a maintenance page or a server error)."""
+        e = self.error
+        if e is None or e.error not in (PRIVATE_KEY, UNREACHABLE, LOGIN_HISTORY):
+            return "salesforce"
+        if e.error == LOGIN_HISTORY:
+            return "salesforce"
+        if e.error == UNREACHABLE and (_SERVICE.search(e.error_description) or (e.status or 0) >= 500):
+            return "unavailable"
+        return "local"
+
+    @property
+    def local(self) -> bool:
+        return self.source == "local"
+
+    def advice_context(self, surface: str = "cli") -> AdviceContext:
+        """Context for :func:`checks.advice.advice_for`: an unavailable Salesforce gets no proxy advice."""
+        return AdviceContext(surface=surface, unreachable="service" if self.source == "unavailable" else "network")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +112,9 @@ def _local_candidates(hit: Hit, text: str, clues: list[str]) -> list[tuple[Cause
     code, desc = hit.error.error, hit.error.error_description
     if code == PRIVATE_KEY:
         return [(C.PRIVATE_KEY_INVALID, H, "the private key could not be read as an RSA PEM key")]
+    if code == UNREACHABLE and _SERVICE.search(desc):
+        return [(C.SALESFORCE_UNREACHABLE, H, "Salesforce answered with a maintenance page or a server error: "
+                 "it is unavailable for now")]
     if code == UNREACHABLE:
         if "certificate" in desc.lower():
             clues.append("The TLS error means something between aprity and Salesforce (a proxy or TLS inspection) "
@@ -248,8 +181,9 @@ def _host_clues(board: _Board, clues: list[str], ctx: Context, hits: list[Hit], 
         board.promote(C.USERNAME_OR_LOGIN_URL)
 
     for h in dict.fromkeys(ctx.hosts):
-        if h.endswith(".lightning.force.com"):
-            clues.append(f"{_show(h)} is the Lightning UI address, not a login host: log in at {_suggest(h)}.")
+        if h.endswith(".lightning.force.com") or h.endswith(".salesforce-setup.com"):
+            clues.append(f"{_show(h)} is a browser address (Lightning or Setup), not a login host: log in at "
+                         f"{my_domain_for(h) or _suggest(h)}.")
             if unreachable:
                 blame_host("a *.lightning.force.com address was used as the login URL")
             else:

@@ -68,6 +68,8 @@ _CODE_DESC = re.compile(
     r"(?P<desc>[^\r\n]{1,300})",
     re.I,
 )
+# A Java/Python frame glued to the message: "... consumer at org.mule.extension.salesforce.Foo.bar(Foo.java:12)".
+_STACK_TAIL = re.compile(r"\s{1,3}at [A-Za-z_$][\w$]{0,60}(?:\.[\w$]{1,60}){2,30}[^\r\n]{0,300}$")
 _TRAIL_STATUS = re.compile(r"\s{0,3}\((?P<s>[1-5]\d\d)\)\s{0,3}$")
 _HERES = re.compile(r"Here[’']s the error:[ \t]{0,3}(?P<rest>[^\r\n]{1,600})")
 _DUE_TO = re.compile(r"Error authenticating with JWT config due to:[ \t]{0,3}(?P<rest>[^\r\n]{1,600})")
@@ -82,6 +84,7 @@ _PHRASES = (
     "user is not admin approved to access this app", "external client app is not installed in this org",
     "org is locked, closed, or suspended", "expired authorization code", "client identifier invalid",
     "invalid client credentials", "grant type not supported", "audience validation failed", "audience is invalid",
+    "invalid audience",
     "number of logins exceeded", "login rate exceeded", "inactive organization", "authentication failure",
     "invalid assertion", "user is inactive", "inactive user", "ip restricted",
 )
@@ -141,6 +144,7 @@ def _clean_desc(desc: str) -> tuple[str, int | None, tuple[str, str] | None]:
     status = None
     if (m := _TRAIL_STATUS.search(desc)) is not None:
         status, desc = int(m["s"]), desc[: m.start()]
+    desc = _STACK_TAIL.sub("", desc)
     desc = desc.strip().strip("\"'`,;}{").strip()
     if desc.endswith(")") and desc.count(")") > desc.count("("):
         desc = desc[:-1].rstrip()  # "Restforce::AuthenticationError (invalid_grant: ...)"

@@ -73,6 +73,15 @@ class Facts:
     reply: TokenReply | None = None
     probes: list[Probe] = field(default_factory=list)
     verification: Verification | None = None
+    # After a transport failure: whether login.salesforce.com answers from here (our network vs their host).
+    well_known_resolves: bool | None = None
+
+    @property
+    def no_answer(self) -> bool:
+        """The token request got no HTTP answer at all (DNS, connect, TLS, proxy, timeout)."""
+        r = self.reply
+        return r is not None and not r.ok and r.error is not None and r.error.error == "unreachable" \
+            and r.error.status is None
 
     @property
     def error_kind(self) -> ErrorKind | None:

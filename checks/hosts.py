@@ -117,15 +117,38 @@ def my_domain_name(host: str) -> str | None:
     return host.split(".", 1)[0]
 
 
+# Browser addresses of an org → its My Domain: Lightning pages and the Setup domain.
+_BROWSER_HOST = re.compile(
+    rf"^(?P<name>{_LABEL}(?:\.(?:sandbox|develop|scratch|demo|patch|trailblaze))?)"
+    r"\.(?:lightning\.force\.com|my\.salesforce-setup\.com)$"
+)
+
+
+def my_domain_for(url: str) -> str | None:
+    """The My Domain login URL behind a pasted browser address, or None when ``url`` is not one.
+
+    ``https://acme.lightning.force.com/lightning/page/home`` → ``https://acme.my.salesforce.com``;
+    a Setup page on the My Domain itself (``…my.salesforce.com/lightning/setup/…``) → its origin.
+    """
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if (m := _BROWSER_HOST.match(host)) is not None:
+        return f"https://{m['name']}.my.salesforce.com"
+    if _MY_DOMAIN.match(host) and (parts.path not in ("", "/") or parts.query or parts.fragment):
+        return f"https://{host}"
+    return None
+
+
 def _refusal(origin: Origin, text: str, kind: str) -> UnsafeURL:
     host = origin.host
     if _is_ip(host):
         return UnsafeURL(f"{_show(text)} is an IP address; only Salesforce {kind} hosts are called")
-    if host.endswith(".lightning.force.com"):
-        return UnsafeURL(
-            f"{_show(text)} is a Lightning UI host, not a login host: use the My Domain URL "
-            f"https://{host.split('.')[0]}.my.salesforce.com"
-        )
+    if (hint := my_domain_for(text)) is not None:
+        return UnsafeURL(f"{_show(text)} is a browser address, not a login host: use the My Domain URL {hint}")
     if origin.scheme != "https":
         return UnsafeURL(f"{_show(text)} is not https; Salesforce only accepts https logins")
     if origin.port != 443:
@@ -164,6 +187,9 @@ class Allowlist:
 
     def login_origin(self, url: str) -> str:
         """Normalised origin of a login URL (``https://host``), or :class:`UnsafeURL`."""
+        if isinstance(url, str) and (hint := my_domain_for(url)) is not None:
+            # A pasted Lightning or Setup page: name the URL to use in one step.
+            raise UnsafeURL(f"{_show(url)} is a browser address, not a login URL: use the My Domain URL {hint}")
         origin, path = _parse(url)
         if path not in ("", "/"):
             raise UnsafeURL(f"{_show(url)} has a path; give only the login URL, e.g. https://{origin.host}")

@@ -127,9 +127,13 @@ class TokenError:
     status: int | None  # HTTP status; None when no HTTP answer came back
     error: str
     error_description: str
+    call: str | None = None  # which call answered: None/"token", or "identity", "query", "metadata"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.call is None:
+            out.pop("call")
+        return out
 
     def fingerprint(self) -> str:
         return f"{self.error}: {self.error_description}"
@@ -184,6 +188,19 @@ class ConnectionSummary:
         }
 
 
+@dataclass(frozen=True)
+class CertificateInfo:
+    """The public certificate that matches aprity's key: from the file on disk, or made from the key."""
+
+    pem: bytes
+    fingerprint: str  # SHA-256, AB:CD:… as Salesforce and openssl show it
+    not_after: str  # YYYY-MM-DD
+    source: str  # "file" | "generated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "not_after": self.not_after, "source": self.source}
+
+
 @dataclass
 class Diagnosis:
     ok: bool
@@ -195,6 +212,26 @@ class Diagnosis:
     evidence: list[str] = field(default_factory=list)  # probe reasoning, in plain words
     retryable: bool = True  # False when waiting cannot help (bad key file, host typed wrong)
     duration_ms: int = 0
+    # Environment of the org as the evidence proves it (accepting host, Organization query), None if unproven.
+    org_environment: str | None = None
+    org_environment_proof: str | None = None  # e.g. "the user logs in at test.salesforce.com"
+    separating_check: str | None = None  # with tied top causes: the one check that tells them apart
+    certificate: CertificateInfo | None = None  # the certificate matching aprity's key, when the key loaded
+    api_error: TokenError | None = None  # the last error a call after the login returned
+    needs_certificate: bool = False  # the fix involves uploading the certificate (mismatch, signatures, expiry)
+
+    @property
+    def last_error(self) -> TokenError | None:
+        """The last error Salesforce returned on any call: a call after login outranks the token answer."""
+        return self.api_error or self.error
+
+    @property
+    def tied(self) -> list[Candidate]:
+        """The leading causes Salesforce's answers cannot tell apart (two or more), else empty."""
+        if self.ok or self.separating_check is None or len(self.candidates) < 2:
+            return []
+        top = self.candidates[0].confidence
+        return [c for c in self.candidates if c.confidence == top]
 
     @property
     def cause(self) -> Candidate | None:
@@ -213,12 +250,16 @@ class Diagnosis:
             "candidates": [c.to_dict() for c in self.candidates],
             "error": self.error.to_dict() if self.error else None,
             "org": self.org.to_dict() if self.org else None,
+            "org_environment": self.org_environment,
             "connection": self.connection.to_dict(),
             "steps": [
                 {k: v for k, v in s.to_dict().items() if k in ("id", "title", "status", "finding", "fix")}
                 for s in self.steps
             ],
             "evidence": list(self.evidence),
+            "separating_check": self.separating_check,
+            "last_error": self.last_error.to_dict() if self.last_error else None,
+            "certificate": self.certificate.to_dict() if self.certificate else None,
             "duration_ms": self.duration_ms,
         }
 

@@ -281,6 +281,22 @@ class SalesforceClient:
         return TokenReply(url, status, TokenError(status, error, description if isinstance(description, str) else ""),
                           server_date=date)
 
+    def resolves(self, origin: str) -> bool | None:
+        """Whether ``origin`` answers at all (any HTTP status): tells our network from their host name.
+
+        Goes through the same allowlist, transport and run deadline as every other call; None when
+        the deadline has already passed (then nothing more is asked).
+        """
+        if self.deadline.expired:
+            return None
+        url = f"{origin}/"
+        try:
+            self.allowlist.check(url)
+            self._fetch("GET", url, headers={"Accept": "text/html"})  # any answer, a redirect too, will do
+        except (UnsafeURL, httpx.HTTPError, DeadlineExceeded):
+            return False
+        return True
+
     def _api(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token.value}", **kwargs.pop("headers", {})}
         return self._send(method, url, headers=headers, **kwargs)

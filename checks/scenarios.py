@@ -55,6 +55,9 @@ class World:
         self.key_file = self._write("aprity.key", keys.private_key_pem(self.good_key), secret=True)
         self.cert_file = self._write("aprity.crt", self.good_cert)
         self.other_cert_file = self._write("aprity-old.crt", self.other_cert)
+        # Made from the right key but close to its end: still works, due for renewal.
+        self.expiring_cert_file = self._write("aprity-expiring.crt",
+                                              keys.self_signed_certificate(self.good_key, "aprity", days=10))
 
     def _write(self, name: str, data: bytes, secret: bool = False) -> Path:
         path = self.folder / name
@@ -102,6 +105,19 @@ class Scenario:
 
 def _healthy(w: World) -> Connection:
     return w.connection("healthy", *w.org("globex"))
+
+
+def _stale_cert_file(w: World) -> Connection:
+    return w.connection("stale-cert-file", *w.org("duff"), certificate_file=w.other_cert_file)
+
+
+def _cert_expiring(w: World) -> Connection:
+    return w.connection("cert-expiring", *w.org("krusty"), certificate_file=w.expiring_cert_file)
+
+
+def _username_typo(w: World) -> Connection:
+    o, a, u = w.org("acmecorp")
+    return w.connection("username-typo", o, a, u, username=u.username.replace("integration", "integraton"))
 
 
 def _cert_regenerated(w: World) -> Connection:
@@ -222,7 +238,12 @@ SCENARIOS: tuple[Scenario, ...] = (
              _bad_key),
     Scenario("maintenance", "My Domain answers with an HTML maintenance page", CauseId.SALESFORCE_UNREACHABLE, H,
              _maintenance),
-    Scenario("my-domain-typo", "My Domain URL mistyped", CauseId.USERNAME_OR_LOGIN_URL, M, _my_domain_typo),
+    Scenario("my-domain-typo", "My Domain URL mistyped", CauseId.USERNAME_OR_LOGIN_URL, H, _my_domain_typo),
+    Scenario("stale-cert-file", "Works, but the certificate file on disk is an old one", None, None,
+             _stale_cert_file),
+    Scenario("cert-expiring", "Works, but the certificate expires within 30 days", None, None, _cert_expiring),
+    Scenario("username-typo", "Username mistyped (Salesforce answers as for an unapproved user)",
+             CauseId.USER_NOT_PREAUTHORIZED, M, _username_typo),
 )
 
 DEMO = ("healthy", "cert-regenerated", "sandbox-on-login", "not-preauthorized", "no-metadata")

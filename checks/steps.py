@@ -19,6 +19,7 @@ from .model import STEP_TITLES, CauseId, Confidence, Status, StepId, StepResult
 
 C = CauseId
 SKEW_WARN_SECONDS = 60
+EXPIRY_WARN_DAYS = 30
 
 Check = Callable[[Facts, Verdict, AdviceContext], StepResult]
 
@@ -44,12 +45,13 @@ def _with_advice(step: StepId, status: Status, finding: str, cause: CauseId, ctx
 
 
 def _standing(verdict: Verdict, cause: CauseId) -> Status | None:
-    """FAIL when ``cause`` leads the verdict, WARN when it is among the others."""
+    """FAIL only when ``cause`` leads the verdict at high confidence; WARN when it is merely possible."""
     if verdict.ok or not verdict.candidates:
         return None
-    if verdict.candidates[0].id == cause:
+    top = verdict.candidates[0]
+    if top.id == cause and top.confidence == Confidence.HIGH and verdict.separating_check is None:
         return Status.FAIL
-    if any(c.id == cause for c in verdict.candidates[1:]):
+    if any(c.id == cause for c in verdict.candidates):
         return Status.WARN
     return None
 
@@ -72,12 +74,19 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
     detail: list[str] = []
     if f.cert_problem is not None:
         return _with_advice(step, Status.FAIL, f"certificate file unusable: {f.cert_problem}", cause, ctx)
-    if f.cert is not None:
-        facts = keys.certificate_facts(f.cert, datetime.fromtimestamp(f.now, timezone.utc))
+    facts = keys.certificate_facts(f.cert, datetime.fromtimestamp(f.now, timezone.utc)) if f.cert else None
+    if f.cert is not None and f.key is None:
+        return StepResult(step, Status.SKIP, "not compared: the private key did not load")
+    if f.cert is not None and facts is not None:
         label = ("SHA-256 fingerprint Salesforce must hold" if f.cert_matches else
                  "SHA-256 fingerprint of the certificate on file")
         detail.append(f"{label}: {keys.fingerprint_sha256(f.cert)}")
         detail.append(f"valid {facts.not_before:%Y-%m-%d} to {facts.not_after:%Y-%m-%d}")
+        if f.cert_matches is False and v.ok:
+            return StepResult(step, Status.WARN, "the login works, so the Connected App holds the right certificate, "
+                              "but the certificate file on disk was not made from aprity's key: it is stale",
+                              fix=("Replace the certificate file of the connection with the one matching the key, "
+                                   "or remove certificate_file from the connection.",), detail=tuple(detail))
         if f.cert_matches is False:
             return _with_advice(step, Status.FAIL, "the certificate on file was not made from the private key "
                                 "aprity signs with", cause, ctx, tuple(detail))
@@ -90,12 +99,15 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
                            if f.signature_verified is False else
                            "'invalid assertion' usually means the app holds another certificate")
         return _with_advice(step, standing, verdict_finding, cause, ctx, tuple(detail))
-    if f.cert is not None:
-        facts = keys.certificate_facts(f.cert, datetime.fromtimestamp(f.now, timezone.utc))
+    if facts is not None:
         if facts.expired or facts.not_yet_valid:
             when = "expired" if facts.expired else "is not valid yet"
             return _with_advice(step, Status.WARN, f"certificate matches the key but {when} "
                                 f"(valid until {facts.not_after:%Y-%m-%d})", cause, ctx, tuple(detail))
+        if facts.days_left < EXPIRY_WARN_DAYS:
+            return _with_advice(step, Status.WARN, f"certificate matches the key but expires on "
+                                f"{facts.not_after:%Y-%m-%d} ({facts.days_left} days left): upload a new one "
+                                "before then", cause, ctx, tuple(detail))
         if f.signature_verified:
             return StepResult(step, Status.PASS, "matches the private key, and Salesforce verified the signature",
                               detail=tuple(detail))
@@ -141,7 +153,7 @@ def check_oauth_settings(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult
             return _with_advice(step, Status.FAIL, f"token granted without the api scope (scopes: {scopes})",
                                 cause, ctx)
         return StepResult(step, Status.PASS, f"OAuth is on; granted scopes: {scopes}")
-    if standing is not None:
+    if standing is not None and not (f.app_found and f.signature_verified):
         return _with_advice(step, standing, "OAuth may be off for the app, or a required scope missing", cause, ctx)
     if f.app_found:
         return StepResult(step, Status.PASS, "OAuth is on (Salesforce found the app); scopes are read after a "
@@ -175,6 +187,10 @@ def check_pre_authorization(f: Facts, v: Verdict, ctx: AdviceContext) -> StepRes
         return _with_advice(step, standing, finding, cause, ctx)
     if f.reply is not None and f.reply.ok:
         return StepResult(step, Status.PASS, f"{f.connection.username} is approved for the app")
+    accepted = f.accepted_elsewhere()
+    if accepted is not None:  # a probe logged in as this user: the approval exists, at the other host
+        return StepResult(step, Status.PASS, f"{f.connection.username} is approved for the app "
+                          f"(a login at {accepted.plan.label} worked)")
     return StepResult(step, Status.SKIP, "not reached")
 
 
@@ -202,15 +218,19 @@ def check_username_login_url(f: Facts, v: Verdict, ctx: AdviceContext) -> StepRe
         return _with_advice(step, standing, finding, cause, ctx)
     if f.reply is not None and f.reply.ok:
         return StepResult(step, Status.PASS, f"{conn.username} logs in at {host} ({env})")
+    if f.reply is None:
+        return StepResult(step, Status.SKIP, "not reached: no login was attempted")
     if suffix and env == "production":
         return _with_advice(step, Status.WARN, f"username ends in .{suffix} (a sandbox name) but {host} is a "
                             "production host", cause, ctx)
     if not suffix and env == "sandbox":
         return _with_advice(step, Status.WARN, f"{host} is a sandbox host but the username has no sandbox "
                             "suffix", cause, ctx)
-    if is_login_host(host) or f.login_origin:
-        return StepResult(step, Status.PASS, f"{host} is a Salesforce login host ({env})")
-    return StepResult(step, Status.SKIP, "not checked")
+    if is_login_host(host):
+        # A host on the allowlist is not a verified username: only a login proves the pair.
+        return StepResult(step, Status.SKIP, f"not proven: {host} is a Salesforce login host ({env}), but no login "
+                          "got far enough to confirm the username there")
+    return StepResult(step, Status.SKIP, "not reached: no login got far enough to confirm the username")
 
 
 def check_clock(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
@@ -228,7 +248,7 @@ def check_clock(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
     if skew is not None and abs(skew) > SKEW_WARN_SECONDS:
         return _with_advice(step, Status.WARN, base + skew_text, cause, ctx)
     if skew is None:
-        return StepResult(step, Status.PASS, base + "; Salesforce sent no Date header to compare clocks")
+        return StepResult(step, Status.SKIP, base + "; not compared: Salesforce sent no Date header")
     return StepResult(step, Status.PASS, base + skew_text)
 
 

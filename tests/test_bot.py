@@ -62,7 +62,8 @@ def test_command_posts_parent_progress_and_thread(harness: BotHarness) -> None:
     thread = harness.stub.thread(CHANNEL, sess["thread_ts"])
     assert len(thread) >= 3  # passes grouped, each failure alone, the verdict
     body = harness.thread_text(sess)
-    assert "aprity-diagnose certificate --connection" in body
+    # Nobody in Slack has a shell next to the key: the fix hands over the file instead of a command.
+    assert "aprity-diagnose certificate" not in body and "cert-regenerated.crt, attached to this thread" in body
     assert "invalid assertion" in body
     assert body.index("Private key") < body.index("Live token exchange")
 

@@ -47,6 +47,7 @@ def test_manifest_matches_the_code() -> None:
     assert used <= {"chat_postMessage", "chat_update", "chat_postEphemeral", "chat_getPermalink", "views_open",
                     "views_publish", "users_conversations", "files_upload_v2", "conversations_history", "close",
                     "apps_connections_open"}, used
+    assert "files_upload_v2" in used  # files:write is asked for because the certificate uploads use it
     assert m["settings"]["interactivity"]["is_enabled"] is True
 
 

@@ -20,7 +20,9 @@ def test_scenario_diagnosis(scenario, world, make_engine) -> None:
         assert d.ok, d.evidence
         assert d.cause is None
         assert d.org is not None and d.org.id and d.org.id.startswith("00D")
-        assert all(s.status == Status.PASS for s in d.steps), [(s.id, s.status, s.finding) for s in d.steps]
+        # A working connection fails no step; only the local certificate may still deserve a warning.
+        assert all(s.status == Status.PASS or (s.id == StepId.CERTIFICATE and s.status == Status.WARN)
+                   for s in d.steps), [(s.id, s.status, s.finding) for s in d.steps]
         return
     assert not d.ok
     assert d.cause is not None, d.evidence

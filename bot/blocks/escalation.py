@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from checks.model import Candidate, CauseId, ConnectionSummary, Diagnosis, TokenError
+from checks.model import Candidate, CauseId, CertificateInfo, ConnectionSummary, Diagnosis, Status, TokenError
 
 from .kit import context, fields_section, finish, header, line_sections, section
 from .replies import trigger_label
-from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, field, link, mention,
-                   one_line, short_cause, stamp, utc)
+from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, link,
+                   mention, one_line, short_cause, stamp, utc)
 
 MAX_HISTORY = 20  # most recent runs listed; older ones are counted
 
@@ -50,20 +50,40 @@ class EscalationView:
     environment: str | None = None  # overrides connection.environment when the org told us
     thread_url: str | None = None
     history: Sequence[RunRecord] = ()
+    environment_proof: str | None = None  # how the org's environment was proven
+    evidence: Sequence[str] = ()
+    fix: Sequence[str] = ()
+    certificate: CertificateInfo | None = None  # the certificate matching aprity's key
+    separating_check: str | None = None
 
     @classmethod
     def from_diagnosis(cls, d: Diagnosis | None, *, session_id: str, connection: ConnectionSummary,
                        requester_id: str, escalated_by: str, escalated_at: datetime,
-                       thread_url: str | None = None, history: Sequence[RunRecord] = ()) -> "EscalationView":
+                       thread_url: str | None = None, history: Sequence[RunRecord] = (),
+                       certificate: CertificateInfo | None = None) -> "EscalationView":
         org = d.org if d else None
-        env = None
-        if org is not None and org.is_sandbox is not None:
+        env, proof = (d.org_environment, d.org_environment_proof) if d else (None, None)
+        if env is None and org is not None and org.is_sandbox is not None:
             env = "sandbox" if org.is_sandbox else "production"
         return cls(session_id=session_id, connection=connection, requester_id=requester_id,
                    escalated_by=escalated_by, escalated_at=escalated_at,
-                   last_error=d.error if d else None, cause=d.cause if d else None,
+                   last_error=d.last_error if d else None, cause=d.cause if d else None,
                    org_id=(org.id if org and org.id else None) or connection.org_id,
-                   environment=env, thread_url=thread_url, history=tuple(history))
+                   environment=env, thread_url=thread_url, history=tuple(history), environment_proof=proof,
+                   evidence=tuple(d.evidence) if d else (), fix=suggested_fix(d),
+                   certificate=(d.certificate if d and d.certificate else certificate),
+                   separating_check=d.separating_check if d else None)
+
+
+def suggested_fix(d: Diagnosis | None) -> tuple[str, ...]:
+    """The fix of the step that carries the verdict's advice (a failure first, else a warning)."""
+    if d is None:
+        return ()
+    for wanted in (Status.FAIL, Status.WARN):
+        for step in d.steps:
+            if step.status == wanted and step.fix and not step.fix[0].startswith("See \""):
+                return tuple(step.fix)
+    return ()
 
 
 def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
@@ -82,7 +102,7 @@ def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
 def escalation_message(e: EscalationView) -> dict[str, Any]:
     c = e.connection
     who = field(one_line(c.name or c.username), 100)
-    env = one_line(e.environment or c.environment or "unknown")
+    env = one_line(environment_text(c.environment or "unknown", e.environment, e.environment_proof))
     org = code(e.org_id, 40) if e.org_id else field("unknown — ask the customer: Setup > Company Information", 200)
     cause = (f"{cause_title(e.cause.id)} ({confidence_label(e.cause.confidence)})" if e.cause
              else "no cause identified")
@@ -91,21 +111,34 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
     if e.last_error is not None:
         err = e.last_error
         status = f"HTTP {err.status}" if err.status is not None else "no HTTP answer"
-        blocks.append(section(f"*Last error from Salesforce* ({status})\n*error:* {code(err.error, 300)}\n"
+        call = f", {field(err.call, 40)} call" if err.call else ""
+        blocks.append(section(f"*Last error from Salesforce* ({status}{call})\n*error:* {code(err.error, 300)}\n"
                               f"*error_description:*\n{code_block(err.error_description, 2000)}"))
     else:
         blocks.append(section("*Last error from Salesforce:* none recorded"))
     blocks.append(fields_section([
         f"*Org ID*\n{org}",
-        f"*Environment*\n{field(env, 40)}",
+        f"*Environment*\n{field(env, 300)}",
         f"*Connected App*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'unknown'}",
         f"*Consumer key*\n{code(c.consumer_key, 300)}",
         f"*Username*\n{field(one_line(c.username), 300)}",
         f"*Login URL*\n{field(one_line(c.login_url), 500)}",
         f"*Diagnosed cause*\n{cause}",
+        f"*Certificate matching aprity's key*\n" + (
+            f"SHA-256 {code(e.certificate.fingerprint, 120)}\nexpires {field(e.certificate.not_after, 20)}"
+            if e.certificate else "unknown — the key could not be read"),
         f"*Asked by*\n{mention(e.requester_id)}",
         f"*Escalated by*\n{mention(e.escalated_by)} at {stamp(e.escalated_at)}",
     ]))
+    if e.separating_check:
+        blocks.append(section(f"*Tied causes — the one check that tells them apart:* "
+                              f"{field(one_line(e.separating_check), 500)}"))
+    if e.evidence:
+        blocks += line_sections([f"• {field(one_line(x), 600)}" for x in e.evidence], title="*Evidence*",
+                                max_sections=2)
+    if e.fix:
+        blocks += line_sections([f"{i}. {field(one_line(x), 600)}" for i, x in enumerate(e.fix, 1)],
+                                title="*Suggested fix*", max_sections=2)
     if e.history:
         blocks += line_sections(_history_lines(e.history), title=f"*Run history* ({len(e.history)} run(s))",
                                 max_sections=2)

@@ -23,6 +23,7 @@ class ExplainView:
     clues: Sequence[str] = ()
     warnings: Sequence[str] = ()
     fixes: Mapping[CauseId, Sequence[str]] = dc_field(default_factory=dict)
+    source: str = "salesforce"  # "local": a library/network error on the caller's side; "unavailable": maintenance
 
 
 def explain_message(expl: ExplainView,
@@ -33,7 +34,12 @@ def explain_message(expl: ExplainView,
     if expl.found and expl.error is not None:
         e = expl.error
         status = f" (HTTP {e.status})" if e.status is not None else ""
-        text = f"*Salesforce error found{status}:*" + (f" {code(e.error, 300)}" if e.error else "")
+        if expl.source == "local":
+            text = "*Local error — it never reached Salesforce:*"
+        elif expl.source == "unavailable":
+            text = f"*Salesforce is unavailable{status}* — it answered with a page, not a login error:"
+        else:
+            text = f"*Salesforce error found{status}:*" + (f" {code(e.error, 300)}" if e.error else "")
         if e.error_description:
             text += f"\n{code_block(e.error_description, 2000)}"
         blocks.append(section(text))

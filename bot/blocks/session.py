@@ -10,8 +10,8 @@ from checks.model import ConnectionSummary, Diagnosis, STEP_ORDER, STEP_TITLES, 
 
 from ..ids import PARENT_BLOCK_PREFIX, ActionId
 from .kit import actions, button, context, finish, section
-from .text import (ELLIPSIS, cause_title, code, confidence_label, field, hhmm, login_host, mention,
-                   one_line, short_cause)
+from .text import (ELLIPSIS, cause_title, code, confidence_label, environment_text, field, hhmm, login_host,
+                   mention, one_line, short_cause)
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,12 @@ class ParentView:
     restarted: bool = False  # a restart interrupted this session's run and it ran again
 
 
-def connection_line(c: ConnectionSummary) -> str:
+def connection_line(c: ConnectionSummary, d: Diagnosis | None = None) -> str:
+    """The connection at a glance; the environment is the org's as proven, and the login URL's if they differ."""
     name = field(one_line(c.name), 150) if c.name else "_unnamed_"
+    env = environment_text(c.environment, d.org_environment if d else None, d.org_environment_proof if d else None)
     return (f"*Connection:* {name}  ·  *User:* {field(one_line(c.username), 200)}  ·  "
-            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(c.environment, 40)}")
+            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(env, 300)}")
 
 
 def outcome_note(d: Diagnosis) -> str:
@@ -55,13 +57,22 @@ def outcome_text(d: Diagnosis) -> str:
         if org and (org.name or org.id):
             who = " ".join(p for p in (f"*{field(org.name, 200)}*" if org.name else "",
                                        code(org.id, 40) if org.id else "") if p)
-            return f"✅ *Connection works* — org {who}"
-        return "✅ *Connection works*"
+            text = f"✅ *Connection works* — org {who}"
+        else:
+            text = "✅ *Connection works*"
+        warnings = [f"⚠️ {s.title}: {field(one_line(s.finding), 300)}" for s in d.steps if s.status.value == "warn"]
+        return "\n".join([text, *warnings[:3]])
     cause = d.cause
     if cause is None:
         return "❌ *Connection fails* — the cause could not be identified"
-    text = f"❌ *{cause_title(cause.id)}* ({confidence_label(cause.confidence)})"
-    others = [f"{short_cause(c.id)} ({confidence_label(c.confidence)})" for c in d.candidates[1:6]]
+    tied = d.tied
+    if tied:
+        text = (f"⚠️ *Tied* ({confidence_label(tied[0].confidence)}): "
+                + " — or — ".join(f"*{cause_title(c.id)}*" for c in tied)
+                + f"\nThe one check that tells them apart: {field(one_line(d.separating_check), 300)}")
+    else:
+        text = f"❌ *{cause_title(cause.id)}* ({confidence_label(cause.confidence)})"
+    others = [f"{short_cause(c.id)} ({confidence_label(c.confidence)})" for c in d.candidates[max(1, len(tied)):6]]
     if others:
         text += "\nAlso possible: " + "; ".join(others)
         if len(d.candidates) > 6:
@@ -112,14 +123,16 @@ def parent_message(p: ParentView) -> dict[str, Any]:
 
     buttons = []
     if not p.running:
-        buttons.append(button("I fixed it, retest", ActionId.RETEST, p.session_id, style="primary"))
+        # A working connection has nothing to fix: offer a plain re-run.
+        label = "Check again" if d is not None and d.ok else "I fixed it, retest"
+        buttons.append(button(label, ActionId.RETEST, p.session_id, style="primary"))
     if not escalated and not (d is not None and d.ok and not p.running):
         buttons.append(button("Escalate to support", ActionId.ESCALATE, p.session_id, confirm=_ESCALATE_CONFIRM))
 
     run = f"Run {int(p.run_number)}  ·  " if p.run_number else ""
     return finish(fallback, [
         section(f"🔎 *Salesforce connection check* requested by {mention(p.requester_id)}", f"{bid}_head"),
-        context([connection_line(p.connection)], f"{bid}_conn"),
+        context([connection_line(p.connection, d)], f"{bid}_conn"),
         section(state, f"{bid}_state"),
         context(notes, f"{bid}_notes") if notes else None,
         context([f"{run}Session {code(p.session_id, 80)}"], f"{bid}_meta"),
@@ -153,7 +166,7 @@ def diff_line(prev: dict[str, Any] | None, d: Diagnosis | None) -> str | None:
     if d.ok:
         return None
     prev_fp = one_line(prev.get("fingerprint") or "")
-    now_fp = one_line(d.error.fingerprint()) if d.error else ""
+    now_fp = one_line(d.last_error.fingerprint()) if d.last_error else ""
     if prev_fp == now_fp:
         return None
     return (f"🔄 Same likely cause, but Salesforce's answer changed — was: {code(prev_fp, 300)} "

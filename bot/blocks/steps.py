@@ -7,7 +7,7 @@ from typing import Any
 from checks.model import Diagnosis, STEP_ORDER, Status, StepResult
 
 from .kit import context, finish, header, line_sections, section
-from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, field, one_line,
+from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, one_line,
                    short_cause)
 
 _ICON = {Status.PASS: "✅", Status.SKIP: "⏭️", Status.FAIL: "❌", Status.WARN: "⚠️"}
@@ -47,13 +47,14 @@ def _problem(step: StepResult, heading_blocks: list) -> dict[str, Any]:
 
 def error_lines(d: Diagnosis) -> list[str]:
     """Salesforce's exact answer, verbatim in code, with the HTTP status."""
-    e = d.error
+    e = d.last_error
     if e is None:
         return []
     status = f"HTTP {e.status}" if e.status is not None else "no HTTP answer"
     if e.error == "unreachable":  # our label for "no usable answer", not a Salesforce error code
         return [f"*No usable answer from Salesforce* ({status}):", code_block(e.error_description, 2000)]
-    return [f"*Salesforce answered* ({status}): {code(e.error, 300)}",
+    call = f", {field(e.call, 40)} call" if e.call else ""
+    return [f"*Salesforce answered* ({status}{call}): {code(e.error, 300)}",
             code_block(e.error_description, 2000) if e.error_description else ""]
 
 
@@ -73,9 +74,15 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
         fallback = "Verdict: the connection works"
     else:
         cause = d.cause
+        tied = d.tied
         if cause is None:
             head = "❌ *Verdict: the connection fails*, and no known cause fits the evidence."
             fallback = "Verdict: failing, cause not identified"
+        elif tied:
+            head = (f"⚠️ *Verdict — tied* ({confidence_label(tied[0].confidence)}): Salesforce answers the same for "
+                    + " and for ".join(f"*{cause_title(c.id)}*" for c in tied)
+                    + f".\n*The one check that tells them apart:* {field(one_line(d.separating_check), 500)}")
+            fallback = "Verdict: tied — " + " or ".join(short_cause(c.id) for c in tied)
         else:
             head = f"❌ *Verdict — likely cause:* {cause_title(cause.id)} ({confidence_label(cause.confidence)})"
             if cause.reason:
@@ -83,12 +90,16 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
             fallback = f"Verdict: {short_cause(cause.id)} ({cause.confidence} confidence)"
         blocks.append(section(head))
         others = [f"• {cause_title(c.id)} ({confidence_label(c.confidence)})"
-                  + (f" — {field(one_line(c.reason), 400)}" if c.reason else "") for c in d.candidates[1:]]
+                  + (f" — {field(one_line(c.reason), 400)}" if c.reason else "")
+                  for c in d.candidates[max(1, len(tied)):]]
         if others:
             blocks += line_sections(others, title="*Also possible*", max_sections=2)
         err = [x for x in error_lines(d) if x]
         if err:
             blocks.append(section("\n".join(err)))
+        if d.org_environment:
+            env = environment_text(d.connection.environment, d.org_environment, d.org_environment_proof)
+            blocks.append(context([f"*Org environment:* {field(env, 300)}"]))
         if not d.retryable:
             blocks.append(context(["Waiting will not fix this one: correct the setting, then press "
                                    "*I fixed it, retest*."]))

@@ -159,7 +159,16 @@ def cause_title(cause: CauseId | str | None) -> str:
 
 def short_cause(cause: CauseId | str | None) -> str:
     title = cause_title(cause)
+    if title[1:2].isupper():  # an acronym ("OAuth settings …") keeps its capital
+        return title
     return title[:1].lower() + title[1:]
+
+
+def environment_text(login_env: str, org_env: str | None, proof: str | None) -> str:
+    """The org's environment as proven, and the login URL's when the two disagree (plain words, unescaped)."""
+    if org_env is None or org_env == login_env:
+        return org_env or login_env
+    return f"login URL: {login_env} — {proof or 'the evidence says'}: {org_env}"
 
 
 def confidence_label(confidence: Confidence | str) -> str:

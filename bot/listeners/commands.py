@@ -35,8 +35,9 @@ def explain_reply(text: str, *, warnings: bool = True) -> dict[str, Any]:
     """The reading of a pasted text (redacted before anything is read from it)."""
     expl = explain(text)
     view = blocks.ExplainView(found=expl.found, error=expl.error, candidates=expl.candidates, clues=expl.clues,
-                              warnings=expl.warnings if warnings else (),
-                              fixes={c.id: advice_for(c.id).fix for c in expl.candidates[:1]})
+                              warnings=expl.warnings if warnings else (), source=expl.source,
+                              fixes={c.id: advice_for(c.id, expl.advice_context("slack")).fix
+                                     for c in expl.candidates[:1]})
     return blocks.explain_message(view)
 
 

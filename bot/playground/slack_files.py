@@ -61,6 +61,9 @@ class SlackFiles:
                 raise ApiError("invalid_arguments") from None
         if not isinstance(files, list) or not files:
             raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] missing files"]})
+        thread_ts = a.get("thread_ts") or None
+        if thread_ts and thread_ts not in self._messages.get(str(a.get("channel_id") or ""), {}):
+            raise ApiError("invalid_thread_ts")  # a thread is an existing message of that channel
         done = []
         for item in files:
             f = self._files.get(str((item or {}).get("id")))
@@ -74,7 +77,8 @@ class SlackFiles:
             done.append(f)
         channel = a.get("channel_id") or (str(a.get("channels") or "").split(",")[0] or None)
         for f in done:
-            f.update(shared=True, channel=channel, thread_ts=a.get("thread_ts") or None)
+            f.update(shared=True, channel=channel, thread_ts=a.get("thread_ts") or None,
+                     initial_comment=str(a.get("initial_comment") or ""))
         public = [self._file_object(f) for f in done]
         if channel:
             ts = self._new_ts()
@@ -101,6 +105,11 @@ class SlackFiles:
         """Every file reserved so far, in upload order, with its bytes, channel and thread once shared."""
         with self._lock:
             return [dict(f) for f in self._files.values()]
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """Files shared through files upload v2, in upload order, with bytes, channel, thread and comment."""
+        with self._lock:
+            return [{**f, "filename": f["name"]} for f in self._files.values() if f["shared"]]
 
     def file_content(self, file_id: str) -> tuple[dict[str, Any], bytes] | None:
         """A shared file's description and bytes (the playground page offers them for download)."""

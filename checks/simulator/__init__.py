@@ -5,7 +5,7 @@ to a :class:`Simulator`, then talk to it through ``sim.transport()`` (in-process
 or ``sim.serve()`` plus :class:`LoopbackTransport` (real loopback HTTP).
 """
 
-from .core import DNS_FAILURE, OUTAGE_MODES, Session, Simulator, Unreachable
+from .core import DNS_FAILURE, NETWORK_DOWN, OUTAGE_MODES, Session, Simulator, Unreachable
 from .server import SimServer
 from .token import JWT_GRANT, accepted_audiences
 from .transport import FAULT_HEADER, LoopbackTransport, SimTransport
@@ -17,6 +17,7 @@ __all__ = [
     "JWT_GRANT",
     "LOGIN_HOST",
     "LOGIN_URL",
+    "NETWORK_DOWN",
     "OUTAGE_MODES",
     "TEST_HOST",
     "TEST_URL",

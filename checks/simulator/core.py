@@ -25,6 +25,8 @@ from .world import LOGIN_HOST, TEST_HOST, ConnectedApp, Org, SimUser, World
 OUTAGE_MODES = frozenset({"html", "server_error", "empty", "garbage", "timeout", "connect_error", "drip",
                           "redirect_loop"})
 DNS_FAILURE = "[Errno -2] Name or service not known"
+# What the resolver says when the bot host's own network (DNS, egress, proxy) is down.
+NETWORK_DOWN = "[Errno -3] Temporary failure in name resolution"
 _HOUR = 3600.0
 
 if TYPE_CHECKING:  # the transports import this module
@@ -92,6 +94,7 @@ class Simulator:
         self._world = World()
         self._lock = threading.RLock()
         self._outages: dict[str, str] = {}
+        self._egress_down = False
         self._tokens: dict[str, _Issued] = {}
         self._logins: dict[tuple[str, str], deque[float]] = {}
 
@@ -140,6 +143,19 @@ class Simulator:
                 self._outages.pop(host.lower(), None)
             else:
                 self._outages[host.lower()] = mode
+
+    def set_egress_down(self, down: bool) -> None:
+        """Model the caller's own network failing: no host resolves, Salesforce's well-known ones included.
+
+        Unlike a host nobody serves (a mistyped My Domain), login.salesforce.com fails too.
+        """
+        with self._lock:
+            self._egress_down = down
+
+    @property
+    def egress_down(self) -> bool:
+        with self._lock:
+            return self._egress_down
 
     def serves(self, host: str) -> bool:
         with self._lock:
@@ -197,6 +213,9 @@ class Simulator:
         shown = log_host or req.host
         if self.latency > 0:
             time.sleep(self.latency)  # outside the lock so concurrent requests overlap
+        if self.egress_down:
+            self._record(shown, req, None, None, started, "egress_down")
+            raise Unreachable("network_down", NETWORK_DOWN)
         mode = self.outage(shown, req.host)
         if mode in ("timeout", "connect_error") or not self.serves(req.host):
             kind = mode or "connect_error"

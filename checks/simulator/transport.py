@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .core import DNS_FAILURE, Unreachable
+from .core import DNS_FAILURE, NETWORK_DOWN, Unreachable
 from .wire import SimRequest, SimResponse, is_loopback
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class LoopbackTransport(httpx.BaseTransport):
         if fault:
             response.read()
             response.close()
-            message = "timed out" if fault == "timeout" else DNS_FAILURE
+            message = {"timeout": "timed out", "network_down": NETWORK_DOWN}.get(fault, DNS_FAILURE)
             _raise_unreachable(fault, message, request)
         return response
 
