@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -174,8 +173,6 @@ def cmd_playground(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .history import format_history
     from .session_log import HistoryError, read_sessions
 

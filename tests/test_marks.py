@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.model import STEP_ORDER, CauseId, Confidence, Status
+from checks.model import CauseId, Confidence, Status
 from checks.scenarios import SCENARIOS, by_name
 
 # Columns, in STEP_ORDER: private_key, certificate, consumer_key, oauth_settings, digital_signatures,

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from bot.store import Store
 from checks.scenarios import PROFILE, World, by_name
 from checks.simulator import Simulator
 
+import procs
 from bot_harness import CHANNEL, USER, BotHarness, all_text, bot_env, sign, toml_for
 from slack_stub import SlackStub
 
@@ -153,21 +153,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _command(server: str, port: int) -> list[str]:
-    if server == "gunicorn":  # the Procfile's web process
-        procfile = (Path(__file__).resolve().parent.parent / "Procfile").read_text()
-        web = next(line for line in procfile.splitlines() if line.startswith("web:"))
-        assert "--workers 1 " in web and "'bot.wsgi:create()'" in web
-        return [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--timeout", "0",
-                "--bind", f"127.0.0.1:{port}", "bot.wsgi:create()"]
-    return [sys.executable, "-m", "bot", "http", "--port", str(port)]
-
-
 def _spawn(env: dict[str, str], port: int, log: Path, server: str) -> subprocess.Popen:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APRITY_"))}
     full.update(env, PORT=str(port), HOST="127.0.0.1", APRITY_LOG_LEVEL="INFO")
     # A session of its own, so SIGKILL can take down the whole process group like a crashed host.
-    proc = subprocess.Popen(_command(server, port), env=full, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(procs.command(server, port), env=full, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                             start_new_session=True)
 
     def listening() -> bool:

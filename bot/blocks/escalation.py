@@ -124,7 +124,7 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
         f"*Username*\n{field(one_line(c.username), 300)}",
         f"*Login URL*\n{field(one_line(c.login_url), 500)}",
         f"*Diagnosed cause*\n{cause}",
-        f"*Certificate matching aprity's key*\n" + (
+        "*Certificate matching aprity's key*\n" + (
             f"SHA-256 {code(e.certificate.fingerprint, 120)}\nexpires {field(e.certificate.not_after, 20)}"
             if e.certificate else "unknown — the key could not be read"),
         f"*Asked by*\n{mention(e.requester_id)}",
