@@ -306,3 +306,10 @@ def test_builders_are_accepted_by_the_stub():
             client.chat_postMessage(channel="C1", text=msg["text"], blocks=msg["blocks"])
         client.views_open(trigger_id="t", view=diagnose_modal([f"c{i}" for i in range(300)]))
         assert len(stub.accepted("chat.postMessage")) == len(all_outputs())
+
+
+def test_minutes_label_never_says_zero_minutes() -> None:
+    from bot.blocks.text import minutes_label
+
+    assert [minutes_label(m) for m in (0.0, 0.4, 1.2, 7.6)] == [
+        "less than a minute", "less than a minute", "1 minute", "8 minutes"]

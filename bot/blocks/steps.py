@@ -79,8 +79,8 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
             head = "❌ *Verdict: the connection fails*, and no known cause fits the evidence."
             fallback = "Verdict: failing, cause not identified"
         elif tied:
-            head = (f"⚠️ *Verdict — tied* ({confidence_label(tied[0].confidence)}): Salesforce answers the same for "
-                    + " and for ".join(f"*{cause_title(c.id)}*" for c in tied)
+            head = (f"⚠️ *Verdict — two causes tie* ({confidence_label(tied[0].confidence)}); Salesforce's answer "
+                    "is the same for both: " + " — or — ".join(f"*{cause_title(c.id)}*" for c in tied)
                     + f".\n*The one check that tells them apart:* {field(one_line(d.separating_check), 500)}")
             fallback = "Verdict: tied — " + " or ".join(short_cause(c.id) for c in tied)
         else:

@@ -188,7 +188,9 @@ def duration_label(seconds: float) -> str:
 
 
 def minutes_label(minutes: float) -> str:
-    m = max(0, round(minutes))
+    if minutes < 1:  # "0 minutes" reads as nothing happened; the playground's fixes land in seconds
+        return "less than a minute"
+    m = round(minutes)
     return "1 minute" if m == 1 else f"{m} minutes"
 
 
