@@ -2,7 +2,8 @@
 
 The simulator's loopback server charges one round-trip time L per request and, as
 HTTPS to Salesforce does, two more (TCP connect, then TLS) for every new connection.
-Each diagnosis here starts cold (a new client, no open connection), as the CLI does.
+Each diagnosis here starts cold (a new client, no open connection), as the CLI does, and
+runs as in production: under the default run deadline, on a connection pool of its own.
 
 The floor is the unavoidable sequential round trips: the exchange on a new connection
 (3), then round 2 (probes or verification reads) if any: 1 when every host it calls
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from webproc import machine  # noqa: E402
 
+from bot.runtime import DEFAULT_RUN_DEADLINE  # noqa: E402
 from checks import keys  # noqa: E402
 from checks.assertion import claims_for, sign  # noqa: E402
 from checks.engine import Engine  # noqa: E402
@@ -86,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         world = World(Simulator(connect_rtts=2), Path(tmp))
         with world.sim.serve() as server:
-            with SalesforceClient(Allowlist(), transport=LoopbackTransport(server.url)) as client:
+            with SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(server.url)) as client:
                 local_checks(world, client)
             world.sim.latency = lat
             conns = [(s, s.build(world)) for s in SCENARIOS if s.name != "bad-key"]
@@ -95,15 +97,16 @@ def main() -> None:
             conns.insert(1, (replace(healthy, name="healthy-my-domain"),
                              replace(conns[0][1], login_url=org.instance_url)))
             print(f"\ndiagnosis: round-trip time L = {lat * 1000:.0f} ms per request, TCP connect and TLS "
-                  f"handshake; cold client each run; median of {args.repeat}")
+                  f"handshake; cold client each run; run deadline {DEFAULT_RUN_DEADLINE:g} s; median of {args.repeat}")
             print(f"{'scenario':<20} {'wall ms':>8} {'floor':>6} {'wall÷floor':>10} {'rounds':>6} "
                   f"{'requests':>8} {'conns':>5}")
             summary = []
             for scenario, conn in conns:
                 walls, seen, opened = [], [], 0
                 for _ in range(args.repeat):
-                    client = SalesforceClient(Allowlist(), transport=LoopbackTransport(server.url))
-                    engine = Engine(client, clock=lambda o=scenario.clock_offset: time.time() + o)
+                    client = SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(server.url))
+                    engine = Engine(client, clock=lambda o=scenario.clock_offset: time.time() + o,
+                                    deadline=DEFAULT_RUN_DEADLINE)
                     before, conns_before = len(world.sim.log), server.connections
                     t0 = time.perf_counter()
                     engine.diagnose(conn)

@@ -27,7 +27,7 @@ guide describes. No credentials, nothing leaves this machine.
 def _diagnose(world: World, server_url: str, scenario: Scenario) -> Diagnosis:
     conn = scenario.build(world)
     offset = scenario.clock_offset
-    client = SalesforceClient(Allowlist(), transport=LoopbackTransport(server_url))
+    client = SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(server_url))
     try:
         return Engine(client, clock=lambda: time.time() + offset).diagnose(conn)
     finally:

@@ -64,22 +64,30 @@ class EngineSettings:
             run_deadline=run_deadline(env.get("APRITY_RUN_DEADLINE")),
         )
 
-    def transport(self) -> "httpx.BaseTransport | None":
+    def transport_factory(self) -> "Callable[[], httpx.BaseTransport] | None":
+        """A fresh simulator transport per run (each run owns its connections), or None: the internet."""
         if not self.simulator_url:
             return None
+        from functools import partial
+
         from checks.simulator import LoopbackTransport
 
         try:
-            return LoopbackTransport(self.simulator_url)
+            LoopbackTransport(self.simulator_url)  # checked once, here, so a bad value fails at start-up
         except ValueError as exc:
             raise SettingsError(f"APRITY_SALESFORCE_SIMULATOR: {exc}") from None
+        return partial(LoopbackTransport, self.simulator_url)
 
 
 def make_engine(settings: EngineSettings, *, transport: "httpx.BaseTransport | None" = None,
                 clock: Callable[[], float] = time.time, surface: str = "cli") -> "Engine":
-    """``surface="slack"``: fix texts that a Slack reader can apply (no shell commands)."""
+    """``transport``: one in-process transport shared by every run (tests, the playground).
+    ``surface="slack"``: fix texts that a Slack reader can apply (no shell commands)."""
     from checks.engine import Engine
     from checks.salesforce import SalesforceClient
 
-    client = SalesforceClient(settings.allowlist, transport=transport or settings.transport())
+    if transport is not None:
+        client = SalesforceClient(settings.allowlist, transport=transport)
+    else:
+        client = SalesforceClient(settings.allowlist, transport_factory=settings.transport_factory())
     return Engine(client, clock=clock, deadline=settings.run_deadline, surface=surface)

@@ -3,8 +3,8 @@
 Per-request timeouts alone cannot bound a run: a server that trickles one byte
 every two seconds never trips a 15 s read timeout, and a run makes several calls.
 A :class:`Deadline` caps each phase's timeout at the budget left, and
-:class:`Watchdog` cuts a response whose body is still arriving when the budget
-is gone. The clock is passed in (monotonic by default) so tests need no patching.
+:class:`Cutoff` cuts every connection of the run when the budget is gone.
+The clock is passed in (monotonic by default) so tests need no patching.
 """
 
 from __future__ import annotations
@@ -63,66 +63,120 @@ class Deadline:
                              write=capped(timeout.write), pool=capped(timeout.pool))
 
 
-class Watchdog:
-    """Cuts the connection of one request when the deadline passes, waking a blocked read.
+class Cutoff:
+    """Every connection of one run, cut together when its deadline passes or the run ends.
 
-    Armed before the request is sent: httpcore's trace hook hands over the socket as
-    soon as it is connected, so a handshake or headers that trickle in are cut too, not
-    only the body. Closing a socket from another thread does not wake a ``recv`` on
-    Linux; ``shutdown`` does, so the reader fails at once instead of at its next byte.
+    httpcore's ``trace`` hook hands over each network stream as soon as it is connected, and
+    every connection of a run is opened inside the run (its pool is its own), so the socket
+    of a warm-up or of a reused keep-alive connection is known as well as the one of the
+    call in flight. Closing a socket from another thread does not wake a ``recv`` on Linux;
+    ``shutdown`` does, so a reader blocked on a trickle fails at once instead of at its next
+    byte. Streamed responses are closed too, which stops in-process transports that have no
+    socket. One timer per run, started with its first connection.
     """
 
     def __init__(self, deadline: Deadline) -> None:
-        self.fired = False
+        self.deadline = deadline
+        self.fired = False  # the deadline passed and everything was cut
+        self.closed = False  # the run ended: nothing may open or stay open
         self._lock = threading.Lock()
-        self._stream: Any = None
-        self._response: httpx.Response | None = None
+        self._streams: list[Any] = []
+        self._responses: set[httpx.Response] = set()
         self._timer: threading.Timer | None = None
-        left = deadline.remaining()
-        if left != float("inf"):
-            self._timer = threading.Timer(max(0.0, left), self._fire)
-            self._timer.daemon = True
-            self._timer.start()
+
+    @property
+    def cut(self) -> bool:
+        return self.fired or self.closed
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's ``trace`` extension: remember the network stream once connected."""
-        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
-            with self._lock:
-                self._stream = info.get("return_value")
-
-    def attach(self, response: httpx.Response) -> None:
+        """httpcore's ``trace`` extension: remember each network stream once connected."""
+        if not event.endswith((".connect_tcp.complete", ".start_tls.complete", ".connect_unix_socket.complete")):
+            return
+        stream = info.get("return_value")
+        if stream is None:
+            return
         with self._lock:
-            self._response = response
-            self._stream = response.extensions.get("network_stream") or self._stream
+            # Forget connections already closed, so a long-lived client's list stays short.
+            self._streams = [s for s in self._streams if _is_open(s)]
+            self._streams.append(stream)
+            late = self.cut
+        if late:  # connected just as the run was cut: this one goes too
+            _shutdown(stream)
+
+    def track(self, response: httpx.Response) -> None:
+        """A streamed response in flight: closed if the run is cut before it is read."""
+        with self._lock:
+            self._responses.add(response)
+            late = self.cut
+        if late:
+            _close(response)
+
+    def untrack(self, response: httpx.Response) -> None:
+        with self._lock:
+            self._responses.discard(response)
+
+    def arm(self) -> None:
+        """Start the deadline's timer (once): called before the run's first request."""
+        with self._lock:
+            if self._timer is not None or self.cut:
+                return
+            left = self.deadline.remaining()
+            if left == float("inf"):
+                return
+            self._timer = threading.Timer(max(0.0, left), self._fire)
+            self._timer.name = "deadline"
+            self._timer.daemon = True
+            self._timer.start()
 
     def _fire(self) -> None:
         with self._lock:
             self.fired = True
-            stream, response = self._stream, self._response
-        sock: Any = None
-        if stream is not None:
-            try:
-                sock = stream.get_extra_info("socket")
-            except Exception:  # noqa: BLE001 - any transport: fall back to closing the response
-                sock = None
-        if isinstance(sock, socket.socket):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        if response is not None:  # no socket (an in-process transport): its stream stops when closed
-            try:
-                response.close()
-            except Exception:  # noqa: BLE001 - the reader notices the deadline on its own
-                pass
+        self._cut_all()
 
-    def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+    def close(self) -> None:
+        """End the run: cancel the timer and cut whatever is still open (warm-ups included)."""
+        with self._lock:
+            self.closed = True
+            timer = self._timer
+        if timer is not None:
+            timer.cancel()
+        self._cut_all()
 
-    def __enter__(self) -> "Watchdog":
-        return self
+    def _cut_all(self) -> None:
+        with self._lock:
+            streams, responses = list(self._streams), list(self._responses)
+        for stream in streams:
+            _shutdown(stream)
+        for response in responses:
+            _close(response)
 
-    def __exit__(self, *exc: object) -> None:
-        self.cancel()
+
+def _socket_of(stream: Any) -> socket.socket | None:
+    try:
+        sock = stream.get_extra_info("socket")
+    except Exception:  # noqa: BLE001 - any transport: its responses are closed instead
+        return None
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _is_open(stream: Any) -> bool:
+    sock = _socket_of(stream)
+    return sock is not None and sock.fileno() >= 0
+
+
+def _shutdown(stream: Any) -> None:
+    sock = _socket_of(stream)
+    if sock is not None:
+        try:
+            # The plain socket's shutdown, also for TLS: SSLSocket.shutdown would drop its SSL
+            # object under the feet of the thread reading it.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed (e.g. the TCP socket handed over to its TLS wrapper)
+
+
+def _close(response: httpx.Response) -> None:
+    try:
+        response.close()
+    except Exception:  # noqa: BLE001 - the reader notices the cut on its own
+        pass

@@ -109,6 +109,7 @@ class Engine:
                 if not client.deadline.expired:  # out of time: the answer so far is the verdict
                     self._second_round(facts, client, prefetch)
             finally:
+                client.close()  # the run's connections end with it: warm-ups and kept-alive ones too
                 prefetch.close()
 
         verdict = judge(facts)

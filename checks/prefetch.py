@@ -11,12 +11,15 @@ My Domain, learnt from the exchange's answer, cannot be opened early.
 
 Nothing here is waited for: a connection that is not ready yet is simply not used, and
 a warm-up that fails is forgotten (the real call reports the failure). Every warm-up
-goes through :meth:`SalesforceClient.warm`, which refuses hosts off the allowlist.
+goes through the run's :meth:`SalesforceClient.warm`, which refuses hosts off the
+allowlist, holds the warm-up to the run's deadline and keeps the connection in the
+run's own pool, where round 2 finds it; when the run ends, so do its warm-ups.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -28,6 +31,8 @@ from .hosts import LOGIN, TEST, environment_of
 from .salesforce import SalesforceClient
 
 LOGIN_URL, TEST_URL = f"https://{LOGIN}", f"https://{TEST}"
+# How long closing waits for a warm-up whose connection the run's end has just cut.
+WARM_UP_GRACE = 0.5
 
 
 def warm_targets(origin: str) -> list[str]:
@@ -57,10 +62,12 @@ class Prefetch:
     def __init__(self, client: SalesforceClient, origin: str, key: RSAPrivateKey, claims: Claims) -> None:
         targets = warm_targets(origin)
         audiences = probe_audiences(origin)
-        for target in targets:
-            # Daemon threads: a warm-up stuck on an unreachable host must not hold the CLI's exit
-            # (an executor's threads are joined at exit); the client's timeouts bound it in the bot.
-            threading.Thread(target=client.warm, args=(target,), name="warm-up", daemon=True).start()
+        # Warm-ups go through the run's client: under its deadline, and cut when the run ends.
+        # Daemon threads: even a transport that ignores the cut must not hold the CLI's exit.
+        self._warmups = [threading.Thread(target=client.warm, args=(target,), name="warm-up", daemon=True)
+                         for target in targets]
+        for thread in self._warmups:
+            thread.start()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="presign")
         # Keyed by the claims themselves: only an identical login may use a prepared signature.
         self._signed: dict[Claims, Future[str]] = {}
@@ -79,6 +86,9 @@ class Prefetch:
             return None
 
     def close(self) -> None:
-        # Warm-ups still in flight finish (or fail) on their own; nobody waits for them.
+        """Call once the run's client is closed: its warm-ups, cut, end at once; wait for them briefly."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        until = time.monotonic() + WARM_UP_GRACE
+        for thread in self._warmups:
+            thread.join(max(0.0, until - time.monotonic()))
 

@@ -19,9 +19,10 @@ from xml.etree import ElementTree
 
 import httpx
 
-from .deadline import Deadline, DeadlineExceeded, Watchdog
+from .deadline import Deadline, DeadlineExceeded
 from .hosts import Allowlist, UnsafeURL
 from .model import TokenError
+from .runpool import Pools, RunPool, TransportFactory
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 API_VERSION = "62.0"
@@ -124,21 +125,26 @@ class SalesforceClient:
         allowlist: Allowlist,
         *,
         transport: httpx.BaseTransport | None = None,
+        transport_factory: TransportFactory | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self.allowlist = allowlist
-        self.deadline = Deadline(None)
         self._timeout = timeout
-        # trust_env keeps HTTPS_PROXY / SSL_CERT_FILE working when no transport is injected.
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-        )
+        self._pools = Pools(transport=transport, transport_factory=transport_factory, timeout=timeout,
+                            headers={"User-Agent": USER_AGENT})
+        # Calls made outside a run (no overall limit) use the client's own pool.
+        self._run = RunPool(self._pools, Deadline(None))
+        self._owner = True
+
+    @property
+    def deadline(self) -> Deadline:
+        return self._run.deadline
 
     def close(self) -> None:
-        self._http.close()
+        """A run's view closes the run's connections; the client itself also its shared transport."""
+        self._run.close()
+        if self._owner:
+            self._pools.close()
 
     def __enter__(self) -> "SalesforceClient":
         return self
@@ -147,44 +153,50 @@ class SalesforceClient:
         self.close()
 
     def bounded(self, deadline: Deadline) -> "SalesforceClient":
-        """This client (same connection pool) with every call held to ``deadline``."""
+        """A view of this client for one run: its own connection pool, every call held to ``deadline``.
+
+        Every connection the run uses is opened inside it, so the deadline can cut them all
+        (warm-ups and kept-alive ones included). Close the view when the run ends.
+        """
         view = copy.copy(self)
-        view.deadline = deadline
+        view._run = RunPool(self._pools, deadline)
+        view._owner = False
         return view
 
     def _fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request under the run's deadline: phase timeouts capped, the body read in chunks
-        against the clock, and a watchdog that cuts the connection when the budget is gone."""
-        deadline = self.deadline
-        with Watchdog(deadline) as dog:
-            # A fresh connection per call: the watchdog learns its socket when it connects,
-            # so a reused connection cannot trickle headers past the deadline unseen.
-            headers = {**kwargs.pop("headers", {}), "Connection": "close"}
-            request = self._http.build_request(method, url, headers=headers, timeout=deadline.cap(self._timeout),
-                                               extensions={"trace": dog.trace}, **kwargs)
-            try:
-                response = self._http.send(request, stream=True)
-            except httpx.HTTPError:
-                if dog.fired or deadline.expired:  # the budget, not one phase's timeout, ran out
-                    raise DeadlineExceeded(deadline.message) from None
-                raise
-            if response.is_stream_consumed:  # an in-memory transport already read the whole body
-                return response
-            dog.attach(response)
-            chunks: list[bytes] = []
-            try:
-                for chunk in response.iter_raw():
-                    chunks.append(chunk)
-                    if deadline.expired:
-                        raise DeadlineExceeded(deadline.message)
-            except (httpx.HTTPError, httpx.StreamError):
-                if dog.fired or deadline.expired:
-                    raise DeadlineExceeded(deadline.message) from None
-                raise
-            finally:
-                response.close()
-            if dog.fired:  # the body ended because the watchdog cut it
-                raise DeadlineExceeded(deadline.message)
+        against the clock, and the run's cutoff watching its connection from the moment it opens."""
+        run = self._run
+        deadline, cutoff = run.deadline, run.cutoff
+        http = run.http()
+        request = http.build_request(method, url, timeout=deadline.cap(self._timeout),
+                                     extensions={"trace": cutoff.trace}, **kwargs)
+        try:
+            response = http.send(request, stream=True)
+        except httpx.HTTPError:
+            if cutoff.fired or deadline.expired:  # the budget, not one phase's timeout, ran out
+                raise DeadlineExceeded(deadline.message) from None
+            raise
+        if response.is_stream_consumed:  # an in-memory transport already read the whole body
+            return response
+        cutoff.track(response)
+        chunks: list[bytes] = []
+        try:
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                if deadline.expired:
+                    raise DeadlineExceeded(deadline.message)
+        except (httpx.HTTPError, httpx.StreamError):
+            if cutoff.fired or deadline.expired:
+                raise DeadlineExceeded(deadline.message) from None
+            raise
+        finally:
+            cutoff.untrack(response)
+            response.close()
+        if cutoff.fired:  # the body ended because the cutoff cut it
+            raise DeadlineExceeded(deadline.message)
+        if cutoff.closed:  # the run ended under a warm-up: what arrived may be a stump
+            raise httpx.ReadError("the run ended before this answer did", request=request)
         # Raw bytes with the original headers: httpx decodes any Content-Encoding as usual.
         return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
                               request=request)
@@ -219,15 +231,17 @@ class SalesforceClient:
         """Open a keep-alive connection to an allowlisted ``origin`` before a call needs it.
 
         httpx opens connections only for a request, so this sends ``HEAD /`` (no body, no
-        credentials) and discards the answer; the connection stays in the pool. Hosts off
-        the allowlist are refused before any I/O; failures are ignored (the real call will
-        meet and report them). Returns whether a connection was made.
+        credentials) and discards the answer; the connection stays in the run's pool, under
+        the run's deadline like any call. Hosts off the allowlist are refused before any
+        I/O; failures are ignored (the real call will meet and report them). Returns
+        whether a connection was made.
         """
         url = f"{origin.rstrip('/')}/"
         try:
             self.allowlist.check(url)
-            self._http.head(url).close()
-        except (UnsafeURL, httpx.HTTPError, httpx.InvalidURL):
+            self.deadline.check()
+            self._fetch("HEAD", url)
+        except (UnsafeURL, DeadlineExceeded, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError):
             return False
         return True
 

@@ -31,7 +31,8 @@ def make_engine(sim_server: SimServer) -> Iterator[Callable[..., Engine]]:
     clients: list[SalesforceClient] = []
 
     def factory(offset: float = 0.0, allowlist: Allowlist | None = None) -> Engine:
-        client = SalesforceClient(allowlist or Allowlist(), transport=LoopbackTransport(sim_server.url))
+        client = SalesforceClient(allowlist or Allowlist(),
+                                  transport_factory=lambda: LoopbackTransport(sim_server.url))
         clients.append(client)
         return Engine(client, clock=lambda: time.time() + offset)
 

@@ -7,6 +7,7 @@ itself forever.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +34,7 @@ def dripping(tmp_path) -> Iterator[tuple[World, str]]:
 
 
 def _engine(url: str, deadline: float) -> Engine:
-    return Engine(SalesforceClient(Allowlist(), transport=LoopbackTransport(url)), deadline=deadline)
+    return Engine(SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(url)), deadline=deadline)
 
 
 def _my_domain(world: World, slug: str):
@@ -56,10 +57,11 @@ def test_a_dripping_token_endpoint_ends_the_run_at_the_deadline(dripping) -> Non
     assert any("did not answer within 1.5 s" in e for e in d.evidence)
     # The drip was real (status line and headers trickle too), and the client cut it short:
     # the simulator got only a few bytes of its answer out before the connection went.
-    assert [e["fault"] for e in world.sim.log] == ["drip"]
-    wait_until(lambda: world.sim.dripped, 5, "the simulator to notice the cut")
-    (sent, total), = world.sim.dripped
-    assert 0 < sent < total / 4
+    # (HEAD requests are round 2's warm-ups; the one to the My Domain drips as well.)
+    assert [e["fault"] for e in world.sim.log if e["method"] != "HEAD"] == ["drip"]
+    drips = [e for e in world.sim.log if e["fault"] == "drip"]
+    wait_until(lambda: len(world.sim.dripped) == len(drips), 5, "the simulator to notice every cut")
+    assert all(0 < sent < total / 4 for sent, total in world.sim.dripped)
 
 
 def test_dripping_verification_reads_end_as_unreachable(dripping) -> None:
@@ -99,7 +101,38 @@ def test_endless_redirects_of_an_allowed_host_stop(dripping) -> None:
         engine.client.close()
     assert not d.ok and d.cause is not None and d.cause.id == CauseId.SALESFORCE_UNREACHABLE
     assert "too many redirects" in (d.error.error_description if d.error else "")
-    assert 2 <= len(world.sim.log) <= 4 and {e["status"] for e in world.sim.log} == {302}
+    # HEAD: warm-ups, one request each; the GET / to login.salesforce.com asks whether our egress works.
+    calls = [e for e in world.sim.log if e["method"] != "HEAD" and e["host"] == org.host]
+    assert 2 <= len(calls) <= 4 and {e["status"] for e in calls} == {302}
+
+
+def test_nothing_of_a_run_outlives_it_when_its_my_domain_drips(tmp_path) -> None:
+    """The exchange and the warm-up of a dripping My Domain are both cut at the deadline, the warmed
+    connections to the other hosts close with the run, and none of the run's threads is left."""
+    world = World(Simulator(drip_interval=0.2), tmp_path / "world")
+    conn, org = _my_domain(world, "dripall")
+    world.sim.set_outage(org.host, "drip")
+    deadline = 1.5
+    ours = ("warm-up", "presign", "probe", "verify", "deadline")
+    before = set(threading.enumerate())
+    with world.sim.serve() as server:
+        engine = _engine(server.url, deadline=deadline)
+        try:
+            d = engine.diagnose(conn)
+            # Measured before the client itself is closed: the run's end must be enough.
+            wait_until(lambda: server.open_connections == 0, 5, "every connection of the run to close")
+            left = [t.name for t in set(threading.enumerate()) - before if t.is_alive() and t.name.startswith(ours)]
+        finally:
+            engine.client.close()
+    assert d.error is not None and d.error.error_description == "Salesforce did not answer within 1.5 s"
+    assert left == []
+    warm_ups = [e for e in world.sim.log if e["method"] == "HEAD"]
+    assert {e["host"] for e in warm_ups} == {org.host, "login.salesforce.com", "test.salesforce.com"}
+    drips = [e for e in world.sim.log if e["fault"] == "drip"]
+    assert {e["method"] for e in drips} == {"POST", "HEAD"}  # the exchange and the My Domain's warm-up
+    assert len(world.sim.dripped) == len(drips)
+    # Bytes out before each cut, one per 0.2 s: none lived much past the deadline (a 1 s margin).
+    assert all(sent * 0.2 <= deadline + 1.0 for sent, _ in world.sim.dripped), world.sim.dripped
 
 
 def test_the_setting_is_read_and_checked() -> None:

@@ -144,3 +144,25 @@ def test_a_warm_up_stuck_on_a_silent_host_does_not_hold_the_cli(tmp_path, world,
         world.sim.set_outage("test.salesforce.com", None)
     assert done.returncode == 0, done.stderr
     assert any(e["host"] == "test.salesforce.com" and e["method"] == "HEAD" for e in world.sim.log)
+
+
+def test_each_run_opens_and_closes_its_own_connections(tmp_path) -> None:
+    from checks.scenarios import World
+    from test_retests import wait_until
+
+    world = World(Simulator(), tmp_path / "world")
+    conn = by_name("cert-regenerated").build(world)  # round 2: probes on the warmed login hosts
+    needed = 1 + len(warm_targets(conn.login_url))  # the exchange's and one per warm-up (hosts differ)
+    with world.sim.serve() as server:
+        client = SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(server.url))
+        try:
+            for _ in range(2):
+                before = server.connections
+                d = Engine(client, deadline=30).diagnose(conn)
+                assert not d.ok and d.cause is not None
+                # A second run on the same client reuses nothing of the first: its pool is its own.
+                assert server.connections - before >= needed
+                # ...and the run's end closes all of it, the client itself still open.
+                wait_until(lambda: server.open_connections == 0, 5, "the run's connections to close")
+        finally:
+            client.close()

@@ -55,3 +55,23 @@ def test_requests_go_through_the_proxy_and_hostile_urls_never_do(monkeypatch) ->
         client.close()
     finally:
         proxy.close()
+
+
+def test_a_runs_own_pool_goes_through_the_proxy_too(monkeypatch) -> None:
+    from checks.deadline import Deadline
+
+    proxy = ProxyRecorder()
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = SalesforceClient(Allowlist())
+    try:
+        for _ in range(2):  # two runs, two pools made from the one client's set-up
+            run = client.bounded(Deadline(5))
+            reply = run.exchange("https://login.salesforce.com", "a.b.c")
+            run.close()
+            assert not reply.ok and reply.error.error == "unreachable"
+        assert proxy.lines == ["CONNECT login.salesforce.com:443 HTTP/1.1"] * 2
+    finally:
+        client.close()
+        proxy.close()

@@ -123,7 +123,7 @@ def test_salesforce_unreachable_outcomes(world, sim_server, mode, words) -> None
     o, a, u = world.org(f"outage-{mode.replace('_', '-')}")
     world.sim.set_outage(o.host, mode)
     conn = world.connection(mode, o, a, u, login_url=o.instance_url)
-    client = SalesforceClient(Allowlist(), transport=LoopbackTransport(sim_server.url),
+    client = SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(sim_server.url),
                               timeout=httpx.Timeout(1.0, connect=1.0))
     try:
         d = Engine(client).diagnose(conn)

@@ -78,6 +78,12 @@ class _Handler(BaseHTTPRequestHandler):
             # Each connection has its own handler thread, so set-ups overlap like real ones.
             owner.closing.wait(sim.connect_rtts * sim.latency)
 
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.owner.count_connection(-1)
+
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks = []
@@ -162,6 +168,7 @@ class SimServer:
         self.sim = sim
         self.closing = threading.Event()
         self.connections = 0  # accepted so far: keep-alive reuse shows as fewer connections than requests
+        self.open_connections = 0  # accepted and not yet closed (by either side)
         self._count_lock = threading.Lock()
         server_class = _HTTPServer6 if ":" in host else _HTTPServer
         self._httpd = server_class((host, port), _Handler)
@@ -171,9 +178,11 @@ class SimServer:
         )
         self._thread.start()
 
-    def count_connection(self) -> None:
+    def count_connection(self, change: int = 1) -> None:
+        """+1 when a connection is accepted, -1 when it ends."""
         with self._count_lock:
-            self.connections += 1
+            self.connections += max(change, 0)
+            self.open_connections += change
 
     @property
     def host(self) -> str:
