@@ -26,7 +26,9 @@ class AdviceContext:
     connection: str | None = None  # connection name for `aprity-diagnose ... --connection`
     surface: str = "cli"  # "slack": nobody there has a shell next to aprity's key, so no commands in fixes
     certificate_fingerprint: str | None = None  # SHA-256 of the certificate matching aprity's key
-    unreachable: str = "network"  # "network": no answer reached us; "service": Salesforce answered badly
+    # Whose side a missing answer is on (checks.causes.unreachable_side): "network" (aprity's host),
+    # "service" (Salesforce answered badly), "host" or "unknown" (that host, Salesforce slow, or in between).
+    unreachable: str = "network"
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,18 @@ def _unreachable(ctx: AdviceContext) -> Advice:
                 "Nothing to change: wait for Salesforce to come back; the automatic retests will tell.",
                 "If only test.salesforce.com or login.salesforce.com is affected, the org's My Domain URL may "
                 "still work.",
+            ),
+        )
+    if ctx.unreachable in ("host", "unknown"):  # not proven to be either side: say so, change nothing yet
+        return Advice(
+            verify=("Check status.salesforce.com for an incident on the org's instance.",) + ((
+                f"If {LOGIN} answers but {ctx.my_domain_url} does not, compare it with Setup > My Domain.",)
+                if ctx.my_domain_url else ()),
+            fix=(
+                "Nothing in the org's configuration is in question yet: Salesforce, or the network between aprity "
+                "and Salesforce, gave no answer in time. The automatic retests will tell when it answers again.",
+                "If it keeps failing while status.salesforce.com shows no incident, have whoever runs aprity check "
+                "its outbound HTTPS to *.salesforce.com.",
             ),
         )
     return Advice(
