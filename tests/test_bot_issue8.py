@@ -238,3 +238,20 @@ def test_certificate_is_not_uploaded_again_on_an_unchanged_retest(harness) -> No
     harness.wait_idle()
     assert len(harness.bot.store.runs(sess["id"])) == 2
     assert len(thread_uploads(harness)) == 1  # the file is already in the thread
+
+
+def test_check_again_is_named_as_pressed_in_the_retest_reply(harness) -> None:
+    sess = run(harness, "healthy")
+    harness.click(ActionId.RETEST, sess["id"])  # the button reads "Check again" on a working connection
+    harness.wait_idle()
+    thread = harness.thread_text(sess)
+    assert "(after “Check again”)" in thread and "I fixed it" not in thread
+    assert "after “Check again”" in escalation_text(harness, sess)  # the run history says the same
+
+
+def test_retest_after_a_failure_says_i_fixed_it() -> None:
+    from bot.blocks.replies import trigger_label
+
+    assert trigger_label("button") == "after “I fixed it”"
+    assert trigger_label("button", after_ok=True) == "after “Check again”"
+    assert trigger_label("scheduled", after_ok=True) == "automatic"

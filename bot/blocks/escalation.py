@@ -90,9 +90,11 @@ def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
     ordered = sorted(runs, key=lambda r: utc(r.at))
     shown = ordered[-MAX_HISTORY:]
     lines = []
-    for r in shown:
+    first = len(ordered) - len(shown)
+    for i, r in enumerate(shown, start=first):
         outcome = "✅ works" if r.ok else f"❌ {short_cause(r.cause_id)}"
-        lines.append(f"• {stamp(r.at)} — {trigger_label(r.trigger)} — {outcome}")
+        label = trigger_label(r.trigger, after_ok=i > 0 and ordered[i - 1].ok)
+        lines.append(f"• {stamp(r.at)} — {label} — {outcome}")
     hidden = len(runs) - len(shown)
     if hidden:
         lines.insert(0, f"{ELLIPSIS} {hidden} earlier run(s) not listed")
