@@ -255,3 +255,32 @@ def test_retest_after_a_failure_says_i_fixed_it() -> None:
     assert trigger_label("button") == "after “I fixed it”"
     assert trigger_label("button", after_ok=True) == "after “Check again”"
     assert trigger_label("scheduled", after_ok=True) == "automatic"
+
+
+@pytest.mark.parametrize("name", ["not-preauthorized", "sandbox-on-login", "cert-mismatch", "no-metadata", "healthy"])
+def test_escalation_and_parent_after_a_restart_say_what_they_said_before(tmp_path, world, make_engine, name) -> None:
+    """Rebuilt from SQLite alone, the escalation and the parent carry the same tie, evidence, fix,
+    environment, error call and fingerprint as from the live diagnosis."""
+    from datetime import datetime, timezone
+
+    from bot.blocks import EscalationView, escalation_message
+    from bot.blocks.steps import verdict_message
+    from bot.restore import diagnosis_from_rows, summary_of
+    from bot.store import Store
+
+    d = make_engine().diagnose(by_name(name).build(world))
+    store = Store(str(tmp_path / "s.db"))
+    sid = store.create_session(channel=CHANNEL, requester="U0REQ", connection=d.connection)
+    store.record_run(sid, trigger="command", diagnosis=d, started_at=0.0)
+    sess = store.session(sid)
+    restored = diagnosis_from_rows(sess, store.last_run(sid), store.steps(store.last_run(sid)["id"]))
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def escalation(diag) -> str:
+        view = EscalationView.from_diagnosis(diag, session_id=sid, connection=summary_of(sess), requester_id="U0REQ",
+                                             escalated_by="U0REQ", escalated_at=at)
+        return all_text(escalation_message(view))
+
+    assert escalation(restored) == escalation(d)
+    assert all_text(verdict_message(restored)) == all_text(verdict_message(d))
+    assert [(s.id, s.status, s.fix) for s in restored.steps] == [(s.id, s.status, s.fix) for s in d.steps]
