@@ -174,6 +174,8 @@ def _preauthorization(ctx: AdviceContext) -> Advice:
             "check the assignment is not only there.",
             f"Setup > Users: check {_user(ctx)} exists in this org, spelled exactly; Salesforce answers the same "
             "way for an unknown username.",
+            "If Permitted Users is \"All users may self-authorize\", the user's earlier approval must include the "
+            "refresh_token, offline_access scope; pre-authorizing the profile avoids depending on it.",
         ),
         fix=(
             f"In Manage Connected Apps > {app}, use Manage Profiles to add {_users(ctx)} profile, or Manage "

@@ -284,3 +284,25 @@ def test_escalation_and_parent_after_a_restart_say_what_they_said_before(tmp_pat
     assert escalation(restored) == escalation(d)
     assert all_text(verdict_message(restored)) == all_text(verdict_message(d))
     assert [(s.id, s.status, s.fix) for s in restored.steps] == [(s.id, s.status, s.fix) for s in d.steps]
+
+
+@pytest.mark.parametrize("text", [
+    "invalid_grant: user hasn't approved this consumer",
+    '{"username": "integraton@acme.com"} {"error":"invalid_grant","error_description":"user hasn\'t approved this '
+    'consumer"}',
+])
+def test_explain_not_approved_is_a_tie_without_oauth_doubt(text) -> None:
+    """Salesforce found the app and verified the signature before this answer: OAuth is on. An unknown username
+    gets the same answer as an unapproved user (reference §4.3): both medium, and the check that separates them."""
+    from checks.explain import explain
+    from checks.model import CauseId, Confidence
+
+    e = explain(text)
+    assert [(c.id, c.confidence) for c in e.candidates] == [
+        (CauseId.USER_NOT_PREAUTHORIZED, Confidence.MEDIUM), (CauseId.USERNAME_OR_LOGIN_URL, Confidence.MEDIUM)]
+    who = "integraton@acme.com" if "integraton" in text else "the integration user"
+    assert any(f"Setup → Users: does {who} exist" in c for c in e.clues), e.clues
+    from bot.listeners.commands import explain_reply
+
+    out = all_text(explain_reply(text))
+    assert "OAuth settings" not in out
