@@ -306,3 +306,17 @@ def test_explain_not_approved_is_a_tie_without_oauth_doubt(text) -> None:
 
     out = all_text(explain_reply(text))
     assert "OAuth settings" not in out
+
+
+@pytest.mark.parametrize("name,mark", [("key-other-app", "⚠️"), ("key-typo", "❌"), ("username-typo", "⚠️")])
+def test_slack_cross_only_for_a_sure_cause(world, make_engine, name, mark) -> None:
+    """As in the terminal (✖ high, ! otherwise): a medium cause is not shown with a cross in Slack."""
+    from bot.blocks.session import _fallback_outcome, outcome_text
+    from bot.blocks.steps import verdict_message
+
+    d = make_engine().diagnose(by_name(name).build(world))
+    assert outcome_text(d).startswith(mark), outcome_text(d)
+    verdict = all_text(verdict_message(d))
+    assert mark in verdict and (mark == "❌" or "❌" not in verdict), verdict
+    if d.tied:  # the notification text names both tied causes, not just the first
+        assert " or " in _fallback_outcome(d) and "tied" in _fallback_outcome(d)
