@@ -74,7 +74,10 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
     detail: list[str] = []
     if f.cert_problem is not None:
         return _with_advice(step, Status.FAIL, f"certificate file unusable: {f.cert_problem}", cause, ctx)
-    facts = keys.certificate_facts(f.cert, datetime.fromtimestamp(f.now, timezone.utc)) if f.cert else None
+    # Dates are judged by Salesforce's clock when its Date header was read: a slow local clock must not
+    # make a good certificate look "not valid yet" (the clock step reports the skew itself).
+    server = f.reply.server_date if f.reply is not None else None
+    facts = keys.certificate_facts(f.cert, server or datetime.fromtimestamp(f.now, timezone.utc)) if f.cert else None
     if f.cert is not None and f.key is None:
         return StepResult(step, Status.SKIP, "not compared: the private key did not load")
     if f.cert is not None and facts is not None:
@@ -101,9 +104,10 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
         return _with_advice(step, standing, verdict_finding, cause, ctx, tuple(detail))
     if facts is not None:
         if facts.expired or facts.not_yet_valid:
-            when = "expired" if facts.expired else "is not valid yet"
-            return _with_advice(step, Status.WARN, f"certificate matches the key but {when} "
-                                f"(valid until {facts.not_after:%Y-%m-%d})", cause, ctx, tuple(detail))
+            when = (f"expired (valid until {facts.not_after:%Y-%m-%d})" if facts.expired else
+                    f"is not valid yet (valid from {facts.not_before:%Y-%m-%d %H:%M} UTC)")
+            return _with_advice(step, Status.WARN, f"certificate matches the key but {when}", cause, ctx,
+                                tuple(detail))
         if facts.days_left < EXPIRY_WARN_DAYS:
             return _with_advice(step, Status.WARN, f"certificate matches the key but expires on "
                                 f"{facts.not_after:%Y-%m-%d} ({facts.days_left} days left): upload a new one "
