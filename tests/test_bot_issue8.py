@@ -320,3 +320,17 @@ def test_slack_cross_only_for_a_sure_cause(world, make_engine, name, mark) -> No
     assert mark in verdict and (mark == "❌" or "❌" not in verdict), verdict
     if d.tied:  # the notification text names both tied causes, not just the first
         assert " or " in _fallback_outcome(d) and "tied" in _fallback_outcome(d)
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_expiry_warning_asks_for_no_shell(attached) -> None:
+    from datetime import datetime, timezone
+
+    from bot.blocks.watch import expiry_warning_message
+    from checks.model import ConnectionSummary
+
+    conn = ConnectionSummary(name="acme", username="a@acme.com", login_url="https://login.salesforce.com",
+                             consumer_key="3MVG9x", environment="production", connected_app="aprity")
+    text = all_text(expiry_warning_message(connection=conn, not_after=datetime(2027, 1, 1, tzinfo=timezone.utc),
+                                           fingerprint="AB:CD", days_left=5, threshold=7, attached=attached))
+    assert "aprity-diagnose " not in text and "openssl" not in text, text
