@@ -126,3 +126,13 @@ def test_slow_local_clock_asks_for_no_new_certificate(world, make_engine) -> Non
     d = make_engine(scenario.clock_offset).diagnose(scenario.build(world))
     assert d.cause.id == CauseId.CLOCK_SKEW_OR_EXPIRY and not d.needs_certificate
     assert "not valid yet" not in d.step("certificate").finding
+
+
+@pytest.mark.parametrize("name,env", [("username-typo", None), ("my-domain-typo", None), ("cert-mismatch", None),
+                                      ("maintenance", None), ("healthy", "production"),
+                                      ("sandbox-on-login", "sandbox")])
+def test_org_environment_only_when_proven(world, make_engine, name, env) -> None:
+    """A host that refused proves nothing about the org: null, while connection.environment keeps the URL's."""
+    d = make_engine().diagnose(by_name(name).build(world))
+    out = d.to_dict()
+    assert out["org_environment"] == env and out["connection"]["environment"] == "production"
