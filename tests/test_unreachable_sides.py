@@ -89,3 +89,20 @@ def test_verification_reads_cut_by_the_deadline_warn_not_fail(slow) -> None:
     assert d.step(StepId.TOKEN_EXCHANGE).status == Status.PASS
     assert d.step(StepId.VERIFICATION).status == Status.WARN
     assert not any(s.status == Status.FAIL for s in d.steps), [(s.id, s.status) for s in d.steps]
+
+
+def test_escalation_does_not_quote_a_missing_answer_as_salesforce_s_error(slow) -> None:
+    from datetime import datetime, timezone
+
+    from bot.blocks import EscalationView, escalation_message
+    from bot_harness import all_text
+
+    world, url = slow
+    o, a, u = world.org("silent")
+    world.sim.set_outage(LOGIN_HOST, "timeout")
+    d = _diagnose(url, world.connection("silent", o, a, u), deadline=1.0)
+    view = EscalationView.from_diagnosis(d, session_id="s1", connection=d.connection, requester_id="U0REQ",
+                                         escalated_by="U0REQ", escalated_at=datetime.now(timezone.utc))
+    text = all_text(escalation_message(view))
+    assert "No answer from Salesforce" in text and "did not answer within 1 s" in text
+    assert "Last error from Salesforce" not in text and "none recorded" not in text

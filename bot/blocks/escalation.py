@@ -114,8 +114,12 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
         err = e.last_error
         status = f"HTTP {err.status}" if err.status is not None else "no HTTP answer"
         call = f", {field(err.call, 40)} call" if err.call else ""
-        blocks.append(section(f"*Last error from Salesforce* ({status}{call})\n*error:* {code(err.error, 300)}\n"
-                              f"*error_description:*\n{code_block(err.error_description, 2000)}"))
+        if err.error == "unreachable" and err.status is None:  # Salesforce said nothing: do not quote it as if
+            blocks.append(section(f"*No answer from Salesforce* (no HTTP answer{call})\n"
+                                  f"{code_block(err.error_description, 2000)}"))
+        else:
+            blocks.append(section(f"*Last error from Salesforce* ({status}{call})\n*error:* {code(err.error, 300)}\n"
+                                  f"*error_description:*\n{code_block(err.error_description, 2000)}"))
     else:
         blocks.append(section("*Last error from Salesforce:* none recorded"))
     blocks.append(fields_section([
