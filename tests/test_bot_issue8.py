@@ -334,3 +334,11 @@ def test_expiry_warning_asks_for_no_shell(attached) -> None:
     text = all_text(expiry_warning_message(connection=conn, not_after=datetime(2027, 1, 1, tzinfo=timezone.utc),
                                            fingerprint="AB:CD", days_left=5, threshold=7, attached=attached))
     assert "aprity-diagnose " not in text and "openssl" not in text, text
+
+
+def test_still_failing_names_both_tied_causes(world, make_engine) -> None:
+    from bot.blocks import still_failing_message, suggested_fix
+
+    d = make_engine().diagnose(by_name("username-typo").build(world))
+    text = all_text(still_failing_message(12, d.cause.id, suggested_fix(d), "s1", tied=[c.id for c in d.tied]))
+    assert "Two causes tie" in text and "not pre-authorized" in text and "Wrong username" in text, text

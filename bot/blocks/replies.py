@@ -41,10 +41,15 @@ def success_message(requester: str, minutes: float) -> dict[str, Any]:
 
 
 def still_failing_message(minutes: float, cause: CauseId | str | None, fix: Sequence[str],
-                          session_id: str, *, escalated: bool = False) -> dict[str, Any]:
-    """Sent when retests keep failing: the cause, how to fix it, and a way to reach support."""
+                          session_id: str, *, escalated: bool = False,
+                          tied: Sequence[CauseId | str] = ()) -> dict[str, Any]:
+    """Sent when retests keep failing: the cause (both, when two tie), how to fix it, a way to reach support."""
     title = cause_title(cause)
-    head = f"⌛ Still failing after {minutes_label(minutes)}. Likely cause: *{title}*."
+    if len(tied) >= 2:
+        title = " — or — ".join(cause_title(c) for c in tied)
+        head = f"⌛ Still failing after {minutes_label(minutes)}. Two causes tie: *{title}*."
+    else:
+        head = f"⌛ Still failing after {minutes_label(minutes)}. Likely cause: *{title}*."
     blocks: list = [section(head)]
     if fix:
         blocks += line_sections([f"{i}. {field(one_line(s), 1500)}" for i, s in enumerate(fix, 1)],
