@@ -310,7 +310,7 @@ def _metadata(ctx: AdviceContext) -> Advice:
         fix=(
             f"Grant \"Modify Metadata Through Metadata API Functions\" (or \"Modify All Data\") to {_user(ctx)} "
             "through a permission set.",
-            "Run the scan again: the new permission applies from the next login.",
+            "Test the connection again: the new permission applies from the next login.",
         ),
     )
 
