@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from checks.connections import Connection
 from checks.engine import Engine
 from checks.hosts import Allowlist
 from checks.model import Diagnosis
@@ -56,14 +57,30 @@ def run_demo(*, all_scenarios: bool = False, json_out: bool = False) -> int:
     return 0
 
 
+def connections_toml(conns: list[tuple[Scenario, Connection]]) -> str:
+    """A connections file for the simulated orgs, so `check --connection NAME` works against them."""
+    lines = []
+    for scenario, c in conns:
+        lines.append(f"[connections.{json.dumps(scenario.name)}]")
+        for key in ("username", "login_url", "consumer_key", "private_key_file", "certificate_file", "connected_app"):
+            value = getattr(c, key)
+            if value is not None:
+                lines.append(f"{key} = {json.dumps(str(value))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def serve_simulator(port: int, keys_folder: Path | None) -> int:
     """Run the simulator with every scenario's org until interrupted."""
     folder = keys_folder or Path(tempfile.mkdtemp(prefix="aprity-sim-"))
     world = World(Simulator(), folder)
     conns = [(s, s.build(world)) for s in SCENARIOS]
+    toml = folder / "connections.toml"
+    toml.write_text(connections_toml(conns))
     with world.sim.serve(port=port) as server:
         print(f"Simulated Salesforce on {server.url} (key files in {folder}).")
-        print(f"Use it with: APRITY_SALESFORCE_SIMULATOR={server.url}")
+        print(f"Use it with: APRITY_SALESFORCE_SIMULATOR={server.url} APRITY_CONNECTIONS={toml}")
+        print("  then: aprity-diagnose check --connection NAME [--json], one of:")
         for scenario, conn in conns:
             print(f"  {scenario.name:<20} {conn.username} at {conn.login_url} key={conn.consumer_key[:12]}…")
         sys.stdout.flush()  # a supervising process reads these lines through a pipe

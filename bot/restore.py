@@ -1,9 +1,10 @@
 """Model objects from stored session rows: the connection summary, and the latest
 :class:`Diagnosis` after a restart.
 
-Only what the store keeps comes back: step statuses and findings, the cause, the
-error. Advice is not stored, so a restored diagnosis serves the parent message and
-escalations, not a new thread post.
+What the store keeps comes back: step statuses and findings, the cause, the error,
+and (:mod:`bot.run_detail`) the tie, evidence, advice, the org's proven environment
+and the certificate's fingerprint, so the parent message and an escalation after a
+restart say what they said before. The certificate's PEM is not kept.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from checks.model import (Candidate, CauseId, Confidence, ConnectionSummary, Diagnosis, OrgInfo, Status, StepId,
                           StepResult, TokenError)
+
+from . import run_detail
 
 
 def summary_of(sess: dict[str, Any]) -> ConnectionSummary:
@@ -40,5 +43,6 @@ def diagnosis_from_rows(sess: dict[str, Any], run: dict[str, Any], steps: list[d
     if run.get("error_code"):
         error = TokenError(run.get("error_status"), run["error_code"], run.get("error_description") or "")
     org = OrgInfo(id=sess["org_id"]) if sess.get("org_id") else None
-    return Diagnosis(ok=bool(run.get("ok")), connection=summary, steps=results, candidates=candidates,
-                     error=error, org=org, duration_ms=int(run.get("duration_ms") or 0))
+    d = Diagnosis(ok=bool(run.get("ok")), connection=summary, steps=results, candidates=candidates,
+                  error=error, org=org, duration_ms=int(run.get("duration_ms") or 0))
+    return run_detail.apply(d, run.get("detail"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from . import run_detail
 from .ledger import migrate
 
 
@@ -59,3 +60,4 @@ def ensure(db: Database) -> None:
     db["sessions"].create_index(["created_at"], if_not_exists=True)
     db["sessions"].create_index(["channel", "thread_ts"], if_not_exists=True)
     migrate(db.conn)  # the durability columns, defined with the code that uses them
+    run_detail.migrate(db.conn)  # what a restart must not lose of a diagnosis

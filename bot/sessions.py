@@ -288,7 +288,7 @@ class SessionService:
                 fix = blocks.suggested_fix(d)  # the verdict's own fix, also when its step only warns
                 escalated = self.store.escalation(sid) is not None
                 self._reply(sess, blocks.still_failing_message(
-                    minutes, cause.id if cause else None, fix, sid, escalated=escalated))
+                    minutes, cause.id if cause else None, fix, sid, escalated=escalated, tied=[c.id for c in d.tied]))
                 stopped = f"still failing after {blocks.text.minutes_label(minutes)}"
         final = self.store.session(sid) or sess
         self._update(final, running=False, stopped=stopped)

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from bot.history import format_history  # re-exported: the CLI may import it from here
 from checks.model import ConnectionSummary, Diagnosis
 
-from . import schema
+from . import run_detail, schema
 from .ledger import REPLY_URL_LIFETIME
 from .redact import redact as redact_text
 from .retention import owner_only
@@ -228,7 +228,7 @@ class Store:
             cause_id, str(cause.confidence) if cause else None,
             err.status if err else None, redact(err.error) if err else None,
             redact(err.error_description) if err else None,
-            redact(err.fingerprint()) if err else None, int(diagnosis.duration_ms),
+            redact(err.fingerprint()) if err else None, int(diagnosis.duration_ms), run_detail.encode(diagnosis),
         )
         with self._write() as conn:
             self._update(
@@ -239,8 +239,8 @@ class Store:
             )
             cur = conn.execute(
                 "INSERT INTO runs (session_id, trigger, started_at, finished_at, ok, cause_id,"
-                " confidence, error_status, error_code, error_description, fingerprint, duration_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " confidence, error_status, error_code, error_description, fingerprint, duration_ms, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 run,
             )
             run_id = int(cur.lastrowid or 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .advice_unreachable import unreachable_advice
 from .hosts import LOGIN, TEST, environment_of, sandbox_suffix
 from .model import CauseId
 
@@ -26,7 +27,9 @@ class AdviceContext:
     connection: str | None = None  # connection name for `aprity-diagnose ... --connection`
     surface: str = "cli"  # "slack": nobody there has a shell next to aprity's key, so no commands in fixes
     certificate_fingerprint: str | None = None  # SHA-256 of the certificate matching aprity's key
-    unreachable: str = "network"  # "network": no answer reached us; "service": Salesforce answered badly
+    # Whose side a missing answer is on (checks.causes.unreachable_side): "network" (aprity's host),
+    # "service" (Salesforce answered badly), "host" or "unknown" (that host, Salesforce slow, or in between).
+    unreachable: str = "network"
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ def _preauthorization(ctx: AdviceContext) -> Advice:
             "check the assignment is not only there.",
             f"Setup > Users: check {_user(ctx)} exists in this org, spelled exactly; Salesforce answers the same "
             "way for an unknown username.",
+            "If Permitted Users is \"All users may self-authorize\", the user's earlier approval must include the "
+            "refresh_token, offline_access scope; pre-authorizing the profile avoids depending on it.",
         ),
         fix=(
             f"In Manage Connected Apps > {app}, use Manage Profiles to add {_users(ctx)} profile, or Manage "
@@ -306,7 +311,7 @@ def _metadata(ctx: AdviceContext) -> Advice:
         fix=(
             f"Grant \"Modify Metadata Through Metadata API Functions\" (or \"Modify All Data\") to {_user(ctx)} "
             "through a permission set.",
-            "Run the scan again: the new permission applies from the next login.",
+            "Test the connection again: the new permission applies from the next login.",
         ),
     )
 
@@ -328,36 +333,6 @@ def _private_key(ctx: AdviceContext) -> Advice:
              f"Or give aprity a new RSA key pair; once it reads the key, the bot attaches the matching certificate "
              f"for {ctx.connected_app} to the thread."),
             "Never paste a private key into chat or tickets; if it was shared, replace it.",
-        ),
-    )
-
-
-def _unreachable(ctx: AdviceContext) -> Advice:
-    if ctx.unreachable == "service":  # Salesforce answered, badly: nothing to change on either side
-        return Advice(
-            verify=(
-                "Check status.salesforce.com for maintenance or an incident on the org's instance.",
-                f"Open {ctx.login_url or 'https://' + LOGIN} in a browser: a maintenance page confirms it.",
-            ),
-            fix=(
-                "Nothing to change: wait for Salesforce to come back; the automatic retests will tell.",
-                "If only test.salesforce.com or login.salesforce.com is affected, the org's My Domain URL may "
-                "still work.",
-            ),
-        )
-    return Advice(
-        verify=(
-            f"On the machine running aprity, check that {LOGIN} resolves and answers over HTTPS "
-            f"(a browser or curl to https://{LOGIN} from that host); any HTTP answer means it is reachable.",
-            "\"unable to get local issuer certificate\" means a proxy or TLS inspection (e.g. Zscaler) replaces "
-            "Salesforce's certificate.",
-            "If login.salesforce.com answers but the org's My Domain does not, compare the My Domain URL with "
-            "Setup > My Domain.",
-        ),
-        fix=(
-            "This is on the side of the machine running aprity, not the org: restore its DNS and outbound HTTPS to "
-            "*.salesforce.com and *.force.com, or add the proxy's CA certificate to its trust store.",
-            "The automatic retests will tell when Salesforce is reachable again.",
         ),
     )
 
@@ -391,7 +366,7 @@ _ADVICE: dict[CauseId, Callable[[AdviceContext], Advice]] = {
     CauseId.LOGIN_RATE_EXCEEDED: _rate,
     CauseId.METADATA_ACCESS_MISSING: _metadata,
     CauseId.PRIVATE_KEY_INVALID: _private_key,
-    CauseId.SALESFORCE_UNREACHABLE: _unreachable,
+    CauseId.SALESFORCE_UNREACHABLE: unreachable_advice,
     CauseId.UNKNOWN: _unknown,
 }
 

@@ -79,29 +79,45 @@ class Verdict:
     separating_check: str | None = None  # set when the top causes are tied
 
 
+def unreachable_side(facts: Facts) -> str:
+    """Whose side a missing answer is on: "service" (Salesforce answered badly), "host" (login.salesforce.com
+    answers, the configured host does not), "network" (aprity's host cannot reach Salesforce), or "unknown"
+    (no complete answer in time, or not asked: Salesforce slow, or something in between)."""
+    reply = facts.reply
+    if reply is None or reply.error is None or reply.error.status is not None:
+        return "service"
+    if facts.well_known_resolves is True:
+        return "host"
+    if reply.timed_out or (facts.well_known_resolves is None and facts.login_origin != LOGIN_URL):
+        return "unknown"
+    return "network"
+
+
 def _judge_unreachable(facts: Facts, host: str) -> Verdict:
     """No usable answer: our network, their host name, or Salesforce itself."""
     reply = facts.reply
     assert reply is not None and reply.error is not None
     said = reply.error.error_description
     shown = host.split("://", 1)[-1]
-    if reply.error.status is not None:  # an HTTP answer that is not JSON: Salesforce is having trouble
+    side = unreachable_side(facts)
+    if side == "service":  # an HTTP answer that is not JSON: Salesforce is having trouble
         return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, "Salesforce answered without a usable body")],
                        [f"{shown} answered, but not as a token endpoint does ({said}): Salesforce is unavailable "
                         "or in maintenance. Nothing needs changing on either side; the automatic retests will tell "
                         "when it is back."], retryable=True)
-    if facts.well_known_resolves is True and reply.dns_failure:
+    if side == "host" and reply.dns_failure:
         return Verdict([Candidate(C.USERNAME_OR_LOGIN_URL, H, "login host does not exist")],
                        [f"{LOGIN} answers from aprity's host, but {shown} does not resolve: the host name is "
                         "probably mistyped."], retryable=False)
-    if facts.well_known_resolves is True:
+    if side == "host":
         return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, f"{shown} did not answer")],
                        [f"{LOGIN} answers from aprity's host, but {shown} did not ({said}). The automatic "
                         "retests will tell whether it comes back."], retryable=True)
-    if facts.well_known_resolves is None and facts.login_origin != LOGIN_URL:  # not asked: the run's time ran out
+    if side == "unknown":  # timed out (Salesforce may be slow), or the run's time ran out before asking
         return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, f"{shown} did not answer")],
-                       [f"{shown} gave no usable answer ({said}). The automatic retests will tell whether it comes "
-                        "back."], retryable=True)
+                       [f"{shown} gave no usable answer ({said}): Salesforce may be slow or in an incident, or "
+                        "something between aprity and Salesforce holds the connection. The org's configuration "
+                        "was not reached; the automatic retests will tell whether it comes back."], retryable=True)
     return Verdict([Candidate(C.SALESFORCE_UNREACHABLE, H, "aprity's host cannot reach Salesforce")],
                    [f"aprity's host could not reach {LOGIN if facts.well_known_resolves is False else shown} "
                     f"({said}): the DNS, outbound network or proxy of the machine running aprity is failing, not the "

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from . import keys
 from .advice import AdviceContext
 from .assertion import claims_for, sign
-from .causes import LOGIN_URL, Verdict, judge, plan_probes
+from .causes import LOGIN_URL, Verdict, judge, plan_probes, unreachable_side
 from .connections import Connection
 from .deadline import Deadline
 from .environment import org_environment
@@ -124,7 +124,7 @@ class Engine:
                 facts.login_origin.split("://", 1)[-1]) else None,
             surface=self.surface,
             certificate_fingerprint=certificate.fingerprint if certificate else None,
-            unreachable="network" if facts.no_answer else "service",
+            unreachable=unreachable_side(facts),
         )
         steps: list[StepResult] = []
         for step in STEP_ORDER:

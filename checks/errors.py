@@ -96,10 +96,12 @@ _BASE: dict[ErrorKind, tuple[tuple[CauseId, Confidence, str], ...]] = {
     ErrorKind.AUDIENCE_INVALID: (
         (C.USERNAME_OR_LOGIN_URL, H, "the aud claim does not match the login host (production vs sandbox)"),
     ),
+    # Salesforce found the app and verified the signature before saying this, so OAuth is on; an unknown
+    # username gets the very same answer: the two causes tie. (A self-authorized approval lacking the
+    # refresh_token scope is a pre-authorization matter, covered by that cause's advice.)
     ErrorKind.NOT_APPROVED: (
         (C.USER_NOT_PREAUTHORIZED, M, "the user's profile or permission set is not assigned to the app"),
-        (C.USERNAME_OR_LOGIN_URL, L, "the username does not exist behind this login host"),
-        (C.OAUTH_NOT_ENABLED_OR_SCOPES, L, "self-authorized apps need the refresh_token scope"),
+        (C.USERNAME_OR_LOGIN_URL, M, "the username does not exist behind this login host"),
     ),
     ErrorKind.NOT_ADMIN_APPROVED: (
         (C.USER_NOT_PREAUTHORIZED, H, "admin-approved app, but the user's profile or permission set is not assigned"),

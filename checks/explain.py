@@ -308,6 +308,11 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
     unreachable = any(h.error.error == UNREACHABLE for h in hits)
     host_conf = H if kinds & HOST_KINDS else M if (K.OTHER in kinds or unreachable) else None
     ctx = find_context(red.text, red.claims)
+    if K.NOT_APPROVED in kinds:  # the tie the live check reports too, and what separates it
+        user = next((u for u, _ in ctx.users), None)
+        clues.append("Salesforce gives this answer both for a user not pre-authorized for the app and for a username "
+                     "that does not exist behind the host called; the one check that tells them apart: Setup → Users: "
+                     f"does {_show(user) if user else 'the integration user'} exist, spelled exactly?")
     _host_clues(board, clues, ctx, hits, kinds, host_conf)
     _exp_clues(board, clues, ctx, kinds, now)
 

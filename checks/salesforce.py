@@ -57,6 +57,8 @@ class TokenReply:
     identity_url: str | None = None
     server_date: datetime | None = None
     dns_failure: bool = False
+    # No complete answer in time (read timeout, the run's deadline): Salesforce may have been reached.
+    timed_out: bool = False
 
     @property
     def ok(self) -> bool:
@@ -74,8 +76,12 @@ class ApiReply:
     message: str | None = None
 
 
-def _unreachable(url: str, text: str, status: int | None = None, dns: bool = False) -> TokenReply:
-    return TokenReply(url, status, TokenError(status, "unreachable", text), dns_failure=dns)
+def _unreachable(url: str, text: str, status: int | None = None, dns: bool = False, slow: bool = False) -> TokenReply:
+    return TokenReply(url, status, TokenError(status, "unreachable", text), dns_failure=dns, timed_out=slow)
+
+
+def _timed_out(exc: Exception) -> bool:  # a connect timeout is not one: nothing took the connection
+    return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
 
 
 def _describe_transport_error(exc: Exception) -> tuple[str, bool]:
@@ -256,10 +262,10 @@ class SalesforceClient:
         except UnsafeURL as exc:
             return _unreachable(url, f"refused before calling: {exc}")
         except DeadlineExceeded as exc:
-            return _unreachable(url, str(exc))
+            return _unreachable(url, str(exc), slow=True)
         except httpx.HTTPError as exc:
             text, dns = _describe_transport_error(exc)
-            return _unreachable(url, text, dns=dns)
+            return _unreachable(url, text, dns=dns, slow=_timed_out(exc))
         date = _parse_date(response.headers.get("date"))
         status = response.status_code
         try:
@@ -299,7 +305,7 @@ class SalesforceClient:
         """Whether ``origin`` answers at all (any HTTP status): tells our network from their host name.
 
         Goes through the same allowlist, transport and run deadline as every other call; None when
-        the deadline has already passed (then nothing more is asked).
+        unknown: the deadline passed before or during the question, or the answer was too slow.
         """
         if self.deadline.expired:
             return None
@@ -307,7 +313,11 @@ class SalesforceClient:
         try:
             self.allowlist.check(url)
             self._fetch("GET", url, headers={"Accept": "text/html"})  # any answer, a redirect too, will do
-        except (UnsafeURL, httpx.HTTPError, DeadlineExceeded):
+        except DeadlineExceeded:  # the run's time ran out under the question: unknown, not "unreachable"
+            return None
+        except httpx.HTTPError as exc:  # connected but slow is not our egress failing
+            return None if _timed_out(exc) else False
+        except UnsafeURL:
             return False
         return True
 

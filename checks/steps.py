@@ -74,7 +74,10 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
     detail: list[str] = []
     if f.cert_problem is not None:
         return _with_advice(step, Status.FAIL, f"certificate file unusable: {f.cert_problem}", cause, ctx)
-    facts = keys.certificate_facts(f.cert, datetime.fromtimestamp(f.now, timezone.utc)) if f.cert else None
+    # Dates are judged by Salesforce's clock when its Date header was read: a slow local clock must not
+    # make a good certificate look "not valid yet" (the clock step reports the skew itself).
+    server = f.reply.server_date if f.reply is not None else None
+    facts = keys.certificate_facts(f.cert, server or datetime.fromtimestamp(f.now, timezone.utc)) if f.cert else None
     if f.cert is not None and f.key is None:
         return StepResult(step, Status.SKIP, "not compared: the private key did not load")
     if f.cert is not None and facts is not None:
@@ -101,9 +104,10 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
         return _with_advice(step, standing, verdict_finding, cause, ctx, tuple(detail))
     if facts is not None:
         if facts.expired or facts.not_yet_valid:
-            when = "expired" if facts.expired else "is not valid yet"
-            return _with_advice(step, Status.WARN, f"certificate matches the key but {when} "
-                                f"(valid until {facts.not_after:%Y-%m-%d})", cause, ctx, tuple(detail))
+            when = (f"expired (valid until {facts.not_after:%Y-%m-%d})" if facts.expired else
+                    f"is not valid yet (valid from {facts.not_before:%Y-%m-%d %H:%M} UTC)")
+            return _with_advice(step, Status.WARN, f"certificate matches the key but {when}", cause, ctx,
+                                tuple(detail))
         if facts.days_left < EXPIRY_WARN_DAYS:
             return _with_advice(step, Status.WARN, f"certificate matches the key but expires on "
                                 f"{facts.not_after:%Y-%m-%d} ({facts.days_left} days left): upload a new one "
@@ -287,8 +291,11 @@ def check_verification(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
                           "access confirmed")
     cause = v.candidates[0].id if v.candidates else C.UNKNOWN
     reason = v.candidates[0].reason if v.candidates else "verification failed"
+    sure = bool(v.candidates) and v.candidates[0].confidence == Confidence.HIGH
     org_id = ver.identity.data.get("organization_id") if ver.identity and ver.identity.ok else None
-    return _with_advice(step, Status.FAIL, f"Org {org_id}: {reason}" if org_id else reason, cause, ctx)
+    # Reads that got no answer (the run's deadline, an outage) leave the access unproven, not refused.
+    return _with_advice(step, Status.FAIL if sure else Status.WARN, f"Org {org_id}: {reason}" if org_id else reason,
+                        cause, ctx)
 
 
 CHECKS: dict[StepId, Check] = {

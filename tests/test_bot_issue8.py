@@ -241,3 +241,107 @@ def test_certificate_is_not_uploaded_again_on_an_unchanged_retest(harness) -> No
     harness.wait_idle()
     assert len(harness.bot.store.runs(sess["id"])) == 2
     assert len(thread_uploads(harness)) == 1  # the file is already in the thread
+
+
+def test_check_again_is_named_as_pressed_in_the_retest_reply(harness) -> None:
+    sess = run(harness, "healthy")
+    harness.click(ActionId.RETEST, sess["id"])  # the button reads "Check again" on a working connection
+    harness.wait_idle()
+    thread = harness.thread_text(sess)
+    assert "(after “Check again”)" in thread and "I fixed it" not in thread
+    assert "after “Check again”" in escalation_text(harness, sess)  # the run history says the same
+
+
+def test_retest_after_a_failure_says_i_fixed_it() -> None:
+    from bot.blocks.replies import trigger_label
+
+    assert trigger_label("button") == "after “I fixed it”"
+    assert trigger_label("button", after_ok=True) == "after “Check again”"
+    assert trigger_label("scheduled", after_ok=True) == "automatic"
+
+
+@pytest.mark.parametrize("name", ["not-preauthorized", "sandbox-on-login", "cert-mismatch", "no-metadata", "healthy"])
+def test_escalation_and_parent_after_a_restart_say_what_they_said_before(tmp_path, world, make_engine, name) -> None:
+    """Rebuilt from SQLite alone, the escalation and the parent carry the same tie, evidence, fix,
+    environment, error call and fingerprint as from the live diagnosis."""
+    from datetime import datetime, timezone
+
+    from bot.blocks import EscalationView, escalation_message
+    from bot.blocks.steps import verdict_message
+    from bot.restore import diagnosis_from_rows, summary_of
+    from bot.store import Store
+
+    d = make_engine().diagnose(by_name(name).build(world))
+    store = Store(str(tmp_path / "s.db"))
+    sid = store.create_session(channel=CHANNEL, requester="U0REQ", connection=d.connection)
+    store.record_run(sid, trigger="command", diagnosis=d, started_at=0.0)
+    sess = store.session(sid)
+    restored = diagnosis_from_rows(sess, store.last_run(sid), store.steps(store.last_run(sid)["id"]))
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def escalation(diag) -> str:
+        view = EscalationView.from_diagnosis(diag, session_id=sid, connection=summary_of(sess), requester_id="U0REQ",
+                                             escalated_by="U0REQ", escalated_at=at)
+        return all_text(escalation_message(view))
+
+    assert escalation(restored) == escalation(d)
+    assert all_text(verdict_message(restored)) == all_text(verdict_message(d))
+    assert [(s.id, s.status, s.fix) for s in restored.steps] == [(s.id, s.status, s.fix) for s in d.steps]
+
+
+@pytest.mark.parametrize("text", [
+    "invalid_grant: user hasn't approved this consumer",
+    '{"username": "integraton@acme.com"} {"error":"invalid_grant","error_description":"user hasn\'t approved this '
+    'consumer"}',
+])
+def test_explain_not_approved_is_a_tie_without_oauth_doubt(text) -> None:
+    """Salesforce found the app and verified the signature before this answer: OAuth is on. An unknown username
+    gets the same answer as an unapproved user (reference §4.3): both medium, and the check that separates them."""
+    from checks.explain import explain
+    from checks.model import CauseId, Confidence
+
+    e = explain(text)
+    assert [(c.id, c.confidence) for c in e.candidates] == [
+        (CauseId.USER_NOT_PREAUTHORIZED, Confidence.MEDIUM), (CauseId.USERNAME_OR_LOGIN_URL, Confidence.MEDIUM)]
+    who = "integraton@acme.com" if "integraton" in text else "the integration user"
+    assert any(f"Setup → Users: does {who} exist" in c for c in e.clues), e.clues
+    from bot.listeners.commands import explain_reply
+
+    out = all_text(explain_reply(text))
+    assert "OAuth settings" not in out
+
+
+@pytest.mark.parametrize("name,mark", [("key-other-app", "⚠️"), ("key-typo", "❌"), ("username-typo", "⚠️")])
+def test_slack_cross_only_for_a_sure_cause(world, make_engine, name, mark) -> None:
+    """As in the terminal (✖ high, ! otherwise): a medium cause is not shown with a cross in Slack."""
+    from bot.blocks.session import _fallback_outcome, outcome_text
+    from bot.blocks.steps import verdict_message
+
+    d = make_engine().diagnose(by_name(name).build(world))
+    assert outcome_text(d).startswith(mark), outcome_text(d)
+    verdict = all_text(verdict_message(d))
+    assert mark in verdict and (mark == "❌" or "❌" not in verdict), verdict
+    if d.tied:  # the notification text names both tied causes, not just the first
+        assert " or " in _fallback_outcome(d) and "tied" in _fallback_outcome(d)
+
+
+@pytest.mark.parametrize("attached", [True, False])
+def test_expiry_warning_asks_for_no_shell(attached) -> None:
+    from datetime import datetime, timezone
+
+    from bot.blocks.watch import expiry_warning_message
+    from checks.model import ConnectionSummary
+
+    conn = ConnectionSummary(name="acme", username="a@acme.com", login_url="https://login.salesforce.com",
+                             consumer_key="3MVG9x", environment="production", connected_app="aprity")
+    text = all_text(expiry_warning_message(connection=conn, not_after=datetime(2027, 1, 1, tzinfo=timezone.utc),
+                                           fingerprint="AB:CD", days_left=5, threshold=7, attached=attached))
+    assert "aprity-diagnose " not in text and "openssl" not in text, text
+
+
+def test_still_failing_names_both_tied_causes(world, make_engine) -> None:
+    from bot.blocks import still_failing_message, suggested_fix
+
+    d = make_engine().diagnose(by_name("username-typo").build(world))
+    text = all_text(still_failing_message(12, d.cause.id, suggested_fix(d), "s1", tied=[c.id for c in d.tied]))
+    assert "Two causes tie" in text and "not pre-authorized" in text and "Wrong username" in text, text

@@ -188,7 +188,7 @@ CLUES = [
     ("sandbox-user-prod-host", '{"username": "ops@acme.com.uat", "loginUrl": "https://login.salesforce.com"}\n' + NA,
      "ops@acme.com.uat ends in .uat", C.USERNAME_OR_LOGIN_URL, H, True),
     ("sandbox-user-sandbox-host", "--username ops@acme.com.uat --instance-url https://test.salesforce.com\n" + NA,
-     "they agree", C.USERNAME_OR_LOGIN_URL, L, False),
+     "they agree", C.USERNAME_OR_LOGIN_URL, M, False),  # agreeing environments do not rule out a typo: the tie stays
     ("sandbox-mydomain-vs-prod", "POST https://acme--uat.sandbox.my.salesforce.com/services/oauth2/token "
      "aud=https://login.salesforce.com\n" + IA, "acme--uat.sandbox.my.salesforce.com with production host(s) "
      "login.salesforce.com", C.USERNAME_OR_LOGIN_URL, H, True),

@@ -32,7 +32,8 @@ MARKS: dict[str, tuple[str, str]] = {
     "sandbox-on-login": ("P P P P P P F P F -", "the probe logged in at test.salesforce.com: the user is approved "
                                                 "there, the login URL is wrong for sure"),
     "eca-generic-host": ("P P W - - - F P F -", "app_not_found on a generic host: the login URL for sure"),
-    "clock-behind": ("P W P P P - - F F -", "Salesforce says expired; the local clock even finds the certificate "
+    "clock-behind": ("P P P P P - - F F -", "Salesforce says expired; the certificate's dates are judged by "
+                                            "Salesforce's clock, so the slow local one does not make it look "
                                             "not yet valid"),
     "inactive-user": ("P P P P P - - P F -", "user state refused before approval was looked at"),
     "ip-restricted": ("P P P P P - - P F -", "refused on IP before approval was looked at"),
@@ -117,3 +118,21 @@ def test_fingerprint_is_the_key_matching_certificate(world, make_engine) -> None
     again = make_engine().diagnose(by_name("cert-mismatch").build(world))
     assert again.certificate.fingerprint == d.certificate.fingerprint  # same day, same bytes
     assert b"PRIVATE" not in d.certificate.pem
+
+
+def test_slow_local_clock_asks_for_no_new_certificate(world, make_engine) -> None:
+    """The fix is the clock: no certificate upload, and the certificate step does not call it 'not valid yet'."""
+    scenario = by_name("clock-behind")
+    d = make_engine(scenario.clock_offset).diagnose(scenario.build(world))
+    assert d.cause.id == CauseId.CLOCK_SKEW_OR_EXPIRY and not d.needs_certificate
+    assert "not valid yet" not in d.step("certificate").finding
+
+
+@pytest.mark.parametrize("name,env", [("username-typo", None), ("my-domain-typo", None), ("cert-mismatch", None),
+                                      ("maintenance", None), ("healthy", "production"),
+                                      ("sandbox-on-login", "sandbox")])
+def test_org_environment_only_when_proven(world, make_engine, name, env) -> None:
+    """A host that refused proves nothing about the org: null, while connection.environment keeps the URL's."""
+    d = make_engine().diagnose(by_name(name).build(world))
+    out = d.to_dict()
+    assert out["org_environment"] == env and out["connection"]["environment"] == "production"

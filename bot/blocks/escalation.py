@@ -90,9 +90,11 @@ def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
     ordered = sorted(runs, key=lambda r: utc(r.at))
     shown = ordered[-MAX_HISTORY:]
     lines = []
-    for r in shown:
+    first = len(ordered) - len(shown)
+    for i, r in enumerate(shown, start=first):
         outcome = "✅ works" if r.ok else f"❌ {short_cause(r.cause_id)}"
-        lines.append(f"• {stamp(r.at)} — {trigger_label(r.trigger)} — {outcome}")
+        label = trigger_label(r.trigger, after_ok=i > 0 and ordered[i - 1].ok)
+        lines.append(f"• {stamp(r.at)} — {label} — {outcome}")
     hidden = len(runs) - len(shown)
     if hidden:
         lines.insert(0, f"{ELLIPSIS} {hidden} earlier run(s) not listed")
@@ -112,8 +114,12 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
         err = e.last_error
         status = f"HTTP {err.status}" if err.status is not None else "no HTTP answer"
         call = f", {field(err.call, 40)} call" if err.call else ""
-        blocks.append(section(f"*Last error from Salesforce* ({status}{call})\n*error:* {code(err.error, 300)}\n"
-                              f"*error_description:*\n{code_block(err.error_description, 2000)}"))
+        if err.error == "unreachable" and err.status is None:  # Salesforce said nothing: do not quote it as if
+            blocks.append(section(f"*No answer from Salesforce* (no HTTP answer{call})\n"
+                                  f"{code_block(err.error_description, 2000)}"))
+        else:
+            blocks.append(section(f"*Last error from Salesforce* ({status}{call})\n*error:* {code(err.error, 300)}\n"
+                                  f"*error_description:*\n{code_block(err.error_description, 2000)}"))
     else:
         blocks.append(section("*Last error from Salesforce:* none recorded"))
     blocks.append(fields_section([

@@ -16,14 +16,17 @@ from .text import AUTOMATIC_WATCH, cause_title, code, field, hhmm, minutes_label
 TRIGGER_LABELS = {"command": "requested", "button": "after “I fixed it”", "scheduled": "automatic"}
 
 
-def trigger_label(trigger: str) -> str:
+def trigger_label(trigger: str, *, after_ok: bool = False) -> str:
+    """``after_ok``: the run before worked, so the button read "Check again", not "I fixed it"."""
+    if trigger == "button" and after_ok:
+        return "after “Check again”"
     return TRIGGER_LABELS.get(trigger, field(one_line(trigger), 40) or "unknown")
 
 
 def retest_result_message(d: Diagnosis, *, at: datetime, trigger: str,
                           previous: dict[str, Any] | None = None) -> dict[str, Any]:
     """One reply summing up a retest: when, why, outcome, and what changed since the run before."""
-    head = f"🔁 *Retest at {hhmm(at)}* ({trigger_label(trigger)})"
+    head = f"🔁 *Retest at {hhmm(at)}* ({trigger_label(trigger, after_ok=bool(previous and previous.get('ok')))})"
     change = diff_line(previous, d)
     fallback = f"Retest at {hhmm(at)}: " + ("the connection works" if d.ok else "still failing")
     return finish(fallback, [section(f"{head}\n{outcome_text(d)}"), context([change]) if change else None])
@@ -38,10 +41,15 @@ def success_message(requester: str, minutes: float) -> dict[str, Any]:
 
 
 def still_failing_message(minutes: float, cause: CauseId | str | None, fix: Sequence[str],
-                          session_id: str, *, escalated: bool = False) -> dict[str, Any]:
-    """Sent when retests keep failing: the cause, how to fix it, and a way to reach support."""
+                          session_id: str, *, escalated: bool = False,
+                          tied: Sequence[CauseId | str] = ()) -> dict[str, Any]:
+    """Sent when retests keep failing: the cause (both, when two tie), how to fix it, a way to reach support."""
     title = cause_title(cause)
-    head = f"⌛ Still failing after {minutes_label(minutes)}. Likely cause: *{title}*."
+    if len(tied) >= 2:
+        title = " — or — ".join(cause_title(c) for c in tied)
+        head = f"⌛ Still failing after {minutes_label(minutes)}. Two causes tie: *{title}*."
+    else:
+        head = f"⌛ Still failing after {minutes_label(minutes)}. Likely cause: *{title}*."
     blocks: list = [section(head)]
     if fix:
         blocks += line_sections([f"{i}. {field(one_line(s), 1500)}" for i, s in enumerate(fix, 1)],

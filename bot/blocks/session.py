@@ -70,8 +70,9 @@ def outcome_text(d: Diagnosis) -> str:
         text = (f"⚠️ *Tied* ({confidence_label(tied[0].confidence)}): "
                 + " — or — ".join(f"*{cause_title(c.id)}*" for c in tied)
                 + f"\nThe one check that tells them apart: {field(one_line(d.separating_check), 300)}")
-    else:
-        text = f"❌ *{cause_title(cause.id)}* ({confidence_label(cause.confidence)})"
+    else:  # the cross only when the cause is sure, as in the terminal (✖ high, ! otherwise)
+        mark = "❌" if cause.confidence == "high" else "⚠️"
+        text = f"{mark} *{cause_title(cause.id)}* ({confidence_label(cause.confidence)})"
     others = [f"{short_cause(c.id)} ({confidence_label(c.confidence)})" for c in d.candidates[max(1, len(tied)):6]]
     if others:
         text += "\nAlso possible: " + "; ".join(others)
@@ -83,6 +84,8 @@ def outcome_text(d: Diagnosis) -> str:
 def _fallback_outcome(d: Diagnosis) -> str:
     if d.ok:
         return "works"
+    if d.tied:
+        return "failing — tied: " + " or ".join(short_cause(c.id) for c in d.tied)
     return f"failing — {short_cause(d.cause.id)}" if d.cause else "failing"
 
 

@@ -84,7 +84,8 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
                     + f".\n*The one check that tells them apart:* {field(one_line(d.separating_check), 500)}")
             fallback = "Verdict: tied — " + " or ".join(short_cause(c.id) for c in tied)
         else:
-            head = f"❌ *Verdict — likely cause:* {cause_title(cause.id)} ({confidence_label(cause.confidence)})"
+            mark = "❌" if cause.confidence == "high" else "⚠️"  # the cross only when the cause is sure
+            head = f"{mark} *Verdict — likely cause:* {cause_title(cause.id)} ({confidence_label(cause.confidence)})"
             if cause.reason:
                 head += f"\n{field(one_line(cause.reason), 1000)}"
             fallback = f"Verdict: {short_cause(cause.id)} ({cause.confidence} confidence)"

@@ -44,8 +44,9 @@ def expiry_warning_message(*, connection: ConnectionSummary, not_after: datetime
         steps += ("\nThe certificate attached below is made from the connection's own private key, so the key "
                   "stays the same; it is valid for two years.")
     else:
-        steps += ("\nThe bot could not read the connection's private key to make one; run "
-                  "`aprity-diagnose certificate` where the key is.")
+        # Nobody in Slack has a shell next to the key: no command to run here.
+        steps += ("\nThe bot could not read the connection's private key to make one; ask whoever runs aprity "
+                  "for a certificate made from that key.")
     head = f"📅 *The certificate of {name}* {when} (warning at {int(threshold)} day(s))"
     return finish(f"Certificate of {one_line(connection.name or connection.username)} expires {stamp(not_after)}", [
         section(head),
