@@ -6,6 +6,7 @@ check fell due while the bot was down is checked too.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
@@ -88,6 +89,58 @@ def test_sigterm_with_runs_queued_then_restart_every_command_gets_its_verdict(tm
             wait_until(lambda: (watches.watch("watched") or {}).get("last_check_at"), 30,
                        "the watched connection's missed check to run after the restart")
             assert watches.watch("watched")["last_ok"] == 1
+            assert not any(WENT_WRONG in all_text(c.args).lower() for c in stub.calls())
+        finally:
+            stop(proc, timeout=20)
+        assert "Traceback" not in log.read_text()
+
+
+def test_a_slack_5xx_storm_during_recovery_at_start_up_ends_with_every_parent_final(tmp_path, slow_world) -> None:
+    """kill -9 mid-run, then a start-up whose recovery runs meet a Slack that answers 5xx to every
+    post and update: the runs still end, what Slack is owed waits in SQLite, and once Slack answers
+    again the repair pass leaves every parent final (the requesters heard through response_url)."""
+    world, url = slow_world
+    names = ["alpha", "beta", "gamma"]
+    conns = {n: world.connection(n, *world.org(n)) for n in names}
+    (tmp_path / "connections.toml").write_text(toml_for(conns))
+    with SlackStub() as stub:
+        env = bot_env(tmp_path, stub, url, world.key_file, APRITY_MAX_RUNS="1")
+        log = tmp_path / "bot.log"
+        world.sim.latency = 30.0
+        proc, port = spawn_server("gunicorn", env, log)
+        store = Store(env["APRITY_DB"])
+        try:
+            for i, name in enumerate(names):
+                _slash(port, stub, name, i)
+            wait_until(lambda: len(store.recent_sessions()) == len(names), 10, "every command to be acked")
+            stub.wait_for("chat.postMessage", 1, timeout=10)
+            stop(proc, signal.SIGKILL)
+
+            world.sim.latency = 0.0
+            stub.fail_next("chat.postMessage", status=500, times=10_000)
+            stub.fail_next("chat.update", status=503, times=10_000)
+            hooks_before = len(stub.accepted("webhook"))
+            proc, port = spawn_server("gunicorn", env, log)
+
+            def ran() -> bool:
+                rows = [store.session(s["id"]) for s in store.recent_sessions()]
+                return all(r["status"] == "ok" and not r["busy"] and store.runs(r["id"]) for r in rows)
+
+            wait_until(ran, 60, "every interrupted check to run again while Slack fails")
+            # Each requester learned the outcome through the command's response_url meanwhile.
+            hooks = stub.wait_for("webhook", hooks_before + len(names), timeout=20)[hooks_before:]
+            assert sum("Connection works" in all_text(c.args) for c in hooks) >= len(names)
+            stub.clear_faults()
+
+            def final() -> bool:
+                rows = [store.session(s["id"]) for s in store.recent_sessions()]
+                if not all(r["thread_ts"] for r in rows):
+                    return False
+                texts = [all_text(stub.message(CHANNEL, r["thread_ts"]) or {}) for r in rows]
+                return all("Connection works" in t and "⏳" not in t for t in texts)
+
+            wait_until(final, 40, "the repair pass to leave every parent final once Slack answers")
+            assert len(stub.channel_messages(CHANNEL)) == len(names)  # none posted twice
             assert not any(WENT_WRONG in all_text(c.args).lower() for c in stub.calls())
         finally:
             stop(proc, timeout=20)
