@@ -55,7 +55,8 @@ def test_sigterm_with_runs_queued_then_restart_every_command_gets_its_verdict(tm
         store, watches = Store(env["APRITY_DB"]), WatchStore(env["APRITY_DB"])
         try:
             acks = [_slash(port, stub, name, i) for i, name in enumerate(names)]
-            assert sum("queued" in a for a in acks) == len(names) - 1  # one runs, the others wait
+            # One worker: at least three wait (all four when the start-up certificate sweep holds it).
+            assert sum("queued" in a for a in acks) >= len(names) - 1
             wait_until(lambda: len(store.recent_sessions()) == len(names), 10, "every command to be acked")
             stub.wait_for("chat.postMessage", 1, timeout=10)  # the first check is running
             assert stop(proc, timeout=20) == 0  # SIGTERM to the process group, as Heroku sends it
