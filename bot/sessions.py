@@ -291,8 +291,9 @@ class SessionService:
                     minutes, cause.id if cause else None, fix, sid, escalated=escalated, tied=[c.id for c in d.tied]))
                 stopped = f"still failing after {blocks.text.minutes_label(minutes)}"
         final = self.store.session(sid) or sess
-        self._update(final, running=False, stopped=stopped)
-        if not final.get("thread_ts"):  # no parent in Slack yet: the requester hears it another way
+        # No parent in Slack yet, or Slack would not show the verdict in it (an outage: the parent
+        # stays ⏳ until the repair pass): the requester hears the outcome another way meanwhile.
+        if not self._update(final, running=False, stopped=stopped):
             self.delivery.tell_requester(final, blocks.outcome_note(d))
 
     def _schedule_next(self, sid: str) -> bool:
@@ -362,9 +363,9 @@ class SessionService:
         )
         return blocks.parent_message(view)
 
-    def _update(self, sess: dict[str, Any], **kwargs: Any) -> None:
+    def _update(self, sess: dict[str, Any], **kwargs: Any) -> bool:
         """Show the session's state in its parent; owed to Slack (see :mod:`bot.repair`) if that fails."""
-        self.delivery.update_parent(sess, self._parent(sess, **kwargs))
+        return self.delivery.update_parent(sess, self._parent(sess, **kwargs))
 
     def _reply(self, sess: dict[str, Any], message: dict[str, Any]) -> None:
         self.delivery.reply(sess, message)

@@ -89,7 +89,11 @@ class Cutoff:
         return self.fired or self.closed
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's ``trace`` extension: remember each network stream once connected."""
+        """httpcore's ``trace`` extension: remember each network stream once connected, and hold
+        each TLS handshake to the budget left."""
+        if event.endswith(".start_tls.started"):
+            self._cap_handshake(info)
+            return
         if not event.endswith((".connect_tcp.complete", ".start_tls.complete", ".connect_unix_socket.complete")):
             return
         stream = info.get("return_value")
@@ -102,6 +106,18 @@ class Cutoff:
             late = self.cut
         if late:  # connected just as the run was cut: this one goes too
             _shutdown(stream)
+
+    def _cap_handshake(self, info: dict[str, Any]) -> None:
+        # During the handshake the TCP socket is detached into its TLS wrapper, which no trace
+        # event hands over, so the cutoff cannot shut it down. CPython bounds a whole handshake
+        # (not each read) by the socket timeout, which httpcore takes from ``info["timeout"]``:
+        # the connect timeout capped when the request was built, before the TCP connect used
+        # part of the budget. httpcore passes this very dict to ``start_tls``, so capping it
+        # here ends a trickled handshake at the deadline.
+        left = self.deadline.remaining()
+        timeout = info.get("timeout")
+        if left != float("inf") and (timeout is None or timeout > left):
+            info["timeout"] = max(MIN_BUDGET, left)
 
     def track(self, response: httpx.Response) -> None:
         """A streamed response in flight: closed if the run is cut before it is read."""

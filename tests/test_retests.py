@@ -188,8 +188,12 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world, server) -> N
                           "team_id": "T0EXAMPLE", "trigger_id": "t.1", "response_url": stub.response_url("k")})
         r = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body), timeout=10)
         assert r.status_code == 200
-        sid = wait_until(lambda: next((s["id"] for s in store.recent_sessions() if s.get("retest_due_at")), None),
-                         what="the first run to plan retests")
+        # Killed once the run has let go of its session: a kill while it still holds it (its verdict
+        # stored, its messages still going to Slack) is an interrupted run, which the next start runs
+        # again (tests/test_crash_recovery.py), and this test is about the retest plan.
+        sid = wait_until(lambda: next((s["id"] for s in store.recent_sessions()
+                                       if s.get("retest_due_at") and not s["busy"]), None),
+                         what="the first run to plan retests and let go of its session")
         assert [r["trigger"] for r in store.runs(sid)] == ["command"]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)

@@ -148,3 +148,51 @@ def test_missing_settings_stop_gunicorn_with_one_line(tmp_path) -> None:
     assert all(f"{name} (" in ours[0] for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
                                                      "APRITY_SUPPORT_CHANNEL"))
     assert text.count("Booting worker") == 1 and "Traceback" not in text
+
+
+class OneGate(Gate):
+    """Only the connection named ``held`` waits at the gate; the others run freely."""
+
+    def diagnose(self, connection, on_step=lambda *a: None):
+        if connection.name != "held":
+            return self.real.diagnose(connection, on_step)
+        return super().diagnose(connection, on_step)
+
+
+def test_a_retest_due_while_draining_waits_for_the_next_start(tmp_path, world, sim_server) -> None:
+    """The scheduler stops first: a retest falling due during the grace does not start (its run
+    could be cut by the exit); its due time stays in SQLite and the next start runs it."""
+    o, a, u = world.org("drain-retest", app={"profiles": frozenset()})  # not pre-authorized: retests
+    conns = {"failing": world.connection("failing", o, a, u), "held": world.connection("held", *world.org("drain-held"))}
+    (tmp_path / "connections.toml").write_text(toml_for(conns))
+    with SlackStub() as stub:
+        env = bot_env(tmp_path, stub, sim_server.url, world.key_file, APRITY_MAX_RUNS="2",
+                      APRITY_RETEST_DELAYS="1,600")
+        h = BotHarness.start(env, stub)
+        gate = OneGate(h.bot.service.engine)
+        h.bot.service.engine = gate
+        try:
+            h.slash("failing")
+            sid = wait_until(lambda: next((s["id"] for s in h.sessions()
+                                           if h.bot.store.session(s["id"]).get("retest_due_at")
+                                           and not h.bot.store.session(s["id"])["busy"]), None),
+                             10, "the failing check to plan its retests")
+            due = h.bot.store.session(sid)["retest_due_at"]
+            h.slash("held")
+            assert gate.entered.acquire(timeout=10)
+            # The retest falls due 1 s after the first run, while the shutdown waits on "held".
+            threading.Timer(2.5, gate.open.set).start()
+            assert h.bot.shutdown(grace=15) is True
+            assert [r["trigger"] for r in h.bot.store.runs(sid)] == ["command"]
+            assert h.bot.store.session(sid)["retest_due_at"] == due and not h.bot.store.session(sid)["busy"]
+            _nobody_told_went_wrong(stub)
+        finally:
+            gate.open.set()
+            h.close()
+        again = BotHarness.start(env, stub)
+        try:
+            wait_until(lambda: len(again.bot.store.runs(sid)) == 2, 15, "the retest at the next start")
+            assert [r["trigger"] for r in again.bot.store.runs(sid)] == ["command", "scheduled"]
+            _nobody_told_went_wrong(stub)
+        finally:
+            again.close()
