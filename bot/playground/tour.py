@@ -87,6 +87,12 @@ def _verdict(pg: Playground, name: str) -> Callable[[], dict[str, Any] | None]:
     return check
 
 
+def _green(pg: Playground, name: str) -> bool:
+    """The verdict is stored before the parent is edited: "ok" and no longer busy means the edit is done too."""
+    s = _session(pg, name) or {}
+    return s.get("status") == "ok" and not s.get("busy")
+
+
 def run_tour(pg: Playground, out: TextIO, *, timeout: float = 60.0) -> None:
     """Play the tour on a started playground; raises TimeoutError or AssertionError when a step fails."""
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
@@ -99,7 +105,7 @@ def run_tour(pg: Playground, out: TextIO, *, timeout: float = 60.0) -> None:
     entry = pg.apply_fix(FIXED_CASE, FIX)
     say(f"2. Salesforce admin: {entry['label']} (Salesforce sees it in {SCRIPT_TIMING.propagation_delay:g} s)")
     say("3. waiting for the automatic retest…")
-    pg.wait(f"{FIXED_CASE} to turn green", lambda: (_session(pg, FIXED_CASE) or {}).get("status") == "ok", timeout)
+    pg.wait(f"{FIXED_CASE} to turn green", lambda: _green(pg, FIXED_CASE), timeout)
     parent = pg.stub.message(SUPPORT_CHANNEL, first["thread_ts"]) or {}
     say(f"   parent now: {parent.get('text')}")
 
