@@ -234,7 +234,8 @@ def test_past_six_a_minute_the_bot_says_when(harness: BotHarness) -> None:
     assert [r["trigger"] for r in harness.bot.store.runs(harness.sessions()[0]["id"])] == ["command", "button"]
 
 
-def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHarness, world, caplog) -> None:
+def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHarness, world, caplog, conns,
+                                                                 tmp_path) -> None:
     caplog.set_level(logging.INFO)
     harness.slash("acme", channel=ACME)
     harness.slash("internal")
@@ -242,10 +243,24 @@ def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHar
     for sess in harness.sessions():
         harness.click(ActionId.ESCALATE, sess["id"], channel=sess["channel"])
     harness.wait_idle()
+    # The modules merged since: the watcher's checks, the App Home (its failure path too), the certificate sweep.
+    from test_home import open_home
+    from test_watch import watched_toml
+
+    (tmp_path / "connections.toml").write_text(watched_toml(conns, set(conns)) + "\n")
+    for name in conns:
+        harness.bot.watcher.check(name)
+    harness.bot.watcher.on_sweep()
+    open_home(harness, USER)
+    harness.stub.fail_next("users.conversations", "missing_scope")
+    open_home(harness, USER)
+    harness.wait_idle()
     org_ids = [s["org_id"] for s in harness.sessions() if s["org_id"]]
     assert org_ids, "no Org ID was learnt: the test would prove nothing"
     lines = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
-    for needle in org_ids + [o[:15] for o in org_ids] + [USER, "/id/00D", "005"]:
+    assert "users.conversations failed" in lines, "the App Home failure path was not exercised"
+    reply_urls = [harness.stub.response_url(f"cmd{i}") for i in (1, 2)]  # the commands' response_urls
+    for needle in org_ids + [o[:15] for o in org_ids] + [USER, "/id/00D", "005"] + reply_urls:
         assert needle not in lines, needle
     assert_clean(lines, key_fragments(world.key_file) + issued_tokens(world))
 
