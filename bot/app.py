@@ -26,7 +26,7 @@ from .expiry import ExpiryWatch
 from .ledger import Ledger
 from .listeners import home as home_listener
 from .listeners import register
-from .listeners.gate import Gate
+from .listeners.gate import Gate, session_request
 from .repair import Repairer
 from .retention import DAY, JOB_ID, Retention
 from .runtime import make_engine
@@ -129,9 +129,21 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         pacer=pacer, clock=clock, delivery=delivery,
     )
     throttle = Throttle(store, clock=clock)
+
+    def still_allowed(sid: str) -> None:
+        # A retest nobody pressed obeys the policy as a button would: a connection unbound from the
+        # session's channel since is not checked there any more (its pending retests are dropped).
+        sess = store.session(sid)
+        decision = gate.decide(sess["channel"], sess["requester"] or "-", session_request(sess))[0] if sess else None
+        if decision is not None and not decision.allowed:
+            log.info("retest of %s dropped: its connection is no longer enabled in its channel", sid)
+            store.clear_retests(sid)
+            return
+        throttled(sid)
+
     # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.
-    scheduler = RetestScheduler(
-        throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at)), clock=clock)
+    throttled = throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at))
+    scheduler = RetestScheduler(still_allowed, clock=clock)
     service.scheduler = scheduler
     gate = Gate(settings, throttle)
     app = App(

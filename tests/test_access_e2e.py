@@ -277,3 +277,17 @@ def test_nothing_configured_answers_nowhere_and_says_how_to_enable(tmp_path, stu
     hint = [r.getMessage() for r in caplog.records if "enabled in no channel" in r.getMessage()]
     assert hint and "APRITY_STAFF_CHANNELS" in hint[0] and "channels = " in hint[0]
     assert h.sessions() == []
+
+
+def test_an_automatic_retest_obeys_the_policy_as_a_button_would(harness: BotHarness, conns, tmp_path) -> None:
+    toml = tmp_path / "connections.toml"
+    toml.write_text(toml_for({**conns, "internal": replace(conns["internal"], channels=(ACME,))}))
+    harness.slash("internal", channel=ACME)  # a failing connection, bound to the customer's channel
+    harness.wait_idle()
+    sess = harness.only_session()
+    assert sess["status"] == "failing" and sess["retest_due_at"] is not None
+    toml.write_text(toml_for(conns) + "\n# internal unbound from the customer's channel\n")
+    harness.bot.scheduler._fire(sess["id"])  # the retest falls due (APScheduler calls this)
+    harness.wait_idle()
+    assert len(harness.bot.store.runs(sess["id"])) == 1, "retested in a channel no longer enabled for it"
+    assert harness.bot.store.session(sess["id"])["retest_due_at"] is None
