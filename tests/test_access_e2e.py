@@ -291,3 +291,23 @@ def test_an_automatic_retest_obeys_the_policy_as_a_button_would(harness: BotHarn
     harness.wait_idle()
     assert len(harness.bot.store.runs(sess["id"])) == 1, "retested in a channel no longer enabled for it"
     assert harness.bot.store.session(sess["id"])["retest_due_at"] is None
+
+
+def test_the_form_refuses_a_bad_field_on_that_field_without_echo(harness: BotHarness, world) -> None:
+    harness.slash("")  # the staff channel's form: names and fields
+    view = harness.stub.wait_for("views.open")[0].args["view"]
+    meta = (json.loads(view) if isinstance(view, str) else view)["private_metadata"]
+    conn = by_name("healthy").build(world)
+
+    def fields(**override: str) -> dict:
+        values = {"USERNAME": conn.username, "CONSUMER_KEY": conn.consumer_key,
+                  "LOGIN_URL": "https://login.salesforce.com", "APP": "aprity", **override}
+        return {ModalBlock[k]: {ModalAction[k]: {"value": v}} for k, v in values.items()}
+
+    for field, value, expected in (("USERNAME", HEX64, "must be rotated"), ("APP", HEX64, "must be rotated"),
+                                   ("USERNAME", "u" * 81 + "@x.com", "longer than 80"),
+                                   ("USERNAME", "admin\u202e@x.com", "U+202E")):
+        r = harness.submit_view(DIAGNOSE_MODAL, fields(**{field: value}), meta).json()
+        assert r.get("response_action") == "errors" and list(r["errors"]) == [ModalBlock[field]], (field, r)
+        assert expected in r["errors"][ModalBlock[field]] and value not in json.dumps(r)
+    assert harness.sessions() == []
