@@ -134,11 +134,16 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         # A retest nobody pressed obeys the policy as a button would: a connection unbound from the
         # session's channel since is not checked there any more (its pending retests are dropped).
         sess = store.session(sid)
-        decision = gate.decide(sess["channel"], sess["requester"] or "-", session_request(sess))[0] if sess else None
-        if decision is not None and not decision.allowed:
-            log.info("retest of %s dropped: its connection is no longer enabled in its channel", sid)
-            store.clear_retests(sid)
-            return
+        if sess is not None:
+            decision, _, file_error = gate.decide(sess["channel"], sess["requester"] or "-", session_request(sess))
+            if file_error:  # a file being edited says nothing about the policy: try again in a minute
+                log.warning("retest of %s postponed: the connections file is unusable", sid)
+                scheduler.schedule(sid, clock() + 60)
+                return
+            if not decision.allowed:
+                log.info("retest of %s dropped: its connection is no longer enabled in its channel", sid)
+                store.clear_retests(sid)
+                return
         throttled(sid)
 
     # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -286,8 +287,13 @@ def test_an_automatic_retest_obeys_the_policy_as_a_button_would(harness: BotHarn
     harness.wait_idle()
     sess = harness.only_session()
     assert sess["status"] == "failing" and sess["retest_due_at"] is not None
-    toml.write_text(toml_for(conns) + "\n# internal unbound from the customer's channel\n")
+    toml.write_text("[connections.broken\n")  # mid-edit: nothing is decided, the retest waits a minute
     harness.bot.scheduler._fire(sess["id"])  # the retest falls due (APScheduler calls this)
+    job = harness.bot.scheduler._scheduler.get_job(f"retest:{sess['id']}")
+    assert job is not None and job.next_run_time.timestamp() - time.time() < 120, "not moved to a minute from now"
+    assert harness.bot.store.session(sess["id"])["retest_due_at"] is not None
+    toml.write_text(toml_for(conns) + "\n# internal unbound from the customer's channel\n")
+    harness.bot.scheduler._fire(sess["id"])
     harness.wait_idle()
     assert len(harness.bot.store.runs(sess["id"])) == 1, "retested in a channel no longer enabled for it"
     assert harness.bot.store.session(sess["id"])["retest_due_at"] is None
