@@ -96,6 +96,20 @@ def usable_names(channel: str, rules: Rules) -> tuple[str, ...]:
     return ()
 
 
+def shows(channel: str, name: str, rules: Rules) -> bool:
+    """May the bot post about connection ``name`` in ``channel`` unasked (watch alerts, certificate
+    warnings)? The rule of a command for it there: a staff channel, or one the connection is bound to."""
+    return name in usable_names(channel, rules)
+
+
+def viewer_scope(user_channels: Iterable[str], rules: Rules) -> frozenset[str] | None:
+    """What a person (the App Home, which has no channel) may see, from the channels they are in:
+    None — everything — for a member of a staff channel; else only those channels, and so the
+    connections bound to them. Staff are the same channels as for commands, nothing more."""
+    mine = frozenset(user_channels)
+    return None if mine & rules.staff_channels else mine
+
+
 def decide(channel: str, user: str, request: Request, rules: Rules) -> Decision:
     """May ``user`` in ``channel`` have ``request``? The reason comes with a refusal."""
     scope = scope_of(channel, rules)

@@ -19,14 +19,14 @@ from slack_sdk import WebClient
 from checks.connections import ConfigError, load_all
 
 from . import lifecycle
-from .access import Rules, startup_hint
+from .access import Rules, shows, startup_hint
 from .delivery import Delivery, retry_handlers
 from .executor import ChannelPacer, RunExecutor
 from .expiry import ExpiryWatch
 from .ledger import Ledger
 from .listeners import home as home_listener
 from .listeners import register
-from .listeners.gate import Gate
+from .listeners.gate import Gate, session_request
 from .repair import Repairer
 from .retention import DAY, JOB_ID, Retention
 from .runtime import make_engine
@@ -102,6 +102,11 @@ def log_access(settings: Settings) -> None:
         bound = sorted({c for chans in rules.bindings.values() for c in chans})
         log.info("answering in %d staff channel(s) and %d customer channel(s)", len(rules.staff_channels),
                  len(bound))
+    alert = settings.alert_channel or settings.support_channel
+    unshown = [n for n, c in conns.items() if (c.watch or c.certificate_file) and not shows(alert, n, rules)]
+    if unshown:
+        log.warning("the alert channel %s is not a staff channel: watch alerts and certificate warnings for %d "
+                    "connection(s) will not be posted there; add it to APRITY_STAFF_CHANNELS", alert, len(unshown))
 
 
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
@@ -124,9 +129,26 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         pacer=pacer, clock=clock, delivery=delivery,
     )
     throttle = Throttle(store, clock=clock)
+
+    def still_allowed(sid: str) -> None:
+        # A retest nobody pressed obeys the policy as a button would: a connection unbound from the
+        # session's channel since is not checked there any more (its pending retests are dropped).
+        sess = store.session(sid)
+        if sess is not None:
+            decision, _, file_error = gate.decide(sess["channel"], sess["requester"] or "-", session_request(sess))
+            if file_error:  # a file being edited says nothing about the policy: try again in a minute
+                log.warning("retest of %s postponed: the connections file is unusable", sid)
+                scheduler.schedule(sid, clock() + 60)
+                return
+            if not decision.allowed:
+                log.info("retest of %s dropped: its connection is no longer enabled in its channel", sid)
+                store.clear_retests(sid)
+                return
+        throttled(sid)
+
     # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.
-    scheduler = RetestScheduler(
-        throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at)), clock=clock)
+    throttled = throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at))
+    scheduler = RetestScheduler(still_allowed, clock=clock)
     service.scheduler = scheduler
     gate = Gate(settings, throttle)
     app = App(
@@ -138,15 +160,21 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
     register(app, service, gate)
     watch_store = WatchStore(settings.db_path)
     alert = settings.alert_channel or settings.support_channel
+
+    def alert_may_show(name: str) -> bool:
+        # Unasked posts follow the access policy too: a connection's alert or certificate warning goes to
+        # the alert channel only if a command for it would be allowed there (its buttons must work there).
+        return shows(alert, name, gate.rules()[0])
+
     expiry = ExpiryWatch(client, watch_store, alert_channel=alert, connections_file=settings.engine.connections_file,
-                         private_key_file=settings.engine.private_key_file, clock=clock)
+                         private_key_file=settings.engine.private_key_file, may_post=alert_may_show, clock=clock)
     watcher = Watcher(service, watch_store, alert_channel=alert, interval=settings.watch_interval,
                       connections_file=settings.engine.connections_file,
                       private_key_file=settings.engine.private_key_file, allow_run=throttle.allow_watch,
-                      on_sweep=expiry.sweep, clock=clock)
-    # Members of staff channels, and of the support and alert channels, see every connection.
+                      may_alert=alert_may_show, on_sweep=expiry.sweep, clock=clock)
+    # The App Home's staff are the access policy's: members of APRITY_STAFF_CHANNELS see every connection.
     home_listener.register(app, service, home_listener.publisher(
-        service, settings, watch_store, staff_channels=settings.staff_channels | {settings.support_channel, alert}))
+        service, settings, watch_store, staff_channels=settings.staff_channels))
 
     @app.error
     def on_error(error: Exception, body: dict) -> BoltResponse:  # noqa: ANN001

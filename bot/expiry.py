@@ -75,8 +75,10 @@ class ExpiryWatch:
     """Sweeps every connection of the file and posts the warnings that are due."""
 
     def __init__(self, client: WebClient, store: WatchStore, *, alert_channel: str, connections_file: str | None,
-                 private_key_file: str | None, clock: Callable[[], float] = time.time) -> None:
-        self.client, self.store = client, store
+                 private_key_file: str | None, may_post: Callable[[str], bool] = lambda name: True,
+                 clock: Callable[[], float] = time.time) -> None:
+        """``may_post(name)``: the access policy's word on naming that connection in the alert channel."""
+        self.client, self.store, self.may_post = client, store, may_post
         self.alert_channel = alert_channel
         self.connections_file, self.private_key_file = connections_file, private_key_file
         self.clock = clock
@@ -107,6 +109,9 @@ class ExpiryWatch:
         name = conn.name or conn.username
         threshold, covered = due_threshold(info.days_left(now), self.store.warned(name, info.fingerprint))
         if threshold is None:
+            return None
+        if not self.may_post(name):  # not remembered: it goes out once the channel may show the connection
+            log.warning("certificate warning for %s not posted: the alert channel is not a staff channel", name)
             return None
         new_cert = self._new_certificate(conn)
         message = expiry_warning_message(connection=conn.summary(), not_after=info.not_after,

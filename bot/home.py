@@ -1,7 +1,7 @@
 """What the App Home shows a viewer: who may see what, and the data gathered for the builders.
 
-The visibility rule is deliberately small and pure (:func:`visible_channels`,
-:func:`connection_visible`): a member of a staff channel sees everything; anyone else
+The visibility rule is the access policy's (:func:`bot.access.viewer_scope`): a member of a
+staff channel (``APRITY_STAFF_CHANNELS``, as for commands) sees everything; anyone else
 sees the sessions of channels they are in and the connections bound to those channels.
 Deny by default: a viewer whose channels cannot be read sees nothing.
 """
@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from checks.connections import ConfigError, Connection, load_all
 
 from . import stats
+from .access import Rules, viewer_scope
 from .expiry import certificate_of
 from .sessions import slack_error
 from .watch_store import WatchStore
@@ -28,9 +29,7 @@ log = logging.getLogger(__name__)
 
 def visible_channels(user_channels: Collection[str], staff_channels: Collection[str]) -> frozenset[str] | None:
     """None: the viewer is staff and sees every channel; else the channels whose sessions they see."""
-    if set(user_channels) & set(staff_channels):
-        return None
-    return frozenset(user_channels)
+    return viewer_scope(user_channels, Rules(frozenset(staff_channels)))
 
 
 def connection_visible(bound: Collection[str], scope: frozenset[str] | None) -> bool:
@@ -39,9 +38,8 @@ def connection_visible(bound: Collection[str], scope: frozenset[str] | None) -> 
 
 
 def bound_channels(conn: Connection) -> tuple[str, ...]:
-    """The customer channels a connection is bound to (the ``channels`` field of access control;
-    absent until that lands, which binds the connection to no channel)."""
-    return tuple(getattr(conn, "channels", ()) or ())
+    """The customer channels a connection is bound to (its ``channels`` field)."""
+    return tuple(conn.channels)
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,7 @@ def gather(client: WebClient, *, user_id: str, db_path: str, watch_store: WatchS
     try:
         mine = user_channels(client, user_id)
     except Exception as exc:  # noqa: BLE001 - deny by default: no channels, nothing shown
-        log.warning("users.conversations for %s failed: %s", user_id, slack_error(exc))
+        log.warning("users.conversations failed for an App Home: %s", slack_error(exc))
         mine, unknown = [], True
     scope = visible_channels(mine, tuple(staff_channels))
     sessions = stats.open_sessions(db_path, channels=scope)

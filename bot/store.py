@@ -331,6 +331,8 @@ class Store:
                          (cutoff,))
             conn.execute(f"DELETE FROM runs WHERE session_id IN ({old})", (cutoff,))
             conn.execute(f"DELETE FROM escalations WHERE session_id IN ({old})", (cutoff,))
+            # Owed Slack messages (bot.ledger) go too: their foreign key would otherwise fail the whole pass.
+            conn.execute(f"DELETE FROM owed WHERE session_id IN ({old})", (cutoff,))
             return conn.execute("DELETE FROM sessions WHERE updated_at < ? AND busy = 0", (cutoff,)).rowcount
 
     # -- escalations -----------------------------------------------------------------

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .retention import owner_only
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS watches (
     name TEXT PRIMARY KEY,          -- the connection's name in the connections file
@@ -47,6 +49,7 @@ class WatchStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
+        owner_only(self.path)  # the file names customers' connections: 0600, whoever creates it first
         self._local = threading.local()
         self._conn().executescript(_SCHEMA)  # CREATE ... IF NOT EXISTS: safe on every start
 

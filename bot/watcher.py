@@ -62,19 +62,21 @@ class Watcher:
 
     ``allow_run(connection) -> bool`` is where the per-connection token-request limit
     plugs in, as a try-acquire: answering True counts this check as one run of the connection;
-    a check it refuses is skipped until the next slot. ``on_sweep`` runs at
+    a check it refuses is skipped until the next slot. ``may_alert(name)``: the access policy's
+    word on posting that connection's alert session in the alert channel. ``on_sweep`` runs at
     start-up and once per interval (the certificate-expiry warnings).
     """
 
     def __init__(self, service: SessionService, store: WatchStore, *, alert_channel: str, interval: float,
                  connections_file: str | None, private_key_file: str | None,
                  allow_run: Callable[[Connection], bool] = lambda conn: True,
+                 may_alert: Callable[[str], bool] = lambda name: True,
                  on_sweep: Callable[[], object] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.service, self.store = service, store
         self.alert_channel, self.interval = alert_channel, float(interval)
         self.connections_file, self.private_key_file = connections_file, private_key_file
-        self.allow_run, self.on_sweep, self.clock = allow_run, on_sweep, clock
+        self.allow_run, self.may_alert, self.on_sweep, self.clock = allow_run, may_alert, on_sweep, clock
         self._lock = threading.Lock()
         self._checking: set[str] = set()
         self._scheduler = BackgroundScheduler(
@@ -243,6 +245,8 @@ class Watcher:
             fields["alert_session"] = None
         if not row["worked"] or fails < FAILS_BEFORE_ALERT:
             return ("failing" if row["worked"] else "failing, never worked while watched", fields)
+        if not self.may_alert(row["name"]):  # the session would show the connection where the policy does not
+            return ("failing, no alert: the alert channel is not a staff channel", fields)
         try:
             sid, _ = self.service.start(channel=self.alert_channel, requester=AUTOMATIC_WATCH, connection=conn)
         except QueueFull:

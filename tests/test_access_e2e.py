@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -234,7 +235,8 @@ def test_past_six_a_minute_the_bot_says_when(harness: BotHarness) -> None:
     assert [r["trigger"] for r in harness.bot.store.runs(harness.sessions()[0]["id"])] == ["command", "button"]
 
 
-def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHarness, world, caplog) -> None:
+def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHarness, world, caplog, conns,
+                                                                 tmp_path) -> None:
     caplog.set_level(logging.INFO)
     harness.slash("acme", channel=ACME)
     harness.slash("internal")
@@ -242,10 +244,24 @@ def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHar
     for sess in harness.sessions():
         harness.click(ActionId.ESCALATE, sess["id"], channel=sess["channel"])
     harness.wait_idle()
+    # The modules merged since: the watcher's checks, the App Home (its failure path too), the certificate sweep.
+    from test_home import open_home
+    from test_watch import watched_toml
+
+    (tmp_path / "connections.toml").write_text(watched_toml(conns, set(conns)) + "\n")
+    for name in conns:
+        harness.bot.watcher.check(name)
+    harness.bot.watcher.on_sweep()
+    open_home(harness, USER)
+    harness.stub.fail_next("users.conversations", "missing_scope")
+    open_home(harness, USER)
+    harness.wait_idle()
     org_ids = [s["org_id"] for s in harness.sessions() if s["org_id"]]
     assert org_ids, "no Org ID was learnt: the test would prove nothing"
     lines = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
-    for needle in org_ids + [o[:15] for o in org_ids] + [USER, "/id/00D", "005"]:
+    assert "users.conversations failed" in lines, "the App Home failure path was not exercised"
+    reply_urls = [harness.stub.response_url(f"cmd{i}") for i in (1, 2)]  # the commands' response_urls
+    for needle in org_ids + [o[:15] for o in org_ids] + [USER, "/id/00D", "005"] + reply_urls:
         assert needle not in lines, needle
     assert_clean(lines, key_fragments(world.key_file) + issued_tokens(world))
 
@@ -262,3 +278,42 @@ def test_nothing_configured_answers_nowhere_and_says_how_to_enable(tmp_path, stu
     hint = [r.getMessage() for r in caplog.records if "enabled in no channel" in r.getMessage()]
     assert hint and "APRITY_STAFF_CHANNELS" in hint[0] and "channels = " in hint[0]
     assert h.sessions() == []
+
+
+def test_an_automatic_retest_obeys_the_policy_as_a_button_would(harness: BotHarness, conns, tmp_path) -> None:
+    toml = tmp_path / "connections.toml"
+    toml.write_text(toml_for({**conns, "internal": replace(conns["internal"], channels=(ACME,))}))
+    harness.slash("internal", channel=ACME)  # a failing connection, bound to the customer's channel
+    harness.wait_idle()
+    sess = harness.only_session()
+    assert sess["status"] == "failing" and sess["retest_due_at"] is not None
+    toml.write_text("[connections.broken\n")  # mid-edit: nothing is decided, the retest waits a minute
+    harness.bot.scheduler._fire(sess["id"])  # the retest falls due (APScheduler calls this)
+    job = harness.bot.scheduler._scheduler.get_job(f"retest:{sess['id']}")
+    assert job is not None and job.next_run_time.timestamp() - time.time() < 120, "not moved to a minute from now"
+    assert harness.bot.store.session(sess["id"])["retest_due_at"] is not None
+    toml.write_text(toml_for(conns) + "\n# internal unbound from the customer's channel\n")
+    harness.bot.scheduler._fire(sess["id"])
+    harness.wait_idle()
+    assert len(harness.bot.store.runs(sess["id"])) == 1, "retested in a channel no longer enabled for it"
+    assert harness.bot.store.session(sess["id"])["retest_due_at"] is None
+
+
+def test_the_form_refuses_a_bad_field_on_that_field_without_echo(harness: BotHarness, world) -> None:
+    harness.slash("")  # the staff channel's form: names and fields
+    view = harness.stub.wait_for("views.open")[0].args["view"]
+    meta = (json.loads(view) if isinstance(view, str) else view)["private_metadata"]
+    conn = by_name("healthy").build(world)
+
+    def fields(**override: str) -> dict:
+        values = {"USERNAME": conn.username, "CONSUMER_KEY": conn.consumer_key,
+                  "LOGIN_URL": "https://login.salesforce.com", "APP": "aprity", **override}
+        return {ModalBlock[k]: {ModalAction[k]: {"value": v}} for k, v in values.items()}
+
+    for field, value, expected in (("USERNAME", HEX64, "must be rotated"), ("APP", HEX64, "must be rotated"),
+                                   ("USERNAME", "u" * 81 + "@x.com", "longer than 80"),
+                                   ("USERNAME", "admin\u202e@x.com", "U+202E")):
+        r = harness.submit_view(DIAGNOSE_MODAL, fields(**{field: value}), meta).json()
+        assert r.get("response_action") == "errors" and list(r["errors"]) == [ModalBlock[field]], (field, r)
+        assert expected in r["errors"][ModalBlock[field]] and value not in json.dumps(r)
+    assert harness.sessions() == []

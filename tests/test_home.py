@@ -19,12 +19,12 @@ from checks.scenarios import World
 from checks.simulator import Simulator
 from slack_sdk.signature import SignatureVerifier
 
-from bot_harness import SIGNING_SECRET, SUPPORT, BotHarness, all_text, bot_env
+from bot_harness import CHANNEL, SIGNING_SECRET, SUPPORT, BotHarness, all_text, bot_env
 from slack_stub import SlackStub
 from test_watch import watched_toml
 
 CUSTOMER, OTHER = "C0CUSTOMR", "C0OTHERCH"
-MEMBER, OUTSIDER, STAFF = "U0MEMBER", "U0OUTSIDE", "U0STAFF"
+MEMBER, OUTSIDER, STAFF, ESCALATIONS_ONLY = "U0MEMBER", "U0OUTSIDE", "U0STAFF", "U0ESCONLY"
 
 
 @pytest.fixture
@@ -41,11 +41,13 @@ def h(tmp_path: Path) -> Iterator[BotHarness]:
         for name, channel in (("acme", CUSTOMER), ("initech", OTHER)):
             text = text.replace(f'[connections."{name}"]\n', f'[connections."{name}"]\nchannels = ["{channel}"]\n')
         (tmp_path / "connections.toml").write_text(text)
-        for cid, name in ((CUSTOMER, "acme-support"), (OTHER, "other-customer"), (SUPPORT, "aprity-support")):
+        for cid, name in ((CUSTOMER, "acme-support"), (OTHER, "other-customer"), (SUPPORT, "aprity-escalations"),
+                          (CHANNEL, "aprity-staff")):
             stub.add_channel(cid, name)
         stub.add_member(CUSTOMER, MEMBER)
         stub.add_member(OTHER, OUTSIDER)
-        stub.add_member(SUPPORT, STAFF)
+        stub.add_member(CHANNEL, STAFF)  # the harness's staff channel (APRITY_STAFF_CHANNELS)
+        stub.add_member(SUPPORT, ESCALATIONS_ONLY)  # the support channel alone is not a staff channel
         harness = BotHarness.start(bot_env(tmp_path, stub, server.url, world.key_file), stub)
         try:
             yield harness
@@ -93,6 +95,10 @@ def test_home_shows_each_viewer_only_their_channels(h: BotHarness) -> None:
     assert f"archives/{CUSTOMER}/" in staff and f"archives/{OTHER}/" in staff
     assert "*globex*" in staff and "not checked yet" in staff and "certificate expires" in staff
     assert "Top causes" in staff and "*Sessions:* 2" in staff
+
+    # One rule with the access policy: staff are members of APRITY_STAFF_CHANNELS, not of the support channel.
+    escalations = all_text(open_home(h, ESCALATIONS_ONLY))
+    assert "Open sessions* (0)" in escalations and "archives/" not in escalations and "globex" not in escalations
 
 
 def test_home_shows_nothing_when_channels_cannot_be_read(h: BotHarness) -> None:

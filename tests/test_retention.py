@@ -90,3 +90,29 @@ def test_bot_purges_at_start_and_schedules_a_daily_pass(tmp_path) -> None:
         assert job is not None and job.trigger.interval.total_seconds() == DAY
     finally:
         bot.shutdown()
+
+
+def test_a_new_watch_store_file_is_owner_only(tmp_path) -> None:
+    from bot.watch_store import WatchStore
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "watch.db"  # on its own, before any Store made the file
+        WatchStore(path).ensure("acme", T0)
+        assert mode(path) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_owed_slack_messages_go_with_their_session(tmp_path) -> None:
+    from bot.ledger import Ledger
+
+    clock = Clock()
+    store = Store(tmp_path / "bot.db", clock=clock)
+    old = add(store, clock, T0)
+    Ledger(store).owe_parent(old, {"text": "owed since an outage that never ended"})
+    Ledger(store).owe_reply(old, {"text": "a reply"})
+    clock.now = T0 + 91 * DAY
+    assert Retention(store, 90, clock=clock).run() == 1, "one owed message must not block the whole pass"
+    assert store.session(old) is None
+    assert raw(tmp_path / "bot.db").execute("SELECT COUNT(*) FROM owed").fetchone()[0] == 0

@@ -91,7 +91,9 @@ def stub() -> Iterator[SlackStub]:
 
 def test_slack_and_sqlite_hold_no_secret(tmp_path, stub, world, sim_server, caplog) -> None:
     conns = {s.name: s.build(world) for s in SCENARIOS if not s.clock_offset}
-    (tmp_path / "connections.toml").write_text(toml_for(conns))
+    from test_watch import watched_toml  # every connection watched: the watch tables are written too
+
+    (tmp_path / "connections.toml").write_text(watched_toml(conns, set(conns)))
     caplog.set_level(logging.DEBUG)
     h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file), stub)
     try:
@@ -101,6 +103,9 @@ def test_slack_and_sqlite_hold_no_secret(tmp_path, stub, world, sim_server, capl
         for sess in h.sessions():
             h.click(ActionId.ESCALATE, sess["id"])
             h.click(ActionId.RETEST, sess["id"])
+        h.wait_idle(60)
+        checked = [h.bot.watcher.check(name) for name in conns]  # the watcher's own checks, as scheduled
+        assert any(c.startswith(("working", "failing")) for c in checked), checked
         h.wait_idle(60)
     finally:
         h.close()

@@ -15,7 +15,7 @@ from bot.watcher import Watcher, next_slot
 from checks.scenarios import World
 from checks.simulator import Simulator
 
-from bot_harness import BotHarness, all_text, bot_env, toml_for
+from bot_harness import CHANNEL, BotHarness, all_text, bot_env, toml_for
 from sim_helpers import Clock
 from slack_stub import SlackStub
 
@@ -38,13 +38,15 @@ def setup(tmp_path: Path) -> Iterator[dict]:
         o, a, u = world.org("acme")
         conns = {"acme": world.connection("acme", o, a, u)}
         (tmp_path / "connections.toml").write_text(watched_toml(conns, {"acme"}))
-        env = bot_env(tmp_path, stub, server.url, world.key_file, APRITY_ALERT_CHANNEL=ALERTS)
+        # The alert channel is a staff channel: the access policy lets alerts name any connection there.
+        env = bot_env(tmp_path, stub, server.url, world.key_file, APRITY_ALERT_CHANNEL=ALERTS,
+                      APRITY_STAFF_CHANNELS=f"{CHANNEL},{ALERTS}")
         h = BotHarness.start(env, stub)
         clock = Clock(1_800_000_000.0)
         allowed: list[bool] = [True]
         w = Watcher(h.bot.service, WatchStore(env["APRITY_DB"]), alert_channel=ALERTS, interval=HOUR,
                     connections_file=env["APRITY_CONNECTIONS"], private_key_file=str(world.key_file),
-                    allow_run=lambda key: allowed[0], clock=clock)
+                    allow_run=lambda key: allowed[0], may_alert=h.bot.watcher.may_alert, clock=clock)
         try:
             yield {"h": h, "w": w, "clock": clock, "world": world, "user": u, "stub": stub, "allowed": allowed,
                    "env": env, "conn": conns["acme"]}

@@ -29,7 +29,7 @@ def publisher(service: SessionService, settings: Settings, watch_store: WatchSto
                                private_key_file=settings.engine.private_key_file, now=service.clock())
             service.client.views_publish(user_id=user_id, view=home_view(data))
         except Exception as exc:  # noqa: BLE001 - the tab stays as it was; nothing reaches Slack but the view
-            log.warning("App Home for %s not published: %s", user_id, slack_error(exc))
+            log.warning("an App Home was not published: %s", slack_error(exc))  # no user id in the log
 
     return publish
 
@@ -43,4 +43,4 @@ def register(app: App, service: SessionService, publish: Callable[[str], None]) 
         try:  # users.conversations and permalinks take a while: not on Bolt's listener threads
             service.executor.submit(lambda: publish(user))
         except QueueFull:
-            log.warning("App Home for %s skipped: the bot is busy", user)
+            log.warning("an App Home was skipped: the bot is busy")

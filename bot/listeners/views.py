@@ -15,6 +15,7 @@ from .. import blocks
 from ..access import Kind, Request, decide, refusal_text
 from ..command import CommandError, Parsed, connection_for
 from ..executor import QueueFull
+from ..inputs import InputError, check_field
 from ..ids import DIAGNOSE_MODAL, ModalBlock
 from ..sessions import SessionService
 from ..throttle import Busy, Later, busy_text, later_text
@@ -36,7 +37,24 @@ def _parsed(form: blocks.ModalInput, adhoc: bool) -> tuple[Parsed | None, dict[s
         return None, errors
     fields = {"username": form.username or "", "consumer_key": form.consumer_key or "",
               "login_url": form.login_url or "", "app": form.app or ""}
+    blocks_of = {"username": ModalBlock.USERNAME, "consumer_key": ModalBlock.CONSUMER_KEY,
+                 "login_url": ModalBlock.LOGIN_URL, "app": ModalBlock.APP}
+    for key, value in fields.items():  # each refusal under its own field (the value is never repeated)
+        try:
+            check_field(key, value)
+        except InputError as exc:
+            errors[blocks_of[key].value] = _short(str(exc))
+    if errors:
+        return None, errors
     return Parsed("adhoc", fields=fields), {}
+
+
+def _short(message: str, limit: int = 150) -> str:
+    """A field error Slack shows in full: whole sentences up to ``limit`` characters."""
+    if len(message) <= limit:
+        return message
+    cut = message[:limit].rfind(". ")
+    return message[:cut + 1] if cut > 0 else message[:limit - 1] + "…"
 
 
 def register(app: App, service: SessionService, gate: Gate) -> None:

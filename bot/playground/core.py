@@ -77,8 +77,9 @@ class Playground:
             "SLACK_API_URL": self.stub.url,
             "APRITY_DB": str(self.folder / "playground.db"),
             "APRITY_SUPPORT_CHANNEL": ESCALATION_CHANNEL,
-            # Commands are allowed in the support channel (the access policy denies by default).
-            "APRITY_STAFF_CHANNELS": SUPPORT_CHANNEL,
+            # Commands are allowed in the support channel (the access policy denies by default); the
+            # escalation channel, aprity's own, is a staff channel too, so alerts may be posted there.
+            "APRITY_STAFF_CHANNELS": f"{SUPPORT_CHANNEL},{ESCALATION_CHANNEL}",
             "APRITY_CONNECTIONS": str(self.orgs.file),
             "APRITY_PRIVATE_KEY_FILE": str(self.world.key_file),
             "APRITY_RETEST_DELAYS": ",".join(f"{d:g}" for d in self.timing.retest_delays),
