@@ -31,47 +31,54 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
     def tell(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    def allowed_session(body: dict, action: dict, respond: Respond) -> dict[str, Any] | None:
-        """The clicked session if this click may act on it; otherwise tell the clicker why not."""
+    def allowed_session(body: dict, action: dict) -> tuple[dict[str, Any] | None, str | None]:
+        """The clicked session if this click may act on it; otherwise what to tell the clicker.
+
+        Local only (SQLite, the policy): the listeners call it before they ack.
+        """
         sess = service.store.session(action.get("value", ""))
         if sess is None:
-            tell(respond, UNKNOWN)
-            return None
+            return None, UNKNOWN
         channel, user = click_channel(body), (body.get("user") or {}).get("id") or ""
         if channel != sess["channel"]:
-            tell(respond, ELSEWHERE)
-            return None
+            return None, ELSEWHERE
         decision, _, _ = gate.decide(channel, user, session_request(sess))
         if not decision.allowed:  # e.g. the connection was unbound from this channel since
-            tell(respond, "Checks of this connection are no longer enabled in this channel.")
-            return None
-        return sess
+            return None, "Checks of this connection are no longer enabled in this channel."
+        return sess, None
 
     @app.action(ActionId.RETEST.value)
     def on_retest(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        # all local (SQLite, the throttle, the executor): the ack still comes within milliseconds
-        ack()
-        sess = allowed_session(body, action, respond)
-        if sess is None:
-            return
-        outcome = gate.throttle.retest(sess, lambda: service.retest(sess["id"], body["user"]["id"]), button=True,
-                                       ran=lambda notice: notice is None)
-        if isinstance(outcome, Later):
-            tell(respond, later_text(outcome.at, gate.throttle.clock()))
-        elif outcome.value:
-            tell(respond, outcome.value)
+        # All local (SQLite, the throttle, the executor), so it comes before the ack: the run is claimed
+        # and queued by the time Slack hears back, which keeps a double click deterministic.
+        notice: str | None = None
+        try:
+            sess, notice = allowed_session(body, action)
+            if sess is not None:
+                outcome = gate.throttle.retest(sess, lambda: service.retest(sess["id"], body["user"]["id"]),
+                                               button=True, ran=lambda refused: refused is None)
+                notice = later_text(outcome.at, gate.throttle.clock()) if isinstance(outcome, Later) \
+                    else outcome.value
+        finally:
+            ack()
+        if notice:
+            tell(respond, notice)
 
     @app.action(ActionId.ESCALATE.value)
     def on_escalate(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
-        sess = allowed_session(body, action, respond)
-        if sess is None:
-            return
-        clicker = body["user"]["id"]
-        try:
-            service.executor.submit(lambda: escalate(service, sess["id"], clicker))
-        except QueueFull:
-            tell(respond, "The bot is busy; press Escalate again in a minute.")
+        notice: str | None = None
+        try:  # queued before the ack, like a retest
+            sess, notice = allowed_session(body, action)
+            if sess is not None:
+                clicker = body["user"]["id"]
+                try:
+                    service.executor.submit(lambda: escalate(service, sess["id"], clicker))
+                except QueueFull:
+                    notice = "The bot is busy; press Escalate again in a minute."
+        finally:
+            ack()
+        if notice:
+            tell(respond, notice)
 
     @app.action(ActionId.SHARE_EXPLAIN.value)
     def on_share(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
