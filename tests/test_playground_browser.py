@@ -188,3 +188,40 @@ def test_block_kit_and_files_render_like_slack(page) -> None:  # noqa: ANN001
     expect(page.locator("#thread-messages")).to_contain_text("The matching certificate")
     assert httpx.get(pg.url + card.get_attribute("href")).content == b"cert-bytes\n"
     page.screenshot(path=str(ARTIFACTS / "6-block-kit.png"))
+
+
+def test_explain_answers_privately_and_its_share_button_works(page) -> None:  # noqa: ANN001
+    """explain answers only to you, with "Share in channel"; pressing it posts the reading for everyone."""
+    from playwright.sync_api import expect
+
+    _send(page, "/aprity-diagnose explain invalid_grant: user hasn't approved this consumer")
+    mine = page.locator("#messages-C0PLAYHELP .ephemeral", has_text="Reading of the pasted error")
+    expect(mine).to_contain_text("Only visible to you", timeout=WAIT_MS)
+    expect(page.locator("#messages-C0PLAYHELP .msg:not(.ephemeral)")).to_have_count(0)  # nobody else sees it
+    share = mine.locator(".bk-button", has_text="Share in channel")
+    expect(share).to_be_enabled()
+    share.click()
+    shared = page.locator("#messages-C0PLAYHELP .msg:not(.ephemeral)", has_text="Reading of the pasted error")
+    expect(shared).to_contain_text("Shared by", timeout=WAIT_MS)
+    expect(shared.locator(".mention", has_text="@You")).to_be_visible()
+    # The private answer is replaced by a short note: its button cannot post the reading twice.
+    expect(page.locator("#messages-C0PLAYHELP .ephemeral", has_text="Shared in the channel.")).to_be_visible(
+        timeout=WAIT_MS)
+    expect(page.locator("#messages-C0PLAYHELP .bk-button", has_text="Share in channel")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "7-explain-shared.png"))
+
+
+def test_the_matching_certificate_is_attached_in_the_thread(page) -> None:  # noqa: ANN001
+    import httpx
+    from playwright.sync_api import expect
+
+    _send(page, "/aprity-diagnose cert-regenerated")
+    parent = _parent(page, "cert-regenerated")
+    expect(parent).to_contain_text("does not match the private key", timeout=WAIT_MS)
+    parent.locator("button.replies").click()
+    card = page.locator("#thread-messages .file", has_text="cert-regenerated.crt")
+    expect(card).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#thread-messages")).to_contain_text("Certificate matching aprity's private key")
+    body = httpx.get(page.playground.url + card.get_attribute("href")).content
+    assert body.startswith(b"-----BEGIN CERTIFICATE-----") and b"PRIVATE" not in body
+    page.screenshot(path=str(ARTIFACTS / "8-certificate-in-thread.png"))

@@ -47,7 +47,8 @@ function message(m, channel, opts = {}) {
 }
 
 function ephemeral(e, channel) {
-  const ctx = {users: state.users, channel, ts: "", disabled: true};
+  // Its buttons work (explain's "Share in channel"): the click names the ephemeral reply by its ts.
+  const ctx = {users: state.users, channel, ts: e.message_ts};
   const body = e.blocks && e.blocks.length ? blocksHtml(e.blocks, ctx) : `<div class="bk-text">${mrkdwn(e.text, ctx)}</div>`;
   return `<div class="msg ephemeral" data-ts="${esc(e.message_ts)}"><div class="avatar bot">a</div><div class="msgbody">` +
     `<div class="msghead"><span class="author">aprity-diagnose</span><span class="badge">APP</span>` +
