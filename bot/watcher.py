@@ -62,7 +62,8 @@ class Watcher:
 
     ``allow_run(connection) -> bool`` is where the per-connection token-request limit
     plugs in, as a try-acquire: answering True counts this check as one run of the connection;
-    a check it refuses is skipped until the next slot. ``on_sweep`` runs at
+    a check it refuses is skipped until the next slot. The alert session's first run asks
+    too; refused, the alert waits for the next failing check. ``on_sweep`` runs at
     start-up and once per interval (the certificate-expiry warnings).
     """
 
@@ -243,6 +244,9 @@ class Watcher:
             fields["alert_session"] = None
         if not row["worked"] or fails < FAILS_BEFORE_ALERT:
             return ("failing" if row["worked"] else "failing, never worked while watched", fields)
+        # The alert session's first run is one more login of the customer's: it counts too.
+        if not self.allow_run(conn):
+            return ("failing, alert postponed: run limit reached", fields)
         try:
             sid, _ = self.service.start(channel=self.alert_channel, requester=AUTOMATIC_WATCH, connection=conn)
         except QueueFull:
