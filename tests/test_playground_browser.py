@@ -226,3 +226,23 @@ def test_the_matching_certificate_is_attached_in_the_thread(page) -> None:  # no
     body = httpx.get(page.playground.url + card.get_attribute("href")).content
     assert body.startswith(b"-----BEGIN CERTIFICATE-----") and b"PRIVATE" not in body
     page.screenshot(path=str(ARTIFACTS / "8-certificate-in-thread.png"))
+
+
+def test_a_parent_says_the_bot_restarted_during_its_check(page) -> None:  # noqa: ANN001
+    """The note the start-up recovery puts on a parent (no restart can be staged here): the bot's own blocks."""
+    from playwright.sync_api import expect
+    from slack_sdk import WebClient
+
+    from bot.blocks.session import ParentView, parent_message
+    from checks.model import ConnectionSummary
+
+    conn = ConnectionSummary("acme", "integration@acme.com", "https://login.salesforce.com", "3MVG9x", "production")
+    web = WebClient(token="xoxb-playground", base_url=page.playground.stub.url + "/")
+    for running in (True, False):
+        web.chat_postMessage(channel="C0PLAYHELP", **parent_message(ParentView(
+            session_id=f"s{running}", requester_id="U0PLAYYOU", connection=conn, revision=1, running=running,
+            restarted=True)))
+    msgs = page.locator("#messages-C0PLAYHELP .msg", has_text="Connection: acme")
+    expect(msgs.nth(0).locator(".bk-context", has_text="♻️ The bot restarted during this check; checking again")) \
+        .to_be_visible(timeout=WAIT_MS)
+    expect(msgs.nth(1)).to_contain_text("The bot restarted during this check; checked again")
