@@ -246,3 +246,20 @@ def test_a_parent_says_the_bot_restarted_during_its_check(page) -> None:  # noqa
     expect(msgs.nth(0).locator(".bk-context", has_text="♻️ The bot restarted during this check; checking again")) \
         .to_be_visible(timeout=WAIT_MS)
     expect(msgs.nth(1)).to_contain_text("The bot restarted during this check; checked again")
+
+
+def test_the_home_tab_lists_open_sessions_and_links_to_their_threads(page) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    _send(page, "/aprity-diagnose signatures-off")
+    expect(_parent(page, "signatures-off")).to_contain_text("Step-by-step results", timeout=WAIT_MS)
+    page.locator("#nav-home").click()
+    home = page.locator("#home-body")
+    expect(home).to_contain_text("Open sessions (1)", timeout=WAIT_MS)
+    expect(home).to_contain_text("signatures-off")
+    expect(home).to_contain_text("Last 30 days")
+    expect(page.locator("#pane-C0PLAYHELP")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "9-home.png"))
+    home.locator("a", has_text="thread").first.click()  # back beside the channel, with the thread open
+    expect(page.locator("#home")).to_be_hidden()
+    expect(page.locator("#thread-messages")).to_contain_text("Use digital signatures", timeout=WAIT_MS)
