@@ -25,11 +25,14 @@ from bot_harness import bot_env, toml_for  # noqa: E402
 from slack_stub import SlackStub  # noqa: E402
 from webproc import BOT_APP, WebProcess, machine  # noqa: E402
 
-from checks.scenarios import World, by_name  # noqa: E402
+from checks.scenarios import World  # noqa: E402
 from checks.simulator import Simulator  # noqa: E402
 
 LIMIT_MB = 120
 BATCH = 50
+# Distinct connections, each used once per batch cycle: a command for a connection whose run is still
+# queued is only pointed to its thread, and each connection may start 6 diagnoses a minute.
+CONNECTIONS = 2 * BATCH
 
 
 def recorded_runs(db: Path) -> int:
@@ -50,7 +53,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name, SlackStub() as stub:
         tmp = Path(tmp_name)
         world = World(Simulator(latency=args.latency, connect_rtts=2), tmp / "world")
-        conns = {n: by_name(n).build(world) for n in ("healthy", "not-preauthorized")}
+        # Half healthy, half not pre-authorized (a failing verdict with its thread and retest).
+        conns = {f"c{i}": world.connection(f"c{i}", *world.org(
+            f"mem{i}", app=None if i % 2 else {"profiles": frozenset()})) for i in range(CONNECTIONS)}
+        names = [f"c{i}" for i in range(CONNECTIONS)]
         (tmp / "connections.toml").write_text(toml_for(conns))
         with world.sim.serve() as server:
             # Retests far away and no per-channel pacing: 500 runs in one channel, measured, not paced.
@@ -59,7 +65,7 @@ def main() -> None:
             env.pop("APRITY_MAX_RUNS", None)
             bare = WebProcess.start("bare_bolt:create()", env)
             try:
-                burst(bare, stub, 2, "warm")
+                burst(bare, stub, names[:2], "warm")
                 time.sleep(1)
                 bare_idle = bare.rss_mb()
             finally:
@@ -73,9 +79,12 @@ def main() -> None:
                 sent = 0
                 while sent < args.diagnoses:
                     n = min(BATCH, args.diagnoses - sent)
-                    burst(bot, stub, n, f"m{sent}.")
+                    start = sent % CONNECTIONS
+                    burst(bot, stub, names[start:start + n], f"m{sent}.")
                     sent += n
-                    while recorded_runs(db) < sent - BATCH // 2:  # keep the queue well under its limit
+                    while recorded_runs(db) < sent:  # every run of a batch ends before its names come back
+                        if time.monotonic() - t0 > 900:
+                            raise RuntimeError(f"only {recorded_runs(db)} of {sent} diagnoses recorded")
                         time.sleep(0.2)
                 while recorded_runs(db) < args.diagnoses:
                     if time.monotonic() - t0 > 900:

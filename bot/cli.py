@@ -186,16 +186,15 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     import time
-    from pathlib import Path
 
     from . import stats
 
-    path = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
-    if not Path(path).exists():
-        raise UsageError(f"no session log at {path} (set APRITY_DB)")
     if args.days < 1:
         raise UsageError("--days must be 1 or more")
-    figures = stats.compute(path, now=time.time(), days=args.days)
+    try:
+        figures = stats.read(os.environ.get("APRITY_DB") or "aprity-diagnose.db", now=time.time(), days=args.days)
+    except stats.StatsError as exc:
+        raise UsageError(str(exc)) from None
     print(json.dumps(figures.to_dict(), indent=2) if args.json else stats.as_text(figures))
     return EXIT_OK
 

@@ -121,25 +121,30 @@ class ExpiryWatch:
         # Remembered once Slack has it: a failed post is tried again at the next sweep.
         self.store.mark_warned(name, info.fingerprint, covered, at=now, not_after=info.not_after.timestamp())
         if new_cert is not None:
+            new_print = keys.fingerprint_sha256(keys.parse_certificate(new_cert))
             try:
                 self.client.files_upload_v2(
                     channel=self.alert_channel, thread_ts=posted["ts"], content=new_cert,
                     filename=f"{_file_safe(name)}-new.crt", title=f"New certificate for {name}",
-                    initial_comment="Upload this file to the Connected App (the private key stays the same).")
+                    initial_comment=("Upload this file to the Connected App (the private key stays the same). "
+                                     f"Its SHA-256 fingerprint: `{new_print}`."))
             except Exception as exc:  # noqa: BLE001 - the warning itself went out
                 log.warning("could not attach the new certificate for %s: %s", name, slack_error(exc))
         return threshold
 
     def _new_certificate(self, conn: Connection) -> bytes | None:
-        """A fresh self-signed certificate from the connection's key (public; the key never leaves)."""
+        """A self-signed certificate from the connection's key (public; the key never leaves).
+
+        The engine's deterministic one: the same bytes, so the same fingerprint, for the whole UTC
+        day, whether a warning or a diagnosis attaches it.
+        """
         if conn.private_key_file is None:
             return None
         try:
             key = keys.read_private_key(conn.private_key_file)
         except keys.KeyProblem:
             return None
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
-        return keys.self_signed_certificate(key, common_name=_file_safe(conn.name or "aprity"), now=now)
+        return keys.certificate_for_key(key, datetime.fromtimestamp(self.clock(), timezone.utc))
 
 
 def _file_safe(name: str) -> str:

@@ -46,3 +46,22 @@ class ModalAction(StrEnum):
 # Prefix of the block ids of the live parent message; a revision number follows so
 # each chat.update carries new block ids (Slack keeps stale ones otherwise).
 PARENT_BLOCK_PREFIX = "aprity_parent"
+
+
+class HomeBlock(StrEnum):
+    """``block_id`` of each block of the Home tab; a row's index follows ``SESSION`` and ``WATCHED``."""
+
+    HEAD = "home_head"
+    SCOPE = "home_scope"
+    UNKNOWN = "home_unknown"
+    OPEN = "home_open"
+    SESSION = "home_s"
+    SESSION_MORE = "home_s_more"
+    OPEN_NONE = "home_open_none"
+    WATCH = "home_watch"
+    WATCHED = "home_w"
+    WATCHED_MORE = "home_w_more"
+    WATCH_NONE = "home_watch_none"
+    STATS = "home_stats"
+    FIGURES = "home_figures"
+    CAUSES = "home_causes"

@@ -11,9 +11,11 @@ import os
 import sqlite3
 import statistics
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from checks.model import CAUSE_TITLES, CauseId
 
@@ -47,11 +49,33 @@ def cause_name(cause: str) -> str:
         return cause
 
 
-def _connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    # Read-only: the CLI must not create an empty database where none is.
-    conn = sqlite3.connect(f"file:{os.fspath(path)}?mode=ro", uri=True, timeout=5)
+class StatsError(Exception):
+    """The file cannot be read as the bot's session log; the message is one line."""
+
+
+@contextmanager
+def _connect(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    # Read-only: the CLI must not create an empty database where none is. With no -wal file no bot
+    # has it open, and even a read-only connection would leave -wal/-shm behind: read it as it stands.
+    path = os.fspath(path)
+    flags = "mode=ro" if os.path.exists(path + "-wal") else "mode=ro&immutable=1"
+    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?{flags}", uri=True, timeout=5)
     conn.row_factory = sqlite3.Row
-    return conn
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def read(path: str | os.PathLike[str], *, now: float, days: int = 30) -> Stats:
+    """:func:`compute` for the terminal: a missing file or one that is not the bot's log is a :class:`StatsError`."""
+    if not os.path.isfile(path):
+        raise StatsError(f"no session log at {os.fspath(path)} (set APRITY_DB)")
+    try:
+        return compute(path, now=now, days=days)
+    except sqlite3.DatabaseError as exc:  # not SQLite at all (or empty), or SQLite without the bot's tables
+        reason = "not a SQLite database" if "not a database" in str(exc) else "not the bot's session log"
+        raise StatsError(f"{os.fspath(path)} is {reason} (set APRITY_DB to the bot's database)") from None
 
 
 def _where(channels: Collection[str] | None, alias: str = "s") -> tuple[str, list[Any]]:

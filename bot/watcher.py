@@ -62,8 +62,9 @@ class Watcher:
 
     ``allow_run(connection) -> bool`` is where the per-connection token-request limit
     plugs in, as a try-acquire: answering True counts this check as one run of the connection;
-    a check it refuses is skipped until the next slot. ``may_alert(name)``: the access policy's
-    word on posting that connection's alert session in the alert channel. ``on_sweep`` runs at
+    a check it refuses is skipped until the next slot. The alert session's first run asks
+    too; refused, the alert waits for the next failing check. ``may_alert(name)``: the access
+    policy's word on posting that connection's alert session in the alert channel. ``on_sweep`` runs at
     start-up and once per interval (the certificate-expiry warnings).
     """
 
@@ -247,6 +248,9 @@ class Watcher:
             return ("failing" if row["worked"] else "failing, never worked while watched", fields)
         if not self.may_alert(row["name"]):  # the session would show the connection where the policy does not
             return ("failing, no alert: the alert channel is not a staff channel", fields)
+        # The alert session's first run is one more login of the customer's: it counts too.
+        if not self.allow_run(conn):
+            return ("failing, alert postponed: run limit reached", fields)
         try:
             sid, _ = self.service.start(channel=self.alert_channel, requester=AUTOMATIC_WATCH, connection=conn)
         except QueueFull:

@@ -183,6 +183,10 @@ class SalesforceClient:
             if cutoff.fired or deadline.expired:  # the budget, not one phase's timeout, ran out
                 raise DeadlineExceeded(deadline.message) from None
             raise
+        except RuntimeError:
+            if http.is_closed:  # the run ended between lending its client and this send (a late warm-up)
+                raise httpx.TransportError("this run has ended; its connections are closed") from None
+            raise
         if response.is_stream_consumed:  # an in-memory transport already read the whole body
             return response
         cutoff.track(response)

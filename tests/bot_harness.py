@@ -31,6 +31,7 @@ USER = "U0REQUESTER"
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: wsgiref's 5 resets connections when 30 commands arrive at once
 
 
 class _Quiet(WSGIRequestHandler):

@@ -98,3 +98,21 @@ def test_failed_post_is_tried_again_at_the_next_sweep(setup) -> None:
 ])
 def test_due_threshold(days_left, already, expected) -> None:
     assert due_threshold(days_left, already) == expected
+
+
+def test_attached_certificate_is_the_engines_deterministic_one(setup) -> None:
+    """Same key, same UTC day: the same certificate bytes (so the same fingerprint) as a diagnosis attaches."""
+    from datetime import datetime, timezone
+
+    s = setup
+    ew = s["ew"]
+    s["clock"].now = s["not_after"] - 29 * DAY
+    assert ew.sweep() == [("acme", 30)]
+    (attached,) = s["stub"].files()
+    day = datetime.fromtimestamp(s["clock"].now, timezone.utc)
+    expected = keys.certificate_for_key(s["world"].good_key, day)
+    assert attached["content"] == expected
+    assert attached["content"] == keys.certificate_for_key(s["world"].good_key, day.replace(hour=23, minute=59))
+    fingerprint = keys.fingerprint_sha256(keys.parse_certificate(expected))
+    (reply,) = [m for m in s["stub"].thread(ALERTS, attached["thread_ts"]) if m.get("files")]
+    assert fingerprint in reply["text"]

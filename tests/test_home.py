@@ -152,3 +152,22 @@ def test_stats_cli_matches_the_store(h: BotHarness, capsys, monkeypatch) -> None
     assert "Last 7 days" in capsys.readouterr().out
     monkeypatch.setenv("APRITY_DB", str(Path(h.bot.store.path).parent / "missing.db"))
     assert main(["stats"]) == 2
+
+
+def test_home_block_ids_come_from_the_ids_module() -> None:
+    """House rule: every block id lives in bot/ids.py; the Home tab's too, and each is unique in the view."""
+    from bot.ids import HomeBlock
+
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    rows = [{"id": "s1", "channel": "C1", "thread_ts": "1.2", "connection_name": "c", "username": "u",
+             "status": "failing", "cause_id": None, "retest_due_at": None, "requester": "U0REQ", "escalated": False,
+             "link": None}] * 25
+    watched = [WatchedRow("w", True, now, now, now, 40.0)] * 35
+    figures = stats.Stats(days=30, since=0, sessions=1, open=1, fixed=0, median_fix_seconds=None, escalations=0)
+    for data in (HomeData("U1", True, now, rows, watched, figures), HomeData("U1", False, now, [], [], figures)):
+        ids = [b["block_id"] for b in home_view(data)["blocks"] if "block_id" in b]
+        assert len(ids) == len(set(ids))
+        known = {str(v) for v in HomeBlock}
+        rows_of = (str(HomeBlock.SESSION), str(HomeBlock.WATCHED))
+        assert all(i in known or (i.startswith(rows_of) and i.lstrip("home_sw").isdigit()) for i in ids), ids
+    assert Path(home_view.__code__.co_filename).read_text().count('"home_') == 0  # no literal ids left behind

@@ -158,3 +158,14 @@ def test_explain_answers_privately_and_shares_on_request(pg: Playground) -> None
     pg.click(SUPPORT_CHANNEL, mine[-1]["message_ts"], ActionId.SHARE_EXPLAIN)
     shared = pg.wait("the shared explanation", lambda: pg.stub.channel_messages(SUPPORT_CHANNEL)[before:], 20)
     assert "pre-authorized" in json.dumps(shared[-1]["blocks"]).lower()
+
+
+def test_the_home_tab_is_published_for_you_and_is_never_taken_for_a_modal(pg: Playground) -> None:
+    r = httpx.post(pg.url + "/api/home", json={})
+    assert r.status_code == 200 and r.json()["status"] == 200  # the bot accepted the signed event
+    home = pg.wait("the Home tab", lambda: pg.state()["home"], 20)
+    assert home["type"] == "home" and home["user"] == "U0PLAYYOU"
+    text = json.dumps(home["blocks"])
+    assert "Open sessions" in text and "Last 30 days" in text
+    assert "all channels" in text  # you are in the support channel, a staff channel here
+    assert pg.state()["view"] is None or pg.state()["view"]["type"] == "modal"

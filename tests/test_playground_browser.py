@@ -113,6 +113,7 @@ def test_fail_fix_retest_green_then_escalate(page) -> None:  # noqa: ANN001
     expect(other).to_contain_text("Escalated to support by", timeout=WAIT_MS)
     expect(other.locator(".bk-button", has_text="Escalate to support")).to_have_count(0)
     page.locator("#thread-messages").evaluate("el => el.scrollTop = el.scrollHeight")
+    escalations.evaluate("el => el.scrollTop = 0")  # the escalation's header and fields, not its tail
     page.screenshot(path=str(ARTIFACTS / "4-escalated.png"))  # docs/playground.png is one of these
     page.locator("#thread-close").click()
     expect(page.locator("#thread")).to_be_hidden()
@@ -188,3 +189,77 @@ def test_block_kit_and_files_render_like_slack(page) -> None:  # noqa: ANN001
     expect(page.locator("#thread-messages")).to_contain_text("The matching certificate")
     assert httpx.get(pg.url + card.get_attribute("href")).content == b"cert-bytes\n"
     page.screenshot(path=str(ARTIFACTS / "6-block-kit.png"))
+
+
+def test_explain_answers_privately_and_its_share_button_works(page) -> None:  # noqa: ANN001
+    """explain answers only to you, with "Share in channel"; pressing it posts the reading for everyone."""
+    from playwright.sync_api import expect
+
+    _send(page, "/aprity-diagnose explain invalid_grant: user hasn't approved this consumer")
+    mine = page.locator("#messages-C0PLAYHELP .ephemeral", has_text="Reading of the pasted error")
+    expect(mine).to_contain_text("Only visible to you", timeout=WAIT_MS)
+    expect(page.locator("#messages-C0PLAYHELP .msg:not(.ephemeral)")).to_have_count(0)  # nobody else sees it
+    share = mine.locator(".bk-button", has_text="Share in channel")
+    expect(share).to_be_enabled()
+    share.click()
+    shared = page.locator("#messages-C0PLAYHELP .msg:not(.ephemeral)", has_text="Reading of the pasted error")
+    expect(shared).to_contain_text("Shared by", timeout=WAIT_MS)
+    expect(shared.locator(".mention", has_text="@You")).to_be_visible()
+    # The private answer is replaced by a short note: its button cannot post the reading twice.
+    expect(page.locator("#messages-C0PLAYHELP .ephemeral", has_text="Shared in the channel.")).to_be_visible(
+        timeout=WAIT_MS)
+    expect(page.locator("#messages-C0PLAYHELP .bk-button", has_text="Share in channel")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "7-explain-shared.png"))
+
+
+def test_the_matching_certificate_is_attached_in_the_thread(page) -> None:  # noqa: ANN001
+    import httpx
+    from playwright.sync_api import expect
+
+    _send(page, "/aprity-diagnose cert-regenerated")
+    parent = _parent(page, "cert-regenerated")
+    expect(parent).to_contain_text("does not match the private key", timeout=WAIT_MS)
+    parent.locator("button.replies").click()
+    card = page.locator("#thread-messages .file", has_text="cert-regenerated.crt")
+    expect(card).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#thread-messages")).to_contain_text("Certificate matching aprity's private key")
+    body = httpx.get(page.playground.url + card.get_attribute("href")).content
+    assert body.startswith(b"-----BEGIN CERTIFICATE-----") and b"PRIVATE" not in body
+    page.screenshot(path=str(ARTIFACTS / "8-certificate-in-thread.png"))
+
+
+def test_a_parent_says_the_bot_restarted_during_its_check(page) -> None:  # noqa: ANN001
+    """The note the start-up recovery puts on a parent (no restart can be staged here): the bot's own blocks."""
+    from playwright.sync_api import expect
+    from slack_sdk import WebClient
+
+    from bot.blocks.session import ParentView, parent_message
+    from checks.model import ConnectionSummary
+
+    conn = ConnectionSummary("acme", "integration@acme.com", "https://login.salesforce.com", "3MVG9x", "production")
+    web = WebClient(token="xoxb-playground", base_url=page.playground.stub.url + "/")
+    for running in (True, False):
+        web.chat_postMessage(channel="C0PLAYHELP", **parent_message(ParentView(
+            session_id=f"s{running}", requester_id="U0PLAYYOU", connection=conn, revision=1, running=running,
+            restarted=True)))
+    msgs = page.locator("#messages-C0PLAYHELP .msg", has_text="Connection: acme")
+    expect(msgs.nth(0).locator(".bk-context", has_text="♻️ The bot restarted during this check; checking again")) \
+        .to_be_visible(timeout=WAIT_MS)
+    expect(msgs.nth(1)).to_contain_text("The bot restarted during this check; checked again")
+
+
+def test_the_home_tab_lists_open_sessions_and_links_to_their_threads(page) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    _send(page, "/aprity-diagnose signatures-off")
+    expect(_parent(page, "signatures-off")).to_contain_text("Step-by-step results", timeout=WAIT_MS)
+    page.locator("#nav-home").click()
+    home = page.locator("#home-body")
+    expect(home).to_contain_text("Open sessions (1)", timeout=WAIT_MS)
+    expect(home).to_contain_text("signatures-off")
+    expect(home).to_contain_text("Last 30 days")
+    expect(page.locator("#pane-C0PLAYHELP")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "9-home.png"))
+    home.locator("a", has_text="thread").first.click()  # back beside the channel, with the thread open
+    expect(page.locator("#home")).to_be_hidden()
+    expect(page.locator("#thread-messages")).to_contain_text("Use digital signatures", timeout=WAIT_MS)

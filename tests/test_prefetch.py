@@ -166,3 +166,21 @@ def test_each_run_opens_and_closes_its_own_connections(tmp_path) -> None:
                 wait_until(lambda: server.open_connections == 0, 5, "the run's connections to close")
         finally:
             client.close()
+
+
+def test_a_warm_up_that_sends_after_its_run_ended_is_ignored(world) -> None:
+    """A warm-up thread may take the run's client just before the run closes it: no exception escapes."""
+    from checks.deadline import Deadline
+
+    client = SalesforceClient(Allowlist(), transport=world.sim.transport())
+    try:
+        run = client.bounded(Deadline(5))
+        lent = run._run.http()  # what the late warm-up already holds
+        run._run.http = lambda: lent  # type: ignore[method-assign]
+        run._run.close()  # the run ends
+        assert lent.is_closed
+        assert run.warm("https://login.salesforce.com") is False
+        with pytest.raises(httpx.TransportError):
+            run._fetch("HEAD", "https://login.salesforce.com/")
+    finally:
+        client.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..ids import HomeBlock
 from .kit import context, divider, finish, header, section
 from .text import (MAX_MODAL_BLOCKS, cause_title, duration_label, field, hhmm, link, mention, one_line, short_cause,
                    stamp)
@@ -54,7 +55,7 @@ def _watched_line(w: "WatchedRow") -> str:
     return f"*{field(one_line(w.name), 120)}* — {state} · {checked} · {cert}"
 
 
-def _more(hidden: int, what: str, block_id: str) -> dict[str, Any] | None:
+def _more(hidden: int, what: str, block_id: HomeBlock) -> dict[str, Any] | None:
     return context([f"… and {hidden} more {what}: `aprity-diagnose history` lists them all"], block_id) \
         if hidden > 0 else None
 
@@ -64,37 +65,39 @@ def home_view(data: "HomeData") -> dict[str, Any]:
     f = data.figures
     scope = "all channels (you are in a staff channel)" if data.staff else "the channels you are in"
     blocks: list[dict[str, Any] | None] = [
-        header("aprity-diagnose", "home_head"),
-        context([f"Showing {scope} · updated {stamp(data.now)}"], "home_scope"),
+        header("aprity-diagnose", HomeBlock.HEAD),
+        context([f"Showing {scope} · updated {stamp(data.now)}"], HomeBlock.SCOPE),
     ]
     if data.channels_unknown:
         blocks.append(section("⚠️ I could not read which channels you are in, so nothing is shown. "
-                              "Open the tab again in a moment.", "home_unknown"))
+                              "Open the tab again in a moment.", HomeBlock.UNKNOWN))
 
-    blocks += [divider(), section(f"*Open sessions* ({len(data.open_sessions)})", "home_open")]
+    blocks += [divider(), section(f"*Open sessions* ({len(data.open_sessions)})", HomeBlock.OPEN)]
     if data.open_sessions:
-        blocks += [section(_session_line(r), f"home_s{i}") for i, r in enumerate(data.open_sessions[:MAX_SESSIONS])]
-        blocks.append(_more(len(data.open_sessions) - MAX_SESSIONS, "open session(s)", "home_s_more"))
+        blocks += [section(_session_line(r), f"{HomeBlock.SESSION}{i}")
+                   for i, r in enumerate(data.open_sessions[:MAX_SESSIONS])]
+        blocks.append(_more(len(data.open_sessions) - MAX_SESSIONS, "open session(s)", HomeBlock.SESSION_MORE))
     else:
-        blocks.append(context(["Nothing open: every session you can see has ended."], "home_open_none"))
+        blocks.append(context(["Nothing open: every session you can see has ended."], HomeBlock.OPEN_NONE))
 
-    blocks += [divider(), section(f"*Watched connections* ({len(data.watched)})", "home_watch")]
+    blocks += [divider(), section(f"*Watched connections* ({len(data.watched)})", HomeBlock.WATCH)]
     if data.watched:
-        blocks += [section(_watched_line(w), f"home_w{i}") for i, w in enumerate(data.watched[:MAX_WATCHED])]
-        blocks.append(_more(len(data.watched) - MAX_WATCHED, "watched connection(s)", "home_w_more"))
+        blocks += [section(_watched_line(w), f"{HomeBlock.WATCHED}{i}")
+                   for i, w in enumerate(data.watched[:MAX_WATCHED])]
+        blocks.append(_more(len(data.watched) - MAX_WATCHED, "watched connection(s)", HomeBlock.WATCHED_MORE))
     else:
         blocks.append(context(["No watched connection you can see. Add `watch = true` to a connection's table."],
-                              "home_watch_none"))
+                              HomeBlock.WATCH_NONE))
 
     median = duration_label(f.median_fix_seconds) if f.median_fix_seconds is not None else "no fix yet"
     causes = "\n".join(f"• {cause_title(c)} — {n}" for c, n in f.top_causes) or "• none"
     blocks += [
         divider(),
-        section(f"*Last {f.days} days*", "home_stats"),
+        section(f"*Last {f.days} days*", HomeBlock.STATS),
         section(f"*Sessions:* {f.sessions}  ·  *Escalations:* {f.escalations}  ·  *Open now:* {f.open}\n"
                 f"*Median time to fix:* {median} (first failing run → first passing run, {f.fixed} fixed)",
-                "home_figures"),
-        section(f"*Top causes*\n{causes}", "home_causes"),
+                HomeBlock.FIGURES),
+        section(f"*Top causes*\n{causes}", HomeBlock.CAUSES),
     ]
     message = finish(f"aprity-diagnose for {data.user_id}", blocks, max_blocks=MAX_MODAL_BLOCKS)
     return {"type": "home", "blocks": message["blocks"]}

@@ -95,6 +95,7 @@ class Playground:
         self.stub.add_user(BOT_USER_ID, "aprity-diagnose", is_bot=True)
         for cid, name in CHANNELS.items():
             self.stub.add_channel(cid, name)
+            self.stub.add_member(cid, YOU.id)  # what the App Home shows depends on the viewer's channels
         try:
             # The engine talks to the simulator in-process: its transport, never the network.
             self.bot = build(self.settings(), transport=self.world.sim.transport())
@@ -152,6 +153,11 @@ class Playground:
         assert self.slack is not None, "start() first"
         return self.slack.submit(YOU, view_id, values)
 
+    def open_home(self) -> dict[str, Any]:
+        """Open the bot's Home tab; the bot publishes it a moment later (``state()["home"]``)."""
+        assert self.slack is not None, "start() first"
+        return self.slack.home_opened(YOU)
+
     def apply_fix(self, connection: str, fix_id: str) -> dict[str, Any]:
         return self.orgs.apply(connection, fix_id)
 
@@ -166,10 +172,11 @@ class Playground:
                 m["replies"] = self.stub.thread(cid, m["ts"])
             channels.append({"id": cid, "name": name, "messages": msgs,
                              "ephemeral": self.stub.ephemeral_messages(cid)})
-        views = [v for v in self.stub.views() if not v.get("closed")]
+        views = [v for v in self.stub.views() if not v.get("closed") and v.get("type") == "modal"]
+        home = next((v for v in self.stub.views() if v.get("type") == "home" and v.get("user") == YOU.id), None)
         return {
             "me": {"id": YOU.id, "name": "You"}, "users": users, "command": COMMAND, "channels": channels,
-            "view": views[-1] if views else None, "connections": self.orgs.names,
+            "view": views[-1] if views else None, "home": home, "connections": self.orgs.names,
             "admin": {"orgs": self.orgs.describe(), "fixes": [{"id": f.id, "label": f.label} for f in FIXES],
                       "propagation_delay": self.timing.propagation_delay},
         }

@@ -107,6 +107,17 @@ class SlackSide:
         response = self._post({"payload": json.dumps(payload)})
         return {"status": response.status_code}
 
+    def home_opened(self, who: Person) -> dict[str, Any]:
+        """Open the app's Home tab: Slack sends ``app_home_opened`` as a signed JSON event; the bot publishes."""
+        body = json.dumps({
+            "token": "legacy-verification-token", "team_id": TEAM_ID, "api_app_id": APP_ID,
+            "type": "event_callback", "event_id": f"Ev{next(self._seq):06d}{secrets.token_hex(4).upper()}",
+            "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": who.id, "channel": "D0PLAYHOME", "tab": "home",
+                      "event_ts": f"{time.time():.6f}"}})
+        headers = {**signature_headers(self._secret, body), "Content-Type": "application/json"}
+        return {"status": self._http.post(self.bot_url, content=body, headers=headers).status_code}
+
     def submit(self, who: Person, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
         """Submit an open modal; ``errors`` keep it open, anything else closes it."""
         view = next((v for v in self.stub.views() if v["id"] == view_id), None)

@@ -84,11 +84,18 @@ class SlackMethods:
         blocks = a.get("blocks")
         text = str(a.get("text") or "")
         original = self._messages.get(hook.channel, {}).get(hook.message_ts or "")
+        # A button on an ephemeral reply: Slack replaces or deletes that reply, for that person only.
+        mine = next((e for e in self._ephemeral if hook.message_ts and e["message_ts"] == hook.message_ts
+                     and e["channel"] == hook.channel and e["user"] == hook.user), None)
         if _truthy(a.get("delete_original")) and original is not None:
             del self._messages[hook.channel][original.ts]
         elif _truthy(a.get("replace_original")) and original is not None:
             original.text, original.blocks = text, blocks
             original.updates += 1
+        elif _truthy(a.get("delete_original")) and mine is not None:
+            self._ephemeral.remove(mine)
+        elif _truthy(a.get("replace_original")) and mine is not None:
+            mine["text"], mine["blocks"] = text, blocks
         elif a.get("response_type") == "in_channel":
             ts = self._new_ts()
             self._messages[hook.channel][ts] = Msg(hook.channel, ts, text, blocks, a.get("thread_ts") or None)

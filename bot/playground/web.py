@@ -59,6 +59,8 @@ def application(pg: "Playground") -> Callable[[dict[str, Any], StartResponse], I
         if path == "/api/view/close":
             pg.stub.close_view(str(body.get("view_id", "")))
             return {}
+        if path == "/api/home":
+            return pg.open_home()
         if path == "/api/fix":
             try:
                 return pg.apply_fix(str(body.get("connection", "")), str(body.get("fix", "")))

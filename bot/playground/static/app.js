@@ -12,6 +12,7 @@ let shownView = "";    // id + hash of the modal on screen, so typing in it is n
 let viewErrors = {};
 let viewErrorsFor = "";  // the view the errors belong to
 let adminOrg = "";
+let showingHome = false;  // the bot's Home tab in place of the channels, as Slack shows an app's Home
 
 async function api(path, body) {
   const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
@@ -47,7 +48,8 @@ function message(m, channel, opts = {}) {
 }
 
 function ephemeral(e, channel) {
-  const ctx = {users: state.users, channel, ts: "", disabled: true};
+  // Its buttons work (explain's "Share in channel"): the click names the ephemeral reply by its ts.
+  const ctx = {users: state.users, channel, ts: e.message_ts};
   const body = e.blocks && e.blocks.length ? blocksHtml(e.blocks, ctx) : `<div class="bk-text">${mrkdwn(e.text, ctx)}</div>`;
   return `<div class="msg ephemeral" data-ts="${esc(e.message_ts)}"><div class="avatar bot">a</div><div class="msgbody">` +
     `<div class="msghead"><span class="author">aprity-diagnose</span><span class="badge">APP</span>` +
@@ -155,8 +157,20 @@ function renderAdmin() {
     `${state.admin.propagation_delay} s. The bot retests on its own.</div>`;
 }
 
+function renderHome() {
+  document.querySelector(".workspace").classList.toggle("showing-home", showingHome);
+  document.getElementById("home").hidden = !showingHome;
+  document.querySelectorAll(".sidebar .navitem").forEach(el => el.classList.toggle("active",
+    showingHome ? el.id === "nav-home" : el.dataset.focus === HELP));
+  if (!showingHome) return;
+  const v = state.home;
+  document.getElementById("home-body").innerHTML = v && v.blocks
+    ? blocksHtml(v.blocks, {users: state.users}) : `<div class="empty">Opening the Home tab…</div>`;
+}
+
 function render() {
   renderChannels();
+  renderHome();
   renderThread();
   renderModal();
   renderAdmin();
@@ -248,7 +262,20 @@ document.addEventListener("click", async ev => {
     return;
   }
   const rep = ev.target.closest("[data-thread]");
-  if (rep) { openThread = {channel: rep.dataset.channel, ts: rep.dataset.thread}; renderThread(); return; }
+  if (rep) {
+    ev.preventDefault();
+    showingHome = false;  // a thread link on the Home tab opens the thread beside its channel
+    openThread = {channel: rep.dataset.channel, ts: rep.dataset.thread};
+    renderHome(); renderThread(); return;
+  }
+  if (ev.target.closest("[data-home]")) {
+    showingHome = true;
+    renderHome();
+    try { await api("/api/home", {}); } catch (e) { toast(`Not opened: ${e.message}`); }
+    setTimeout(poll, 0);
+    return;
+  }
+  if (ev.target.closest("#home-close, [data-focus]")) { showingHome = false; renderHome(); return; }
   if (ev.target.closest("#thread-close")) { openThread = null; renderThread(); return; }
   const fix = ev.target.closest("[data-fix]");
   if (fix) {
