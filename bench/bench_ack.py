@@ -33,7 +33,7 @@ from slack_stub import SlackStub  # noqa: E402
 from webproc import BOT_APP, WebProcess, machine  # noqa: E402
 
 from checks.scenarios import World  # noqa: E402
-from checks.simulator import Simulator  # noqa: E402
+from checks.simulator import SimServer, Simulator  # noqa: E402
 
 
 ANSWERS: Counter[str] = Counter()  # what the acks said, across every burst
@@ -106,7 +106,7 @@ def main() -> None:
             f"bench{i}", app=None if i % 2 else {"profiles": frozenset()})) for i in range(total)}
         names = iter(conns)
         (tmp / "connections.toml").write_text(toml_for(conns))
-        with world.sim.serve() as server:
+        with SimServer(world.sim) as server:
             env = bot_env(tmp, stub, server.url, world.key_file, APRITY_RETEST_DELAYS="3600",
                           APRITY_LOG_LEVEL="WARNING")
             for key in ("APRITY_MAX_RUNS", "APRITY_POST_INTERVAL"):

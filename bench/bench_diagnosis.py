@@ -36,7 +36,7 @@ from checks.engine import Engine  # noqa: E402
 from checks.hosts import LOGIN, TEST, Allowlist  # noqa: E402
 from checks.salesforce import SalesforceClient  # noqa: E402
 from checks.scenarios import SCENARIOS, World  # noqa: E402
-from checks.simulator import LoopbackTransport, Simulator  # noqa: E402
+from checks.simulator import LoopbackTransport, SimServer, Simulator  # noqa: E402
 
 SHOWN = ("healthy", "healthy-my-domain", "not-preauthorized", "cert-regenerated")  # the summary's paths
 
@@ -87,7 +87,7 @@ def main() -> None:
     lat = args.latency
     with tempfile.TemporaryDirectory() as tmp:
         world = World(Simulator(connect_rtts=2), Path(tmp))
-        with world.sim.serve() as server:
+        with SimServer(world.sim) as server:
             with SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(server.url)) as client:
                 local_checks(world, client)
             world.sim.latency = lat

@@ -26,7 +26,7 @@ from slack_stub import SlackStub  # noqa: E402
 from webproc import BOT_APP, WebProcess, machine  # noqa: E402
 
 from checks.scenarios import World  # noqa: E402
-from checks.simulator import Simulator  # noqa: E402
+from checks.simulator import SimServer, Simulator  # noqa: E402
 
 LIMIT_MB = 120
 BATCH = 50
@@ -58,7 +58,7 @@ def main() -> None:
             f"mem{i}", app=None if i % 2 else {"profiles": frozenset()})) for i in range(CONNECTIONS)}
         names = [f"c{i}" for i in range(CONNECTIONS)]
         (tmp / "connections.toml").write_text(toml_for(conns))
-        with world.sim.serve() as server:
+        with SimServer(world.sim) as server:
             # Retests far away and no per-channel pacing: 500 runs in one channel, measured, not paced.
             env = bot_env(tmp, stub, server.url, world.key_file, APRITY_RETEST_DELAYS="3600",
                           APRITY_POST_INTERVAL="0", APRITY_LOG_LEVEL="WARNING")

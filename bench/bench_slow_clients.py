@@ -27,7 +27,7 @@ from slack_stub import SlackStub  # noqa: E402
 from test_http_guard import _Trickler  # noqa: E402
 
 from checks.scenarios import World, by_name  # noqa: E402
-from checks.simulator import Simulator  # noqa: E402
+from checks.simulator import SimServer, Simulator  # noqa: E402
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         world = World(Simulator(), tmp / "world")
         (tmp / "connections.toml").write_text(toml_for({"healthy": by_name("healthy").build(world)}))
-        with world.sim.serve() as server:
+        with SimServer(world.sim) as server:
             proc, port = spawn_server(args.server, bot_env(tmp, stub, server.url, world.key_file), tmp / "bot.log")
             try:
                 tricklers = [_Trickler(port) for _ in range(args.slow)]

@@ -14,7 +14,7 @@ from checks.hosts import Allowlist
 from checks.model import Diagnosis
 from checks.salesforce import SalesforceClient
 from checks.scenarios import DEMO, SCENARIOS, Scenario, World
-from checks.simulator import LoopbackTransport, Simulator
+from checks.simulator import LoopbackTransport, SimServer, Simulator
 
 from .render import diagnosis_text
 
@@ -39,7 +39,7 @@ def run_demo(*, all_scenarios: bool = False, json_out: bool = False) -> int:
     chosen = SCENARIOS if all_scenarios else tuple(s for s in SCENARIOS if s.name in DEMO)
     with tempfile.TemporaryDirectory(prefix="aprity-demo-") as tmp:
         world = World(Simulator(), Path(tmp))
-        with world.sim.serve() as server:
+        with SimServer(world.sim) as server:
             if not json_out:
                 print(INTRO)
             results = []
@@ -77,7 +77,7 @@ def serve_simulator(port: int, keys_folder: Path | None) -> int:
     conns = [(s, s.build(world)) for s in SCENARIOS]
     toml = folder / "connections.toml"
     toml.write_text(connections_toml(conns))
-    with world.sim.serve(port=port) as server:
+    with SimServer(world.sim, port=port) as server:
         print(f"Simulated Salesforce on {server.url} (key files in {folder}).")
         print(f"Use it with: APRITY_SALESFORCE_SIMULATOR={server.url} APRITY_CONNECTIONS={toml}")
         print("  then: aprity-diagnose check --connection NAME [--json], one of:")

@@ -21,7 +21,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 @pytest.fixture(scope="session")
 def sim_server(world: World) -> Iterator[SimServer]:
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield server
 
 

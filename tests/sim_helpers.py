@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from checks.simulator import JWT_GRANT, ConnectedApp, Org, SimUser, Simulator
+from checks.simulator import ConnectedApp, JWT_GRANT, Org, SimTransport, SimUser, Simulator
 
 T0 = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
 PROD_ID, SBX_ID = "00D000000000001EAA", "00D000000000002EAA"
@@ -84,7 +84,7 @@ def sim(clock: Clock, keys: dict[str, Any]) -> Simulator:
 
 @pytest.fixture
 def client(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=sim.transport()) as c:
+    with httpx.Client(transport=SimTransport(sim)) as c:
         yield c
 
 

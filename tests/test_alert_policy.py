@@ -18,9 +18,9 @@ from bot.ids import ActionId
 from bot.throttle import LIMIT
 from checks import keys
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
-from bot_harness import CHANNEL, BotHarness, all_text, bot_env, toml_for
+from bot_harness import CHANNEL, BotHarness, all_text, bot_env
 from sim_helpers import Clock
 from slack_stub import SlackStub
 from test_watch import watched_toml
@@ -32,7 +32,7 @@ ALERTS = "C0ALERTSQ"
 def setup(tmp_path: Path, caplog) -> Iterator[dict]:
     caplog.set_level(logging.INFO)
     world = World(Simulator(), tmp_path / "world")
-    with world.sim.serve() as server, SlackStub() as stub:
+    with SimServer(world.sim) as server, SlackStub() as stub:
         o, a, u = world.org("acme")
         conn = world.connection("acme", o, a, u)
         toml = tmp_path / "connections.toml"

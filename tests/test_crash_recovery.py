@@ -18,7 +18,7 @@ import pytest
 
 from bot.store import Store
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, USER, all_text, bot_env, sign, toml_for
 from slack_stub import SlackStub
@@ -34,7 +34,7 @@ def stub() -> Iterator[SlackStub]:
 @pytest.fixture
 def slow_sf(tmp_path) -> Iterator[tuple[World, str]]:
     world = World(Simulator(), tmp_path / "world")
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 

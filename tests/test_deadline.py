@@ -18,7 +18,7 @@ from checks.engine import Engine
 from checks.hosts import Allowlist
 from checks.salesforce import SalesforceClient
 from checks.scenarios import World
-from checks.simulator import LoopbackTransport, Simulator
+from checks.simulator import LoopbackTransport, SimServer, Simulator
 
 from bot_harness import BotHarness, all_text, bot_env, toml_for
 from slack_stub import SlackStub
@@ -29,7 +29,7 @@ from test_retests import wait_until
 def dripping(tmp_path) -> Iterator[tuple[World, str]]:
     """A world of its own whose dripping answers send one byte every 0.2 s (a 60 s read never times out)."""
     world = World(Simulator(drip_interval=0.2), tmp_path / "world")
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 
@@ -115,7 +115,7 @@ def test_nothing_of_a_run_outlives_it_when_its_my_domain_drips(tmp_path) -> None
     deadline = 1.5
     ours = ("warm-up", "presign", "probe", "verify", "deadline")
     before = set(threading.enumerate())
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         engine = _engine(server.url, deadline=deadline)
         try:
             d = engine.diagnose(conn)

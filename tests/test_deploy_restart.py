@@ -17,7 +17,7 @@ import pytest
 from bot.store import Store
 from bot.watch_store import WatchStore
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, USER, all_text, bot_env, sign, toml_for
 from procs import spawn_server, stop, wait_until
@@ -30,7 +30,7 @@ WENT_WRONG = "went wrong"
 @pytest.fixture
 def slow_world(tmp_path) -> Iterator[tuple[World, str]]:
     world = World(Simulator(latency=3.0), tmp_path / "world")  # each call outlasts the grace
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 

@@ -16,7 +16,7 @@ from bot.blocks.home import home_view
 from bot.cli import main
 from bot.home import HomeData, WatchedRow, connection_visible, visible_channels
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 from slack_sdk.signature import SignatureVerifier
 
 from bot_harness import CHANNEL, SIGNING_SECRET, SUPPORT, BotHarness, all_text, bot_env
@@ -30,7 +30,7 @@ MEMBER, OUTSIDER, STAFF, ESCALATIONS_ONLY = "U0MEMBER", "U0OUTSIDE", "U0STAFF", 
 @pytest.fixture
 def h(tmp_path: Path) -> Iterator[BotHarness]:
     world = World(Simulator(), tmp_path / "world")
-    with world.sim.serve() as server, SlackStub() as stub:
+    with SimServer(world.sim) as server, SlackStub() as stub:
         o, a, u = world.org("acme", user={"active": False})
         o2, a2, u2 = world.org("globex")
         o3, a3, u3 = world.org("initech", user={"active": False})

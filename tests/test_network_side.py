@@ -9,14 +9,14 @@ from checks.hosts import Allowlist
 from checks.model import CauseId, Confidence, Status, StepId
 from checks.salesforce import SalesforceClient
 from checks.scenarios import World
-from checks.simulator import LoopbackTransport, Simulator
+from checks.simulator import LoopbackTransport, SimServer, Simulator
 
 
 @pytest.fixture
 def own(tmp_path):
     """A world of its own: switching its egress off must not disturb the shared simulator."""
     world = World(Simulator(), tmp_path)
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         client = SalesforceClient(Allowlist(), transport=LoopbackTransport(server.url))
         yield world, Engine(client)
         client.close()

@@ -19,7 +19,7 @@ from checks.engine import Engine
 from checks.hosts import Allowlist
 from checks.salesforce import SalesforceClient
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimTransport, Simulator
 
 FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate",
            "signatures-off": "digital_signatures", "no-api-scope": "api_scope",
@@ -50,7 +50,7 @@ def test_each_fix_turns_its_connection_green_only_after_propagation(tmp_path: Pa
     world = World(Simulator(clock=clock, propagation_delay=300), tmp_path / "keys")
     orgs = Orgs(world, tmp_path / "connections.toml", clock=clock)
     assert set(FIX_FOR) | {"healthy"} == set(CONNECTIONS) and set(FIX_FOR.values()) == {f.id for f in FIXES}
-    client = SalesforceClient(Allowlist(), transport=world.sim.transport())
+    client = SalesforceClient(Allowlist(), transport=SimTransport(world.sim))
     engine = Engine(client, clock=clock)
     try:
         for name, fix in FIX_FOR.items():

@@ -16,7 +16,7 @@ from checks.hosts import Allowlist
 from checks.prefetch import Prefetch, probe_audiences, warm_targets
 from checks.salesforce import SalesforceClient
 from checks.scenarios import by_name
-from checks.simulator import LoopbackTransport, SimTransport, Simulator
+from checks.simulator import LoopbackTransport, SimServer, SimTransport, Simulator
 
 
 class Recording(httpx.BaseTransport):
@@ -97,7 +97,7 @@ def test_pre_signed_assertions_match_signing_and_only_for_the_same_claims(world)
 
 def test_loopback_keep_alive_is_per_host_and_set_up_costs_two_round_trips(world) -> None:
     sim = Simulator(connect_rtts=2, latency=0.05)
-    with sim.serve() as server, httpx.Client(transport=LoopbackTransport(server.url)) as http:
+    with SimServer(sim) as server, httpx.Client(transport=LoopbackTransport(server.url)) as http:
         for _ in range(2):
             http.get("https://login.salesforce.com/nothing-here")
         assert server.connections == 1  # the second request reused the first's connection
@@ -153,7 +153,7 @@ def test_each_run_opens_and_closes_its_own_connections(tmp_path) -> None:
     world = World(Simulator(), tmp_path / "world")
     conn = by_name("cert-regenerated").build(world)  # round 2: probes on the warmed login hosts
     needed = 1 + len(warm_targets(conn.login_url))  # the exchange's and one per warm-up (hosts differ)
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         client = SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(server.url))
         try:
             for _ in range(2):
@@ -172,7 +172,7 @@ def test_a_warm_up_that_sends_after_its_run_ended_is_ignored(world) -> None:
     """A warm-up thread may take the run's client just before the run closes it: no exception escapes."""
     from checks.deadline import Deadline
 
-    client = SalesforceClient(Allowlist(), transport=world.sim.transport())
+    client = SalesforceClient(Allowlist(), transport=SimTransport(world.sim))
     try:
         run = client.bounded(Deadline(5))
         lent = run._run.http()  # what the late warm-up already holds

@@ -15,7 +15,7 @@ import pytest
 from bot.ids import ActionId
 from bot.store import Store
 from checks.scenarios import PROFILE, World, by_name
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 import procs
 from bot_harness import CHANNEL, USER, BotHarness, all_text, bot_env, sign, toml_for
@@ -26,7 +26,7 @@ from slack_stub import SlackStub
 def slow_world(tmp_path) -> Iterator[tuple[World, str]]:
     """A world of its own where Connected App changes take 1.5 s to propagate."""
     world = World(Simulator(propagation_delay=1.5), tmp_path / "world")
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from checks.model import STEP_ORDER, CauseId, Confidence, Status, StepId
 from checks.scenarios import SCENARIOS, by_name, consumer_key
+from checks.simulator import SimTransport
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
@@ -98,7 +99,7 @@ def test_propagation_delay_fix_takes_effect_later(tmp_path) -> None:
     w = World(sim, tmp_path)
     o, a, u = w.org("wonka", app={"profiles": frozenset()})
     conn = w.connection("wonka", o, a, u)
-    engine = Engine(SalesforceClient(Allowlist(), transport=sim.transport()), clock=lambda: now[0])
+    engine = Engine(SalesforceClient(Allowlist(), transport=SimTransport(sim)), clock=lambda: now[0])
     assert engine.diagnose(conn).cause.id == CauseId.USER_NOT_PREAUTHORIZED
     sim.change_app(a.consumer_key, profiles=frozenset({PROFILE}))
     now[0] += 120
@@ -212,7 +213,7 @@ def test_token_without_scope_field_trusts_the_live_calls(world) -> None:
     from checks.hosts import Allowlist
     from checks.salesforce import SalesforceClient
 
-    inner = world.sim.transport()
+    inner = SimTransport(world.sim)
 
     class DropScope(httpx.BaseTransport):
         def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.store import Store
 from checks.scenarios import World, by_name
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, USER, BotHarness, all_text, bot_env, toml_for
 from procs import clean_env, procfile_command, free_port, spawn, spawn_server, stop, wait_until
@@ -90,7 +90,7 @@ def test_runs_past_the_grace_are_left_for_the_next_start(gated) -> None:
 @pytest.fixture
 def slow_world(tmp_path) -> Iterator[tuple[World, str]]:
     world = World(Simulator(latency=0.6), tmp_path / "world")
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 

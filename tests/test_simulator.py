@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from checks.simulator import JWT_GRANT, ConnectedApp, Org, SimUser, Simulator
+from checks.simulator import ConnectedApp, JWT_GRANT, Org, SimTransport, SimUser, Simulator
 
 from sim_helpers import (
     KEY, LOGIN, PROD_HOST, PROD_ID, PROD_UID, PROD_USER, SBX_HOST, SBX_ID, SBX_UID, SBX_USER, T0, TEST,
@@ -211,7 +211,7 @@ def test_changes_wait_for_propagation(keys: dict[str, Any]) -> None:
     s = Simulator(clock=clock, propagation_delay=300)
     app = ConnectedApp("aprity", KEY, keys["cert"], profiles=frozenset({"Integration"}))
     s.add_org(Org(PROD_ID, "Acme", "acme", users=[SimUser(PROD_USER, PROD_UID)], apps=[app]))
-    with httpx.Client(transport=s.transport()) as c:
+    with httpx.Client(transport=SimTransport(s)) as c:
         def status() -> int:
             return token(c, make_assertion(keys, exp=clock.now + 60)).status_code
 

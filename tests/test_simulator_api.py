@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from checks.simulator import JWT_GRANT, LoopbackTransport, Simulator
+from checks.simulator import JWT_GRANT, LoopbackTransport, SimServer, SimTransport, Simulator
 
 from sim_helpers import (
     KEY, LOGIN, PROD_HOST, PROD_ID, PROD_UID, PROD_USER, SBX_HOST, SBX_USER, TEST, TEST_URL, AUDIENCE_INVALID,
@@ -126,10 +126,10 @@ def test_unknown_path_is_html_404(client: httpx.Client) -> None:
 @pytest.fixture(params=["in_process", "loopback"])
 def any_client(request: pytest.FixtureRequest, sim: Simulator) -> Iterator[httpx.Client]:
     if request.param == "in_process":
-        with httpx.Client(transport=sim.transport(), timeout=0.3) as c:
+        with httpx.Client(transport=SimTransport(sim), timeout=0.3) as c:
             yield c
     else:
-        with sim.serve() as server, httpx.Client(transport=LoopbackTransport(server.url), timeout=0.3) as c:
+        with SimServer(sim) as server, httpx.Client(transport=LoopbackTransport(server.url), timeout=0.3) as c:
             yield c
 
 
@@ -183,7 +183,7 @@ def test_host_routing(any_client: httpx.Client, keys: dict[str, Any]) -> None:
 
 
 def test_server_called_directly_answers_as_login(sim: Simulator, keys: dict[str, Any]) -> None:
-    with sim.serve() as server, httpx.Client() as c:
+    with SimServer(sim) as server, httpx.Client() as c:
         assert server.url == f"http://127.0.0.1:{server.port}"
         for aud in ("https://login.salesforce.com", server.url):
             got = c.post(f"{server.url}/services/oauth2/token",

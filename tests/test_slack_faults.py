@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, BotHarness, all_text, bot_env, toml_for
 from slack_stub import SlackStub
@@ -28,7 +28,7 @@ def stub() -> Iterator[SlackStub]:
 @pytest.fixture
 def own_world(tmp_path) -> Iterator[tuple[World, str]]:
     world = World(Simulator(), tmp_path / "world")
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 

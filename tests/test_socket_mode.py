@@ -3,6 +3,7 @@ the Web API stub, and a tiny local WebSocket server playing Slack's Socket Mode 
 
 from __future__ import annotations
 
+from checks.simulator import SimServer
 import base64
 import hashlib
 import json
@@ -143,7 +144,7 @@ def test_sigterm_mid_run_lets_the_socket_mode_run_finish(tmp_path, fake_ws) -> N
     (tmp_path / "connections.toml").write_text(toml_for({"healthy": by_name("healthy").build(world)}))
     log = tmp_path / "socket.log"
     world.sim.latency = 2.0  # the run outlasts closing the Socket Mode connection
-    with world.sim.serve() as sim, SocketStub(ws_url=fake_ws.url) as stub:
+    with SimServer(world.sim) as sim, SocketStub(ws_url=fake_ws.url) as stub:
         env = _env(tmp_path, stub)
         env.update(APRITY_CONNECTIONS=str(tmp_path / "connections.toml"), APRITY_PRIVATE_KEY_FILE=str(world.key_file),
                    APRITY_SALESFORCE_SIMULATOR=sim.url, APRITY_POST_INTERVAL="0", APRITY_SHUTDOWN_GRACE="20",

@@ -16,7 +16,7 @@ from checks.hosts import Allowlist
 from checks.model import CauseId, Status, StepId
 from checks.salesforce import SalesforceClient
 from checks.scenarios import World
-from checks.simulator import LoopbackTransport, Simulator
+from checks.simulator import LoopbackTransport, SimServer, Simulator
 from checks.simulator.world import LOGIN_HOST
 
 OUR_SIDE = "machine running aprity is failing"
@@ -25,7 +25,7 @@ OUR_SIDE = "machine running aprity is failing"
 @pytest.fixture
 def slow(tmp_path) -> Iterator[tuple[World, str]]:
     world = World(Simulator(drip_interval=0.2), tmp_path / "world")
-    with world.sim.serve() as server:
+    with SimServer(world.sim) as server:
         yield world, server.url
 
 

@@ -13,7 +13,7 @@ import pytest
 from bot.watch_store import WatchStore
 from bot.watcher import Watcher, next_slot
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, BotHarness, all_text, bot_env, toml_for
 from sim_helpers import Clock
@@ -34,7 +34,7 @@ def watched_toml(conns: dict, watched: set[str]) -> str:
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[dict]:
     world = World(Simulator(), tmp_path / "world")
-    with world.sim.serve() as server, SlackStub() as stub:
+    with SimServer(world.sim) as server, SlackStub() as stub:
         o, a, u = world.org("acme")
         conns = {"acme": world.connection("acme", o, a, u)}
         (tmp_path / "connections.toml").write_text(watched_toml(conns, {"acme"}))

@@ -9,7 +9,7 @@ import time
 
 from bot.watch_store import WatchStore
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import bot_env
 from slack_stub import SlackStub
@@ -24,7 +24,7 @@ def test_watch_check_due_during_kill_9_runs_after_restart(tmp_path) -> None:
     o, a, u = world.org("durable")
     (tmp_path / "connections.toml").write_text(
         watched_toml({"durable": world.connection("durable", o, a, u)}, {"durable"}))
-    with world.sim.serve() as server, SlackStub() as stub:
+    with SimServer(world.sim) as server, SlackStub() as stub:
         env = bot_env(tmp_path, stub, server.url, world.key_file, APRITY_WATCH_INTERVAL=str(int(INTERVAL)))
         log, port = tmp_path / "bot.log", _free_port()
         proc = _spawn(env, port, log, "dev-server")

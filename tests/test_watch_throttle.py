@@ -11,7 +11,7 @@ import pytest
 
 from bot.throttle import LIMIT
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, BotHarness, all_text, bot_env
 from slack_stub import SlackStub
@@ -21,7 +21,7 @@ from test_watch import ALERTS, watched_toml
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[dict]:
     world = World(Simulator(), tmp_path / "world")
-    with world.sim.serve() as server, SlackStub() as stub:
+    with SimServer(world.sim) as server, SlackStub() as stub:
         o, a, u = world.org("acme")
         conns = {"acme": world.connection("acme", o, a, u)}
         (tmp_path / "connections.toml").write_text(watched_toml(conns, {"acme"}))

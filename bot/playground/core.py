@@ -22,7 +22,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from checks.scenarios import World
-from checks.simulator import Simulator
+from checks.simulator import SimTransport, Simulator
 
 from ..app import Bot, build
 from ..settings import Settings
@@ -98,7 +98,7 @@ class Playground:
             self.stub.add_member(cid, YOU.id)  # what the App Home shows depends on the viewer's channels
         try:
             # The engine talks to the simulator in-process: its transport, never the network.
-            self.bot = build(self.settings(), transport=self.world.sim.transport())
+            self.bot = build(self.settings(), transport=SimTransport(self.world.sim))
             self._server = make_server("127.0.0.1", self.port, web.application(self), server_class=_Server,
                                        handler_class=_Quiet)
         except BaseException:

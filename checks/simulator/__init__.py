@@ -1,8 +1,8 @@
 """A faithful stand-in for Salesforce's JWT token endpoint and the calls made after login.
 
 Build orgs from :class:`Org`, :class:`SimUser` and :class:`ConnectedApp`, add them
-to a :class:`Simulator`, then talk to it through ``sim.transport()`` (in-process)
-or ``sim.serve()`` plus :class:`LoopbackTransport` (real loopback HTTP).
+to a :class:`Simulator`, then talk to it through ``SimTransport(sim)`` (in-process)
+or ``SimServer(sim)`` plus :class:`LoopbackTransport` (real loopback HTTP).
 """
 
 from .core import DNS_FAILURE, NETWORK_DOWN, OUTAGE_MODES, Session, Simulator, Unreachable

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from .api import handle_api
 from .token import handle_token
@@ -29,9 +29,6 @@ DNS_FAILURE = "[Errno -2] Name or service not known"
 NETWORK_DOWN = "[Errno -3] Temporary failure in name resolution"
 _HOUR = 3600.0
 
-if TYPE_CHECKING:  # the transports import this module
-    from .server import SimServer
-    from .transport import SimTransport
 
 
 class Unreachable(Exception):
@@ -258,19 +255,5 @@ class Simulator:
         }
         with self._lock:
             self.log.append(entry)
-
-    # ---- transports ------------------------------------------------------------------
-
-    def transport(self) -> "SimTransport":
-        """An httpx transport answering in-process, routed by the request URL's host."""
-        from .transport import SimTransport
-
-        return SimTransport(self)
-
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> "SimServer":
-        """Start a loopback HTTP server (daemon thread) answering by ``Host`` header."""
-        from .server import SimServer
-
-        return SimServer(self, host, port)
 
 
