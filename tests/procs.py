@@ -61,8 +61,8 @@ def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def spawn_server(server: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+def spawn_on(server: str, env: dict[str, str], log: Path, port: int) -> subprocess.Popen:
+    """``server`` (``dev-server`` or the Procfile's ``gunicorn``) on ``port``, once it listens."""
     proc = spawn(command(server, port), clean_env(env, PORT=str(port), HOST="127.0.0.1",
                                                  APRITY_LOG_LEVEL="INFO"), log)
 
@@ -73,7 +73,12 @@ def spawn_server(server: str, env: dict[str, str], log: Path) -> tuple[subproces
             return s.connect_ex(("127.0.0.1", port)) == 0
 
     wait_until(listening, 30, "the bot to listen")
-    return proc, port
+    return proc
+
+
+def spawn_server(server: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    return spawn_on(server, env, log, port), port
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:

@@ -22,7 +22,7 @@ from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, USER, all_text, bot_env, sign, toml_for
 from slack_stub import SlackStub
-from test_retests import _free_port, _spawn, wait_until
+from procs import free_port, spawn_on, wait_until
 
 
 @pytest.fixture
@@ -60,9 +60,9 @@ def test_kill_9_mid_run_every_acked_command_reaches_a_verdict(tmp_path, stub, sl
     (tmp_path / "connections.toml").write_text(toml_for(conns))
     env = bot_env(tmp_path, stub, url, world.key_file, APRITY_MAX_RUNS="1")
     log = tmp_path / "bot.log"
-    port = _free_port()
+    port = free_port()
     world.sim.latency = 30.0  # the first check hangs on Salesforce; the others queue behind it
-    proc = _spawn(env, port, log, server)
+    proc = spawn_on(server, env, log, port)
     store = Store(env["APRITY_DB"])
     try:
         for i, name in enumerate(names):
@@ -75,7 +75,7 @@ def test_kill_9_mid_run_every_acked_command_reaches_a_verdict(tmp_path, stub, sl
         proc.wait(10)
         world.sim.latency = 0.0
 
-        proc = _spawn(env, port, log, server)
+        proc = spawn_on(server, env, log, port)
 
         def all_final() -> bool:
             rows = [store.session(s["id"]) for s in store.recent_sessions()]

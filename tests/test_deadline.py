@@ -22,7 +22,7 @@ from checks.simulator import LoopbackTransport, SimServer, Simulator
 
 from bot_harness import BotHarness, all_text, bot_env, toml_for
 from slack_stub import SlackStub
-from test_retests import wait_until
+from procs import wait_until
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ def test_a_warm_up_stuck_on_a_silent_host_does_not_hold_the_cli(tmp_path, world,
 
 def test_each_run_opens_and_closes_its_own_connections(tmp_path) -> None:
     from checks.scenarios import World
-    from test_retests import wait_until
+    from procs import wait_until
 
     world = World(Simulator(), tmp_path / "world")
     conn = by_name("cert-regenerated").build(world)  # round 2: probes on the warmed login hosts

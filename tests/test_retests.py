@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from bot.store import Store
 from checks.scenarios import PROFILE, World, by_name
 from checks.simulator import SimServer, Simulator
 
-import procs
+from procs import free_port, spawn_on, wait_until
 from bot_harness import CHANNEL, USER, BotHarness, all_text, bot_env, sign, toml_for
 from slack_stub import SlackStub
 
@@ -56,16 +55,6 @@ def unapproved(tmp_path, stub, slow_world):
     yield make
     for h in started:
         h.close()
-
-
-def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_fix_between_retests_turns_green_without_a_click(unapproved, slow_world) -> None:
@@ -147,29 +136,6 @@ def test_escalation_cancels_pending_retests(unapproved) -> None:
 
 # ----- a real process, killed with SIGKILL, restarted
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _spawn(env: dict[str, str], port: int, log: Path, server: str) -> subprocess.Popen:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "APRITY_"))}
-    full.update(env, PORT=str(port), HOST="127.0.0.1", APRITY_LOG_LEVEL="INFO")
-    # A session of its own, so SIGKILL can take down the whole process group like a crashed host.
-    proc = subprocess.Popen(procs.command(server, port), env=full, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-    def listening() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"bot exited early: {log.read_text()[-2000:]}")
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_until(listening, 30, "the bot to listen")
-    return proc
-
-
 @pytest.mark.parametrize("server", ["dev-server", "gunicorn"])
 def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world, server) -> None:
     import httpx
@@ -180,8 +146,8 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world, server) -> N
     (tmp_path / "connections.toml").write_text(toml_for({"durable": world.connection("durable", o, a, u)}))
     env = bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="3,60")
     log = tmp_path / "bot.log"
-    port = _free_port()
-    proc = _spawn(env, port, log, server)
+    port = free_port()
+    proc = spawn_on(server, env, log, port)
     store = Store(env["APRITY_DB"])
     try:
         body = urlencode({"command": "/aprity-diagnose", "text": "durable", "user_id": USER, "channel_id": CHANNEL,
@@ -198,7 +164,7 @@ def test_pending_retest_survives_kill_9(tmp_path, stub, slow_world, server) -> N
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
         assert [r["trigger"] for r in store.runs(sid)] == ["command"], "the retest ran before the kill"
-        proc = _spawn(env, port, log, server)
+        proc = spawn_on(server, env, log, port)
         wait_until(lambda: len(store.runs(sid)) >= 2, 30, "the retest after restart")
         assert [r["trigger"] for r in store.runs(sid)][:2] == ["command", "scheduled"]
         sess = store.session(sid)

@@ -16,7 +16,7 @@ from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, BotHarness, all_text, bot_env, toml_for
 from slack_stub import SlackStub
-from test_retests import wait_until
+from procs import wait_until
 
 
 @pytest.fixture

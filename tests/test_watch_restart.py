@@ -13,7 +13,7 @@ from checks.simulator import SimServer, Simulator
 
 from bot_harness import bot_env
 from slack_stub import SlackStub
-from test_retests import _free_port, _spawn, wait_until
+from procs import free_port, spawn_on, wait_until
 from test_watch import watched_toml
 
 INTERVAL = 8.0
@@ -26,8 +26,8 @@ def test_watch_check_due_during_kill_9_runs_after_restart(tmp_path) -> None:
         watched_toml({"durable": world.connection("durable", o, a, u)}, {"durable"}))
     with SimServer(world.sim) as server, SlackStub() as stub:
         env = bot_env(tmp_path, stub, server.url, world.key_file, APRITY_WATCH_INTERVAL=str(int(INTERVAL)))
-        log, port = tmp_path / "bot.log", _free_port()
-        proc = _spawn(env, port, log, "dev-server")
+        log, port = tmp_path / "bot.log", free_port()
+        proc = spawn_on("dev-server", env, log, port)
         try:
             store = WatchStore(env["APRITY_DB"])
             row = wait_until(lambda: store.watch("durable"), what="the watch to be scheduled")
@@ -40,7 +40,7 @@ def test_watch_check_due_during_kill_9_runs_after_restart(tmp_path) -> None:
             due, checked = row["next_due_at"], row["last_check_at"]
             wait_until(lambda: time.time() > due + 0.5, INTERVAL + 2, "the due time to pass while the bot is down")
             assert store.watch("durable")["last_check_at"] == checked, "a check ran while the bot was down"
-            proc = _spawn(env, port, log, "dev-server")
+            proc = spawn_on("dev-server", env, log, port)
             after = wait_until(lambda: (r := store.watch("durable"))["last_check_at"] and
                                r["last_check_at"] > due and r, 20, "the missed check after restart")
             assert after["last_ok"] == 1
