@@ -92,3 +92,17 @@ def raw(db_path: Path) -> sqlite3.Connection:
     """A connection outside the Store, to see exactly what reached the file."""
     return sqlite3.connect(db_path)
 
+
+def not_session_logs(folder: Path) -> list[tuple[Path, str]]:
+    """Files a read-only command may be pointed at by mistake, each with the words its refusal must use."""
+    junk = folder / "notes.txt"
+    junk.write_text("just some notes, not a database\n" * 50)
+    other = folder / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    empty = folder / "empty.db"
+    empty.write_bytes(b"")
+    return [(junk, "not a SQLite database"), (other, "not the bot's session log"),
+            (empty, "not the bot's session log"), (folder / "missing.db", "no session log at"),
+            (folder, "no session log at")]

@@ -9,6 +9,8 @@ from bot.cli import main
 from bot.store import Store
 from checks.model import ConnectionSummary
 
+from store_helpers import not_session_logs
+
 
 def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -42,22 +44,13 @@ def test_history_reads_while_the_bot_writes(tmp_path, monkeypatch, capsys) -> No
 
 
 def test_history_on_files_that_are_not_the_session_log(tmp_path, monkeypatch, capsys) -> None:
-    junk = tmp_path / "notes.txt"
-    junk.write_text("just some notes, not a database\n" * 50)
-    other = tmp_path / "other.db"
-    with sqlite3.connect(other) as conn:
-        conn.execute("CREATE TABLE t (x)")
-    empty = tmp_path / "empty.db"
-    empty.write_bytes(b"")
-    for path, words in ((junk, "not a SQLite database"), (other, "not the bot's session log"),
-                        (empty, "not the bot's session log"), (tmp_path / "missing.db", "no session log at"),
-                        (tmp_path, "no session log at")):
+    for path, words in not_session_logs(tmp_path):
         before = sorted(p.name for p in tmp_path.iterdir())
         monkeypatch.setenv("APRITY_DB", str(path))
         assert main(["history"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and words in err and "Traceback" not in err, err
         assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing created
-    assert junk.read_text().startswith("just some notes")
-    with sqlite3.connect(other) as conn:  # no bot schema added to someone else's database
+    assert (tmp_path / "notes.txt").read_text().startswith("just some notes")
+    with sqlite3.connect(tmp_path / "other.db") as conn:  # no bot schema added to someone else's database
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]

@@ -12,14 +12,21 @@ from .core import Playground
 from .tour import SCRIPT_TIMING, run_tour
 
 
+def _start(pg: Playground) -> Playground | None:
+    """Started, or None after one line on stderr when the port cannot be had."""
+    try:
+        return pg.start()
+    except OSError as exc:
+        print(f"aprity-diagnose: cannot listen on 127.0.0.1:{pg.port}: {exc.strerror or exc} (try --port)",
+              file=sys.stderr)
+        return None
+
+
 def serve(port: int) -> int:
     """Run until interrupted; prints the URL first so a person (or a test) can open it."""
     with tempfile.TemporaryDirectory(prefix="aprity-playground-") as tmp:
-        try:
-            pg = Playground(Path(tmp), port=port).start()
-        except OSError as exc:
-            print(f"aprity-diagnose: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (try --port)",
-                  file=sys.stderr)
+        pg = _start(Playground(Path(tmp), port=port))
+        if pg is None:
             return 2
         try:
             print(f"Playground: {pg.url}", flush=True)
@@ -37,11 +44,8 @@ def serve(port: int) -> int:
 def script(port: int) -> int:
     """The scripted tour; 0 when every step happened, 1 otherwise."""
     with tempfile.TemporaryDirectory(prefix="aprity-playground-") as tmp:
-        try:
-            pg = Playground(Path(tmp), port=port, timing=SCRIPT_TIMING).start()
-        except OSError as exc:
-            print(f"aprity-diagnose: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (try --port)",
-                  file=sys.stderr)
+        pg = _start(Playground(Path(tmp), port=port, timing=SCRIPT_TIMING))
+        if pg is None:
             return 2
         try:
             print(f"Playground: {pg.url} (scripted tour)", flush=True)
