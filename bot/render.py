@@ -54,7 +54,7 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
         elif err is not None:
             status = f"HTTP {err.status} " if err.status else ""
             call = f" ({err.call})" if err.call else ""
-            lines.append(f"  Salesforce said{call}: {status}{err.error}: {err.error_description}")
+            lines.append(f"  Salesforce said{call}: {status}{_code_and_text(err.error, err.error_description)}")
         if not d.retryable:
             lines.append("  Waiting will not fix this: change the configuration first.")
     if d.evidence:
@@ -84,8 +84,7 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
         lines.append(f"Salesforce is unavailable ({status}a page instead of a login answer): {err.error_description}")
     elif err is not None:
         status = f"HTTP {err.status} " if err.status else ""
-        code = f"{err.error}: " if err.error else ""  # some wrappings show only the description
-        lines.append(f"Salesforce said: {status}{code}{err.error_description}")
+        lines.append(f"Salesforce said: {status}{_code_and_text(err.error, err.error_description)}")
     cands = getattr(expl, "candidates", [])
     for i, cand in enumerate(cands):
         lines.append(f"{'Most likely' if i == 0 else 'Also possible'}: {CAUSE_TITLES[cand.id]} "
@@ -98,3 +97,10 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
         lines.append("How to fix:")
         lines += [f"  • {f}" for f in fixes[cands[0].id]]
     return "\n".join(lines)
+
+
+def _code_and_text(code: str | None, text: str | None) -> str:
+    """``code: text``, once: SOAP faults already start their text with the code, some wrappings have no code."""
+    if not text or not code or text.startswith(code):
+        return text or code or ""
+    return f"{code}: {text}"

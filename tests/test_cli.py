@@ -186,3 +186,14 @@ def test_key_and_certificate_flags_override_the_connection_entry(env, world, tmp
     cert_step = next(s for s in out["steps"] if s["id"] == "certificate")
     assert code == 1 and "not made from the private key" not in cert_step["finding"]
     assert out["cause"]["confidence"] != "high"  # no local mismatch any more: the app's copy is the suspect
+
+
+def test_a_soap_fault_names_its_code_once() -> None:
+    from bot.render import _code_and_text
+
+    assert _code_and_text("INSUFFICIENT_ACCESS", "INSUFFICIENT_ACCESS: use of the Metadata API requires …") == \
+        "INSUFFICIENT_ACCESS: use of the Metadata API requires …"
+    assert _code_and_text("invalid_grant", "user hasn't approved this consumer") == \
+        "invalid_grant: user hasn't approved this consumer"
+    assert _code_and_text(None, "audience is invalid") == "audience is invalid"
+    assert _code_and_text("invalid_client", "") == "invalid_client"
