@@ -22,7 +22,7 @@ from procs import rss_kib, spawn_server, stop, wait_until
 from slack_stub import SlackStub
 
 # A pasted key in an `explain`: the marker is built from parts so no committed file holds a PEM header.
-KEY_MARKER = "-----BEGIN " + "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+KEY_MARKER = "-----BEGIN " + "PRIVATE" + " KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
 
 
 def _payload(obj) -> str:

@@ -10,7 +10,7 @@ from bot.inputs import InputError, check_field, secret_kinds
 HEX64 = "9f" * 32
 SF_TOKEN = "00D5g000004AbCdEAA!AQ4AQH0dMHZfz972Szv7.KVdhQQ3ZzmLqgS7KxRCu.Ys"
 SLACK = "xoxb-123456789012-abcdefghijkl"
-PEM = "-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEow"
+PEM = "-----BEGIN " + "RSA PRIVATE" + " KEY-----\nMIIEow"
 OK = "username=a@b.com consumer_key=3MVG9abc login_url=https://login.salesforce.com"
 
 
