@@ -37,6 +37,14 @@ def _engine(url: str, deadline: float) -> Engine:
     return Engine(SalesforceClient(Allowlist(), transport_factory=lambda: LoopbackTransport(url)), deadline=deadline)
 
 
+def _diagnose(url: str, conn, deadline: float):
+    engine = _engine(url, deadline)
+    try:
+        return engine.diagnose(conn)
+    finally:
+        engine.client.close()
+
+
 def _my_domain(world: World, slug: str):
     o, a, u = world.org(slug)
     return world.connection(slug, o, a, u, login_url=f"https://{o.host}"), o
@@ -46,11 +54,7 @@ def test_a_dripping_token_endpoint_ends_the_run_at_the_deadline(dripping) -> Non
     world, url = dripping
     conn, org = _my_domain(world, "drip")
     world.sim.set_outage(org.host, "drip")
-    engine = _engine(url, deadline=1.5)
-    try:
-        d = engine.diagnose(conn)
-    finally:
-        engine.client.close()
+    d = _diagnose(url, conn, deadline=1.5)
     assert not d.ok and d.cause is not None and d.cause.id == CauseId.SALESFORCE_UNREACHABLE
     assert d.retryable
     assert d.error is not None and d.error.error_description == "Salesforce did not answer within 1.5 s"
@@ -69,11 +73,7 @@ def test_dripping_verification_reads_end_as_unreachable(dripping) -> None:
     o, a, u = world.org("slowapi")
     conn = world.connection("slowapi", o, a, u)  # logs in on login.salesforce.com, reads on the My Domain
     world.sim.set_outage(o.host, "drip")
-    engine = _engine(url, deadline=1.5)
-    try:
-        d = engine.diagnose(conn)
-    finally:
-        engine.client.close()
+    d = _diagnose(url, conn, deadline=1.5)
     assert not d.ok and d.cause is not None and d.cause.id == CauseId.SALESFORCE_UNREACHABLE
     assert any("did not answer within 1.5 s" in e for e in d.evidence)
 
@@ -82,11 +82,7 @@ def test_a_stalled_server_ends_at_the_deadline_not_the_read_timeout(dripping) ->
     world, url = dripping
     conn, org = _my_domain(world, "stall")
     world.sim.set_outage(org.host, "timeout")  # accepts, then never answers (30 s)
-    engine = _engine(url, deadline=1.0)
-    try:
-        d = engine.diagnose(conn)
-    finally:
-        engine.client.close()
+    d = _diagnose(url, conn, deadline=1.0)
     assert d.error is not None and d.error.error_description == "Salesforce did not answer within 1 s"
 
 
@@ -94,11 +90,7 @@ def test_endless_redirects_of_an_allowed_host_stop(dripping) -> None:
     world, url = dripping
     conn, org = _my_domain(world, "loop")
     world.sim.set_outage(org.host, "redirect_loop")
-    engine = _engine(url, deadline=30)
-    try:
-        d = engine.diagnose(conn)
-    finally:
-        engine.client.close()
+    d = _diagnose(url, conn, deadline=30)
     assert not d.ok and d.cause is not None and d.cause.id == CauseId.SALESFORCE_UNREACHABLE
     assert "too many redirects" in (d.error.error_description if d.error else "")
     # HEAD: warm-ups, one request each; the GET / to login.salesforce.com asks whether our egress works.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,27 +32,34 @@ def watched_toml(conns: dict, watched: set[str]) -> str:
     return text
 
 
-@pytest.fixture
-def setup(tmp_path: Path) -> Iterator[dict]:
+@contextmanager
+def watched_acme(tmp_path: Path) -> Iterator[dict]:
+    """The real bot watching one working connection "acme", with the alert channel a staff channel
+    (the access policy lets alerts name any connection there)."""
     world = World(Simulator(), tmp_path / "world")
     with SimServer(world.sim) as server, SlackStub() as stub:
         o, a, u = world.org("acme")
         conns = {"acme": world.connection("acme", o, a, u)}
         (tmp_path / "connections.toml").write_text(watched_toml(conns, {"acme"}))
-        # The alert channel is a staff channel: the access policy lets alerts name any connection there.
         env = bot_env(tmp_path, stub, server.url, world.key_file, APRITY_ALERT_CHANNEL=ALERTS,
                       APRITY_STAFF_CHANNELS=f"{CHANNEL},{ALERTS}")
         h = BotHarness.start(env, stub)
+        try:
+            yield {"h": h, "world": world, "user": u, "stub": stub, "env": env, "conn": conns["acme"]}
+        finally:
+            h.close()
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[dict]:
+    with watched_acme(tmp_path) as s:
+        h, env = s["h"], s["env"]
         clock = Clock(1_800_000_000.0)
         allowed: list[bool] = [True]
         w = Watcher(h.bot.service, WatchStore(env["APRITY_DB"]), alert_channel=ALERTS, interval=HOUR,
-                    connections_file=env["APRITY_CONNECTIONS"], private_key_file=str(world.key_file),
+                    connections_file=env["APRITY_CONNECTIONS"], private_key_file=str(s["world"].key_file),
                     allow_run=lambda key: allowed[0], may_alert=h.bot.watcher.may_alert, clock=clock)
-        try:
-            yield {"h": h, "w": w, "clock": clock, "world": world, "user": u, "stub": stub, "allowed": allowed,
-                   "env": env, "conn": conns["acme"]}
-        finally:
-            h.close()
+        yield {**s, "w": w, "clock": clock, "allowed": allowed}
 
 
 def check(s: dict, advance: float = HOUR) -> str:

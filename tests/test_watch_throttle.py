@@ -11,29 +11,17 @@ import pytest
 
 from bot.throttle import LIMIT
 from checks.scenarios import World
-from checks.simulator import SimServer, Simulator
 
-from bot_harness import CHANNEL, BotHarness, all_text, bot_env
-from slack_stub import SlackStub
-from test_watch import ALERTS, watched_toml
+from bot_harness import BotHarness, all_text
+from test_watch import ALERTS, watched_acme
 
 
 @pytest.fixture
 def s(tmp_path: Path) -> Iterator[dict]:
-    world = World(Simulator(), tmp_path / "world")
-    with SimServer(world.sim) as server, SlackStub() as stub:
-        o, a, u = world.org("acme")
-        conns = {"acme": world.connection("acme", o, a, u)}
-        (tmp_path / "connections.toml").write_text(watched_toml(conns, {"acme"}))
-        # The alert channel is a staff channel, as the README asks: alerts may be posted there.
-        env = bot_env(tmp_path, stub, server.url, world.key_file, APRITY_ALERT_CHANNEL=ALERTS,
-                      APRITY_STAFF_CHANNELS=f"{CHANNEL},{ALERTS}")
-        h = BotHarness.start(env, stub)
-        assert h.bot.watcher is not None and [name for name, _ in h.bot.watcher.sync()] == ["acme"]
-        try:
-            yield {"h": h, "w": h.bot.watcher, "world": world, "user": u}
-        finally:
-            h.close()
+    with watched_acme(tmp_path) as s:
+        w = s["h"].bot.watcher
+        assert w is not None and [name for name, _ in w.sync()] == ["acme"]
+        yield {**s, "w": w}
 
 
 def test_watch_checks_count_toward_the_per_connection_limit(s) -> None:

@@ -6,6 +6,7 @@ and returns a ``views.publish`` view within the 100-block limit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,17 @@ def _more(hidden: int, what: str, block_id: HomeBlock) -> dict[str, Any] | None:
         if hidden > 0 else None
 
 
+def _listing(title: str, rows: Sequence[Any], line: Callable[[Any], str], limit: int, what: str, empty: str,
+             ids: tuple[HomeBlock, HomeBlock, HomeBlock, HomeBlock]) -> list[dict[str, Any] | None]:
+    """A titled list of at most ``limit`` rows, then how many more (or ``empty``); ids: title, row, more, none."""
+    head, row, more, none = ids
+    blocks: list[dict[str, Any] | None] = [divider(), section(f"*{title}* ({len(rows)})", head)]
+    if not rows:
+        return blocks + [context([empty], none)]
+    blocks += [section(line(r), f"{row}{i}") for i, r in enumerate(rows[:limit])]
+    return blocks + [_more(len(rows) - limit, what, more)]
+
+
 def home_view(data: "HomeData") -> dict[str, Any]:
     """The Home tab for ``data.user_id``."""
     f = data.figures
@@ -72,22 +84,12 @@ def home_view(data: "HomeData") -> dict[str, Any]:
         blocks.append(section("⚠️ I could not read which channels you are in, so nothing is shown. "
                               "Open the tab again in a moment.", HomeBlock.UNKNOWN))
 
-    blocks += [divider(), section(f"*Open sessions* ({len(data.open_sessions)})", HomeBlock.OPEN)]
-    if data.open_sessions:
-        blocks += [section(_session_line(r), f"{HomeBlock.SESSION}{i}")
-                   for i, r in enumerate(data.open_sessions[:MAX_SESSIONS])]
-        blocks.append(_more(len(data.open_sessions) - MAX_SESSIONS, "open session(s)", HomeBlock.SESSION_MORE))
-    else:
-        blocks.append(context(["Nothing open: every session you can see has ended."], HomeBlock.OPEN_NONE))
-
-    blocks += [divider(), section(f"*Watched connections* ({len(data.watched)})", HomeBlock.WATCH)]
-    if data.watched:
-        blocks += [section(_watched_line(w), f"{HomeBlock.WATCHED}{i}")
-                   for i, w in enumerate(data.watched[:MAX_WATCHED])]
-        blocks.append(_more(len(data.watched) - MAX_WATCHED, "watched connection(s)", HomeBlock.WATCHED_MORE))
-    else:
-        blocks.append(context(["No watched connection you can see. Add `watch = true` to a connection's table."],
-                              HomeBlock.WATCH_NONE))
+    blocks += _listing("Open sessions", data.open_sessions, _session_line, MAX_SESSIONS, "open session(s)",
+                       "Nothing open: every session you can see has ended.",
+                       (HomeBlock.OPEN, HomeBlock.SESSION, HomeBlock.SESSION_MORE, HomeBlock.OPEN_NONE))
+    blocks += _listing("Watched connections", data.watched, _watched_line, MAX_WATCHED, "watched connection(s)",
+                       "No watched connection you can see. Add `watch = true` to a connection's table.",
+                       (HomeBlock.WATCH, HomeBlock.WATCHED, HomeBlock.WATCHED_MORE, HomeBlock.WATCH_NONE))
 
     median = duration_label(f.median_fix_seconds) if f.median_fix_seconds is not None else "no fix yet"
     causes = "\n".join(f"• {cause_title(c)} — {n}" for c, n in f.top_causes) or "• none"
