@@ -1,7 +1,7 @@
 """The floor for the ack benchmark: a Bolt app that only acks, served like the bot.
 
 ``gunicorn 'bare_bolt:create()'`` with the Procfile's settings; same signing secret,
-same Bolt options as bot/app.py, and a listener that does nothing but ``ack()``.
+same Bolt options as bot/slack/app.py, and a listener that does nothing but ``ack()``.
 """
 
 from __future__ import annotations

@@ -31,10 +31,10 @@ from webproc import machine  # noqa: E402
 
 from bot.runtime import DEFAULT_RUN_DEADLINE  # noqa: E402
 from checks import keys  # noqa: E402
-from checks.assertion import claims_for, sign  # noqa: E402
+from checks.crypto.assertion import claims_for, sign  # noqa: E402
 from checks.engine import Engine  # noqa: E402
-from checks.hosts import LOGIN, TEST, Allowlist  # noqa: E402
-from checks.salesforce import SalesforceClient  # noqa: E402
+from checks.salesforce.hosts import LOGIN, TEST, Allowlist  # noqa: E402
+from checks.salesforce.client import SalesforceClient  # noqa: E402
 from checks.scenarios import SCENARIOS, World  # noqa: E402
 from checks.simulator import LoopbackTransport, SimServer, Simulator  # noqa: E402
 

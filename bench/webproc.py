@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-BOT_APP = "bot.wsgi:create()"
+BOT_APP = "bot.serve.wsgi:create()"
 
 
 def procfile_web(app: str, port: int) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from checks.hosts import Allowlist, UnsafeURL
+from checks.salesforce.hosts import Allowlist, UnsafeURL
 
 if TYPE_CHECKING:  # httpx and the engine load only when an engine is made: the CLI starts fast
     import httpx
@@ -84,7 +84,7 @@ def make_engine(settings: EngineSettings, *, transport: "httpx.BaseTransport | N
     """``transport``: one in-process transport shared by every run (tests, the playground).
     ``surface="slack"``: fix texts that a Slack reader can apply (no shell commands)."""
     from checks.engine import Engine
-    from checks.salesforce import SalesforceClient
+    from checks.salesforce.client import SalesforceClient
 
     if transport is not None:
         client = SalesforceClient(settings.allowlist, transport=transport)

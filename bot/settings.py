@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .runtime import EngineSettings, SettingsError
+from bot.runtime import EngineSettings, SettingsError
 
 DEFAULT_DB = "aprity-diagnose.db"
 DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
@@ -74,7 +74,7 @@ class Settings:
     max_runs: int
     post_interval: float
     engine: EngineSettings
-    # Where aprity's staff may diagnose every connection, ad hoc and explain (see bot.access).
+    # Where aprity's staff may diagnose every connection, ad hoc and explain (see bot.policy.access).
     staff_channels: frozenset[str] = frozenset()
     retention_days: int = DEFAULT_RETENTION_DAYS
     watch_interval: int = DEFAULT_WATCH_INTERVAL

@@ -12,8 +12,8 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .hosts import environment_of
-from .model import ConnectionSummary
+from checks.salesforce.hosts import environment_of
+from checks.model import ConnectionSummary
 
 DEFAULT_FILE = "connections.toml"
 REQUIRED = ("username", "login_url", "consumer_key")
@@ -53,7 +53,7 @@ class Connection:
     org_id: str | None = None
     # Slack channels bound to this connection (a customer's shared channel); empty: staff channels only.
     channels: tuple[str, ...] = ()
-    watch: bool = False  # checked on a schedule by the bot (bot/watcher.py)
+    watch: bool = False  # checked on a schedule by the bot (bot/watch/watcher.py)
 
     def summary(self) -> ConnectionSummary:
         return ConnectionSummary(

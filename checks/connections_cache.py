@@ -14,7 +14,7 @@ import os
 import threading
 from pathlib import Path
 
-from .connections import DEFAULT_FILE, Connection, load_all as _read_all, pick
+from checks.connections import DEFAULT_FILE, Connection, load_all as _read_all, pick
 
 _Stamp = tuple[int, int, int, int]
 _cache: dict[Path, tuple[_Stamp, dict[str, Connection]]] = {}

@@ -15,20 +15,20 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 
-from . import keys
-from .advice import AdviceContext
-from .assertion import claims_for, sign
-from .causes import LOGIN_URL, Verdict, judge, plan_probes, unreachable_side
-from .connections import Connection
-from .deadline import Deadline
-from .environment import org_environment
-from .facts import Facts, Probe, ProbePlan, Verification
-from .hosts import UnsafeURL, my_domain_name
-from .model import (STEP_ORDER, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId, StepResult,
+from checks.crypto import keys
+from checks.rules.advice import AdviceContext
+from checks.crypto.assertion import claims_for, sign
+from checks.rules.causes import LOGIN_URL, Verdict, judge, plan_probes, unreachable_side
+from checks.connections import Connection
+from checks.salesforce.deadline import Deadline
+from checks.rules.environment import org_environment
+from checks.rules.facts import Facts, Probe, ProbePlan, Verification
+from checks.salesforce.hosts import UnsafeURL, my_domain_name
+from checks.model import (STEP_ORDER, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId, StepResult,
                     TokenError)
-from .prefetch import Prefetch
-from .salesforce import SalesforceClient, TokenReply
-from .steps import CHECKS, EXPIRY_WARN_DAYS
+from checks.prefetch import Prefetch
+from checks.salesforce.client import SalesforceClient, TokenReply
+from checks.rules.steps import CHECKS, EXPIRY_WARN_DAYS
 
 # on_step(index, total, step_id, result): result is None when the step starts.
 OnStep = Callable[[int, int, StepId, StepResult | None], None]

@@ -24,11 +24,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from .assertion import EXP_SECONDS, Claims, claims_for, sign
-from .causes import plan_probes
-from .errors import ErrorKind
-from .hosts import LOGIN, TEST, environment_of
-from .salesforce import SalesforceClient
+from checks.crypto.assertion import EXP_SECONDS, Claims, claims_for, sign
+from checks.rules.causes import plan_probes
+from checks.rules.errors import ErrorKind
+from checks.salesforce.hosts import LOGIN, TEST, environment_of
+from checks.salesforce.client import SalesforceClient
 
 LOGIN_URL, TEST_URL = f"https://{LOGIN}", f"https://{TEST}"
 # How long closing waits for a warm-up whose connection the run's end has just cut.

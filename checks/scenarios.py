@@ -15,10 +15,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from . import keys
-from .connections import Connection
-from .model import CauseId, Confidence
-from .simulator import ConnectedApp, Org, SimUser, Simulator
+from checks.crypto import keys
+from checks.connections import Connection
+from checks.model import CauseId, Confidence
+from checks.simulator import ConnectedApp, Org, SimUser, Simulator
 
 PROFILE = "aprity Integration"
 

@@ -16,8 +16,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import Bot, build
-from bot.serve import wsgi_app
+from bot.slack.app import Bot, build
+from bot.serve.runners import wsgi_app
 from bot.settings import Settings
 from checks.connections import Connection
 
@@ -182,3 +182,22 @@ def all_text(obj: Any) -> str:
     if isinstance(obj, list):
         return "\n".join(all_text(v) for v in obj)
     return ""
+
+
+def open_home(h: BotHarness, user: str) -> dict:
+    body = json.dumps({
+        "token": "legacy", "team_id": "T0EXAMPLE", "api_app_id": "A0APRITY", "type": "event_callback",
+        "event_id": f"Ev{user}{time.monotonic_ns()}", "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": user, "channel": "D0HOMEDM", "tab": "home",
+                  "event_ts": f"{time.time():.6f}"},
+    })
+    ts = str(int(time.time()))
+    headers = {"content-type": "application/json", "x-slack-request-timestamp": ts,
+               "x-slack-signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)}
+    before = len(h.stub.accepted("views.publish"))
+    assert h.post(body, headers).status_code == 200
+    calls = h.stub.wait_for("views.publish", before + 1)
+    published = calls[-1]
+    assert published.args["user_id"] == user
+    view = published.args["view"]
+    return json.loads(view) if isinstance(view, str) else view

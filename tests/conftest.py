@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from checks.engine import Engine
-from checks.hosts import Allowlist
-from checks.salesforce import SalesforceClient
+from checks.salesforce.hosts import Allowlist
+from checks.salesforce.client import SalesforceClient
 from checks.scenarios import World
 from checks.simulator import LoopbackTransport, SimServer, Simulator
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the bot.store tests: a ticking clock, a Store on a temporary file, sample diagnoses.
+"""Shared pieces of the bot.store.db tests: a ticking clock, a Store on a temporary file, sample diagnoses.
 
 Fixtures are imported by name into the test modules that use them.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import Store
+from bot.store.db import Store
 from checks.model import (
     Candidate,
     CauseId,

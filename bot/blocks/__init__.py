@@ -5,14 +5,14 @@ limits (see :mod:`bot.blocks.text`); untrusted strings are escaped and redacted.
 Action and block ids come from :mod:`bot.ids`.
 """
 
-from .escalation import EscalationView, RunRecord, escalation_message, suggested_fix
-from .explain import ExplainView, explain_message, private_explain_message, shared_explain_message
-from .modal import ModalInput, diagnose_modal, notice_modal, read_diagnose_modal
-from .replies import (already_escalated, escalation_ack, internal_error_message, moved_message, queued_message,
+from bot.blocks.escalation import EscalationView, RunRecord, escalation_message, suggested_fix
+from bot.blocks.explain import ExplainView, explain_message, private_explain_message, shared_explain_message
+from bot.blocks.modal import ModalInput, diagnose_modal, notice_modal, read_diagnose_modal
+from bot.blocks.replies import (already_escalated, escalation_ack, internal_error_message, moved_message, queued_message,
                       retest_result_message, still_failing_message, success_message, usage_message)
-from .session import ParentView, diff_line, outcome_note, parent_message
-from .steps import step_messages
-from .text import escape_mrkdwn, redact
+from bot.blocks.session import ParentView, diff_line, outcome_note, parent_message
+from bot.blocks.steps import step_messages
+from bot.blocks.text import escape_mrkdwn, redact
 
 __all__ = [
     "EscalationView", "ExplainView", "ModalInput", "ParentView", "RunRecord",

@@ -13,9 +13,9 @@ from typing import Any
 
 from checks.model import Candidate, CauseId, CertificateInfo, ConnectionSummary, Diagnosis, Status, TokenError
 
-from .kit import context, fields_section, finish, header, line_sections, section
-from .replies import trigger_label
-from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, link,
+from bot.blocks.kit import context, fields_section, finish, header, line_sections, section
+from bot.blocks.replies import trigger_label
+from bot.blocks.text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, link,
                    mention, one_line, short_cause, stamp, utc)
 
 MAX_HISTORY = 20  # most recent runs listed; older ones are counted

@@ -8,9 +8,9 @@ from typing import Any
 
 from checks.model import Candidate, CauseId, TokenError
 
-from ..ids import ActionId
-from .kit import actions, button, context, finish, header, line_sections, section
-from .text import cause_title, code, code_block, confidence_label, field, mention, one_line, short_cause
+from bot.ids import ActionId
+from bot.blocks.kit import actions, button, context, finish, header, line_sections, section
+from bot.blocks.text import cause_title, code, code_block, confidence_label, field, mention, one_line, short_cause
 
 
 @dataclass(frozen=True)

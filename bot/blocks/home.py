@@ -1,6 +1,6 @@
 """The bot's Home tab: open sessions, watched connections and the last 30 days, for one viewer.
 
-Pure: takes :class:`bot.home.HomeData` (already filtered to what the viewer may see)
+Pure: takes :class:`bot.slack.home.HomeData` (already filtered to what the viewer may see)
 and returns a ``views.publish`` view within the 100-block limit.
 """
 
@@ -8,18 +8,42 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
 
-from ..ids import HomeBlock
-from .kit import context, divider, finish, header, section
-from .text import (MAX_MODAL_BLOCKS, cause_title, duration_label, field, hhmm, link, mention, one_line, short_cause,
+from bot.ids import HomeBlock
+from bot.store import stats
+from bot.blocks.kit import context, divider, finish, header, section
+from bot.blocks.text import (MAX_MODAL_BLOCKS, cause_title, duration_label, field, hhmm, link, mention, one_line, short_cause,
                    stamp)
 
-if TYPE_CHECKING:
-    from ..home import HomeData, WatchedRow
 
 MAX_SESSIONS = 20
 MAX_WATCHED = 30
+
+
+@dataclass(frozen=True)
+class WatchedRow:
+    name: str
+    last_ok: bool | None
+    last_check_at: datetime | None
+    broken_since: datetime | None
+    cert_expires: datetime | None
+    cert_days_left: float | None
+
+
+@dataclass(frozen=True)
+class HomeData:
+    user_id: str
+    staff: bool
+    now: datetime
+    open_sessions: list[dict[str, Any]]  # rows of stats.open_sessions, each with a "link"
+    watched: list[WatchedRow]
+    figures: stats.Stats
+    channels_unknown: bool = False  # the viewer's channels could not be read
+    notes: list[str] = dataclasses.field(default_factory=list)
+
 
 
 def _session_line(row: dict[str, Any]) -> str:
@@ -38,7 +62,7 @@ def _session_line(row: dict[str, Any]) -> str:
     return f"*{name}* — {state}{extra} · {label} · asked by {mention(row.get('requester'))}"
 
 
-def _watched_line(w: "WatchedRow") -> str:
+def _watched_line(w: WatchedRow) -> str:
     if w.last_ok is None:
         state = "⏺️ not checked yet"
     elif w.last_ok:
@@ -72,7 +96,7 @@ def _listing(title: str, rows: Sequence[Any], line: Callable[[Any], str], limit:
     return blocks + [_more(len(rows) - limit, what, more)]
 
 
-def home_view(data: "HomeData") -> dict[str, Any]:
+def home_view(data: HomeData) -> dict[str, Any]:
     """The Home tab for ``data.user_id``."""
     f = data.figures
     scope = "all channels (you are in a staff channel)" if data.staff else "the channels you are in"

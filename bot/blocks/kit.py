@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .text import (BUTTON_TEXT, BUTTON_VALUE, ELLIPSIS, FALLBACK_TEXT, HEADER_TEXT, MAX_BLOCKS,
+from bot.blocks.text import (BUTTON_TEXT, BUTTON_VALUE, ELLIPSIS, FALLBACK_TEXT, HEADER_TEXT, MAX_BLOCKS,
                    MAX_CONTEXT_ELEMENTS, MAX_FIELDS, MAX_ID, MESSAGE_TEXT_BUDGET, SECTION_TEXT,
                    FIELD_TEXT, clamp, plain)
 

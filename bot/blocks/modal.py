@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..ids import DIAGNOSE_MODAL, ModalAction, ModalBlock
-from .kit import context, finish, section
-from .text import ELLIPSIS, MAX_MODAL_BLOCKS, MAX_OPTIONS, OPTION_TEXT, OPTION_VALUE, plain
+from bot.ids import DIAGNOSE_MODAL, ModalAction, ModalBlock
+from bot.blocks.kit import context, finish, section
+from bot.blocks.text import ELLIPSIS, MAX_MODAL_BLOCKS, MAX_OPTIONS, OPTION_TEXT, OPTION_VALUE, plain
 
 
 def _pt(text: str, limit: int) -> dict[str, Any]:

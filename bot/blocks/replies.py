@@ -8,10 +8,10 @@ from typing import Any
 
 from checks.model import CauseId, Diagnosis
 
-from ..ids import ActionId
-from .kit import actions, button, context, finish, line_sections, section
-from .session import diff_line, outcome_text
-from .text import AUTOMATIC_WATCH, cause_title, code, field, hhmm, minutes_label, mention, one_line
+from bot.ids import ActionId
+from bot.blocks.kit import actions, button, context, finish, line_sections, section
+from bot.blocks.session import diff_line, outcome_text
+from bot.blocks.text import AUTOMATIC_WATCH, cause_title, code, field, hhmm, minutes_label, mention, one_line
 
 TRIGGER_LABELS = {"command": "requested", "button": "after “I fixed it”", "scheduled": "automatic"}
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from checks.model import ConnectionSummary, Diagnosis, STEP_ORDER, STEP_TITLES, StepId
 
-from ..ids import PARENT_BLOCK_PREFIX, ActionId
-from .kit import actions, button, context, finish, section
-from .text import (ELLIPSIS, cause_title, code, confidence_label, environment_text, field, hhmm, login_host,
+from bot.ids import PARENT_BLOCK_PREFIX, ActionId
+from bot.blocks.kit import actions, button, context, finish, section
+from bot.blocks.text import (ELLIPSIS, cause_title, code, confidence_label, environment_text, field, hhmm, login_host,
                    mention, one_line, short_cause)
 
 

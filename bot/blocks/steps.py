@@ -6,8 +6,8 @@ from typing import Any
 
 from checks.model import Diagnosis, STEP_ORDER, Status, StepResult
 
-from .kit import context, finish, header, line_sections, section
-from .text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, one_line,
+from bot.blocks.kit import context, finish, header, line_sections, section
+from bot.blocks.text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, one_line,
                    short_cause)
 
 _ICON = {Status.PASS: "✅", Status.SKIP: "⏭️", Status.FAIL: "❌", Status.WARN: "⚠️"}

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from checks.model import CAUSE_TITLES, CauseId, Confidence
 
-from ..redact import redact
+from bot.durations import duration_label, minutes_label  # noqa: F401 - part of this vocabulary
+from bot.redact import redact
 
 # Slack limits (docs.slack.dev Block Kit reference; see docs in shared/reference §3).
 MAX_BLOCKS = 50
@@ -106,7 +107,7 @@ def is_user_id(user_id: object) -> bool:
     return isinstance(user_id, str) and bool(_USER_ID_RE.match(user_id))
 
 
-# The requester of sessions the bot opens itself (bot/watcher.py): not a person, never a ping.
+# The requester of sessions the bot opens itself (bot/watch/watcher.py): not a person, never a ping.
 AUTOMATIC_WATCH = "automatic watch"
 
 
@@ -174,24 +175,6 @@ def environment_text(login_env: str, org_env: str | None, proof: str | None) -> 
 def confidence_label(confidence: Confidence | str) -> str:
     return f"{escape_mrkdwn(str(confidence))} confidence"
 
-
-def duration_label(seconds: float) -> str:
-    """"45 minutes", "3 h 20 min", "2 days 4 h": precise enough for an outage."""
-    minutes = max(0, round(seconds / 60))
-    if minutes < 60:
-        return minutes_label(minutes)
-    hours, rest = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {rest} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} days {hours} h" if hours else f"{days} days"
-
-
-def minutes_label(minutes: float) -> str:
-    if minutes < 1:  # "0 minutes" reads as nothing happened; the playground's fixes land in seconds
-        return "less than a minute"
-    m = round(minutes)
-    return "1 minute" if m == 1 else f"{m} minutes"
 
 
 def login_host(login_url: object) -> str:

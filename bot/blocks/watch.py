@@ -7,9 +7,9 @@ from typing import Any
 
 from checks.model import ConnectionSummary
 
-from .kit import context, finish, section
-from .session import connection_line
-from .text import code, duration_label, field, one_line, stamp
+from bot.blocks.kit import context, finish, section
+from bot.blocks.session import connection_line
+from bot.blocks.text import code, duration_label, field, one_line, stamp
 
 
 def recovered_message(*, broken_since: datetime | None, back_at: datetime) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 :class:`Playground` starts, all on loopback: the Slack Web API stand-in
 (:class:`~bot.playground.slack_stub.SlackStub`), the simulator with the demo's
-broken orgs and a propagation delay, the real Bolt app built by :func:`bot.app.build`
+broken orgs and a propagation delay, the real Bolt app built by :func:`bot.slack.app.build`
 with its Salesforce client on the simulator's transport, and one HTTP server
 that serves the page, its JSON API and — at ``/slack/events``, through the same
 WSGI adapter as production — the bot itself. Browser actions reach the bot as
@@ -24,11 +24,11 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from checks.scenarios import World
 from checks.simulator import SimTransport, Simulator
 
-from ..app import Bot, build
-from ..settings import Settings
-from .orgs import FIXES, Orgs
-from .slack_events import COMMAND, Person, SlackSide
-from .slack_stub import BOT_USER_ID, SlackStub
+from bot.slack.app import Bot, build
+from bot.settings import Settings
+from bot.playground.orgs import FIXES, Orgs
+from bot.playground.slack_events import COMMAND, Person, SlackSide
+from bot.playground.slack_stub import BOT_USER_ID, SlackStub
 
 SUPPORT_CHANNEL = "C0PLAYHELP"  # where people run the command
 ESCALATION_CHANNEL = "C0PLAYESCL"  # APRITY_SUPPORT_CHANNEL: where escalations land
@@ -88,7 +88,7 @@ class Playground:
         return Settings.from_env(env, mode="http")
 
     def start(self) -> "Playground":
-        from . import web  # the page and its API; imported here so building a Playground stays light
+        from bot.playground import web  # the page and its API; imported here so building a Playground stays light
 
         self.stub.start()
         self.stub.add_user(YOU.id, "You (playground)")

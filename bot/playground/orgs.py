@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from checks import keys
+from checks.crypto import keys
 from checks.connections import Connection
 from checks.scenarios import World, by_name
 from checks.simulator import TEST_URL, ConnectedApp, Org, SimUser

@@ -8,8 +8,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .core import Playground
-from .tour import SCRIPT_TIMING, run_tour
+from bot.playground.core import Playground
+from bot.playground.tour import SCRIPT_TIMING, run_tour
 
 
 def _start(pg: Playground) -> Playground | None:

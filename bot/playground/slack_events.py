@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .slack_methods import TEAM_ID
-from .slack_stub import SlackStub
+from bot.playground.slack_methods import TEAM_ID
+from bot.playground.slack_stub import SlackStub
 
 COMMAND = "/aprity-diagnose"
 APP_ID = "A0APRITY"

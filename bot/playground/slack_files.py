@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .slack_methods import BOT_USER_ID, TEAM_ID, ApiError, Msg, _require
+from bot.playground.slack_methods import BOT_USER_ID, TEAM_ID, ApiError, Msg, _require
 
 MAX_FILE_BYTES = 1_000_000_000  # Slack's limit is 1 GB; a larger announced length is refused
 

@@ -24,8 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from .slack_files import SlackFiles
-from .slack_methods import (BOT_ID, BOT_USER_ID, TEAM_ID, ApiError, Hook, Msg, SlackMethods, check_blocks,
+from bot.playground.slack_files import SlackFiles
+from bot.playground.slack_methods import (BOT_ID, BOT_USER_ID, TEAM_ID, ApiError, Hook, Msg, SlackMethods, check_blocks,
                             user_record)
 
 __all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_ID", "ApiError", "Call", "SlackStub", "check_blocks"]

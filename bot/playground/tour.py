@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from ..ids import ActionId
-from .core import CHANNELS, ESCALATION_CHANNEL, SUPPORT_CHANNEL, Playground, Timing
+from bot.ids import ActionId
+from bot.playground.core import CHANNELS, ESCALATION_CHANNEL, SUPPORT_CHANNEL, Playground, Timing
 
 # Fast enough to finish in seconds, slow enough that the fix visibly has to propagate first.
 SCRIPT_TIMING = Timing(propagation_delay=1.5, retest_delays=(2.0, 4.0, 8.0, 16.0), post_interval=0.0)

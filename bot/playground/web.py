@@ -1,7 +1,7 @@
 """The playground's HTTP face: the page, its small JSON API, and the bot at ``/slack/events``.
 
 Plain WSGI served by the standard library. ``/slack/events`` is the production
-adapter (:func:`bot.serve.wsgi_app`), so the bot verifies every request's signature
+adapter (:func:`bot.serve.runners.wsgi_app`), so the bot verifies every request's signature
 exactly as it does behind Slack. The JSON API only accepts ``application/json``
 posts addressed to a loopback host name: another web site open in the same browser
 can neither send them (no simple-request JSON) nor rebind a name onto them.
@@ -13,16 +13,34 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from ..serve import wsgi_app
+from bot.serve.runners import wsgi_app
 
-if TYPE_CHECKING:
-    from .core import Playground
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
+
+
+class _Stub(Protocol):
+    def close_view(self, view_id: str) -> None: ...
+    def file_content(self, file_id: str) -> Any: ...
+
+
+class Playground(Protocol):
+    """What the page needs of :class:`bot.playground.core.Playground` (which imports this module)."""
+
+    bot: Any
+    stub: _Stub
+
+    def settings(self) -> Any: ...
+    def command(self, text: str, channel: str = ...) -> dict[str, Any]: ...
+    def click(self, channel: str, ts: str, action_id: str, value: str | None = None) -> dict[str, Any]: ...
+    def submit_view(self, view_id: str, values: dict[str, Any]) -> dict[str, Any]: ...
+    def open_home(self) -> dict[str, Any]: ...
+    def apply_fix(self, connection: str, fix_id: str) -> dict[str, Any]: ...
+    def state(self) -> dict[str, Any]: ...
 _STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
            "/static/app.css": ("app.css", "text/css; charset=utf-8"),
            "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),

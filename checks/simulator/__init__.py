@@ -5,11 +5,11 @@ to a :class:`Simulator`, then talk to it through ``SimTransport(sim)`` (in-proce
 or ``SimServer(sim)`` plus :class:`LoopbackTransport` (real loopback HTTP).
 """
 
-from .core import DNS_FAILURE, NETWORK_DOWN, OUTAGE_MODES, Session, Simulator, Unreachable
-from .server import SimServer
-from .token import JWT_GRANT, accepted_audiences
-from .transport import FAULT_HEADER, LoopbackTransport, SimTransport
-from .world import LOGIN_HOST, LOGIN_URL, TEST_HOST, TEST_URL, ConnectedApp, Org, SimUser
+from checks.simulator.core import DNS_FAILURE, NETWORK_DOWN, OUTAGE_MODES, Session, Simulator, Unreachable
+from checks.simulator.server import SimServer
+from checks.simulator.token import JWT_GRANT, accepted_audiences
+from checks.simulator.transport import FAULT_HEADER, LoopbackTransport, SimTransport
+from checks.simulator.world import LOGIN_HOST, LOGIN_URL, TEST_HOST, TEST_URL, ConnectedApp, Org, SimUser
 
 __all__ = [
     "DNS_FAILURE",

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from .wire import SimRequest, SimResponse, XML_TYPE, json_response, not_found, text_response
-from .world import LOGIN_HOST, TEST_HOST, Org, SimUser
+from checks.simulator.wire import SimRequest, SimResponse, XML_TYPE, json_response, not_found, text_response
+from checks.simulator.world import Session, SimulatorLike, LOGIN_HOST, TEST_HOST, Org, SimUser
 
-if TYPE_CHECKING:
-    from .core import Session, Simulator
 
 _ID_PATH = re.compile(r"^/id/(?P<org>00D\w{12,15})/(?P<user>005\w{12,15})/?$")
 _QUERY_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d+)/query/?$")
@@ -46,7 +43,7 @@ def _has_api(session: Session) -> bool:
 # ---- identity --------------------------------------------------------------------------
 
 
-def _identity(sim: Simulator, req: SimRequest, org_id: str, user_id: str) -> SimResponse:
+def _identity(sim: SimulatorLike, req: SimRequest, org_id: str, user_id: str) -> SimResponse:
     session = sim.session(req.bearer(), req.host)
     if session is None or org_id not in (session.org.org_id, session.org.org_id[:15]):
         return text_response(403, "Bad_OAuth_Token", error="Bad_OAuth_Token")
@@ -93,7 +90,7 @@ def identity_payload(org: Org, user: SimUser) -> dict[str, object]:
 # ---- REST query ------------------------------------------------------------------------
 
 
-def _query(sim: Simulator, req: SimRequest, version: str) -> SimResponse:
+def _query(sim: SimulatorLike, req: SimRequest, version: str) -> SimResponse:
     session = sim.session(req.bearer(), req.host, api_only=True)
     if session is None:
         payload = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
@@ -157,7 +154,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _soap(sim: Simulator, req: SimRequest) -> SimResponse:
+def _soap(sim: SimulatorLike, req: SimRequest) -> SimResponse:
     if req.method != "POST":
         return not_found()
     if req.host in (LOGIN_HOST, TEST_HOST):
@@ -187,7 +184,7 @@ def _soap(sim: Simulator, req: SimRequest) -> SimResponse:
 # ---- routing ---------------------------------------------------------------------------
 
 
-def handle_api(sim: Simulator, req: SimRequest) -> SimResponse:
+def handle_api(sim: SimulatorLike, req: SimRequest) -> SimResponse:
     """Identity, query or SOAP by path; anything else is Salesforce's HTML 404 page."""
     if (m := _ID_PATH.match(req.path)) and req.method == "GET":
         return _identity(sim, req, m["org"], m["user"])

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any, Callable
 
-from .api import handle_api
-from .token import handle_token
-from .wire import HTML_TYPE, JSON_TYPE, MAINTENANCE_HTML, TEXT_TYPE, SimRequest, SimResponse
-from .world import LOGIN_HOST, TEST_HOST, ConnectedApp, Org, SimUser, World
+from checks.simulator.api import handle_api
+from checks.simulator.token import handle_token
+from checks.simulator.wire import HTML_TYPE, JSON_TYPE, MAINTENANCE_HTML, TEXT_TYPE, SimRequest, SimResponse
+from checks.simulator.world import LOGIN_HOST, TEST_HOST, ConnectedApp, Org, Session, SimUser, World
 
 # "drip": the right answer, one body byte every ``drip_interval`` seconds (no read
 # timeout ever trips); "redirect_loop": a 302 back to the same URL, forever.
@@ -37,15 +37,6 @@ class Unreachable(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class Session:
-    """An issued access token resolved against the current (effective) org and user."""
-
-    org: Org
-    user: SimUser
-    scopes: frozenset[str]
 
 
 @dataclass(frozen=True)

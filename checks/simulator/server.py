@@ -19,13 +19,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .core import Unreachable
-from .transport import FAULT_HEADER
-from .wire import TEXT_TYPE, SimRequest, SimResponse, is_loopback
-from .world import LOGIN_HOST
+from checks.simulator.core import Unreachable
+from checks.simulator.transport import FAULT_HEADER
+from checks.simulator.wire import TEXT_TYPE, SimRequest, SimResponse, is_loopback
+from checks.simulator.world import LOGIN_HOST
 
 if TYPE_CHECKING:
-    from .core import Simulator
+    from checks.simulator.core import Simulator
 
 # How long a "timeout" outage holds the connection: far beyond a client's short
 # read timeout, yet bounded so a forgotten client cannot pin a thread forever.

@@ -32,7 +32,7 @@ import binascii
 import ipaddress
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from cryptography import x509
@@ -40,11 +40,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from .wire import SimRequest, SimResponse, json_response, oauth_error
-from .world import LOGIN_HOST, LOGIN_URL, TEST_HOST, TEST_URL, ConnectedApp, Org, SimUser
+from checks.simulator.wire import SimRequest, SimResponse, json_response, oauth_error
+from checks.simulator.world import SimulatorLike, LOGIN_HOST, LOGIN_URL, TEST_HOST, TEST_URL, ConnectedApp, Org, SimUser
 
-if TYPE_CHECKING:
-    from .core import Simulator
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -173,7 +171,7 @@ def _form(req: SimRequest) -> dict[str, str]:
     return form
 
 
-def _check(sim: Simulator, req: SimRequest) -> SimResponse:
+def _check(sim: SimulatorLike, req: SimRequest) -> SimResponse:
     form = _form(req)  # 1
     try:  # 2
         header, claims, signature, signing_input = _decode(form.get("assertion") or "")
@@ -241,7 +239,7 @@ def _check(sim: Simulator, req: SimRequest) -> SimResponse:
     )
 
 
-def handle_token(sim: Simulator, req: SimRequest) -> SimResponse:
+def handle_token(sim: SimulatorLike, req: SimRequest) -> SimResponse:
     """Answer one token request as Salesforce would."""
     try:
         return _check(sim, req)

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .core import DNS_FAILURE, NETWORK_DOWN, Unreachable
-from .wire import SimRequest, SimResponse, is_loopback
+from checks.simulator.core import DNS_FAILURE, NETWORK_DOWN, Unreachable
+from checks.simulator.wire import SimRequest, SimResponse, is_loopback
 
 if TYPE_CHECKING:
-    from .core import Simulator
+    from checks.simulator.core import Simulator
 
 # Set by the server when it simulates a failure that has no HTTP answer in reality.
 FAULT_HEADER = "X-Simulator-Fault"

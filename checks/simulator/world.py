@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 LOGIN_HOST = "login.salesforce.com"
 TEST_HOST = "test.salesforce.com"
@@ -203,3 +203,24 @@ class World:
     def serves(self, host: str) -> bool:
         host = host.lower()
         return host in (LOGIN_HOST, TEST_HOST) or any(o.host == host for o in self.orgs.values())
+
+
+@dataclass(frozen=True)
+class Session:
+    """An issued access token resolved against the current (effective) org and user."""
+
+    org: Org
+    user: SimUser
+    scopes: frozenset[str]
+
+
+class SimulatorLike(Protocol):
+    """What the request handlers need of :class:`checks.simulator.core.Simulator` (which imports them)."""
+
+    caller_ip: str
+
+    def now(self) -> float: ...
+    def orgs_for_host(self, host: str, now: float) -> list[Org]: ...
+    def count_login(self, org: Org, user: SimUser, now: float) -> int: ...
+    def issue_token(self, org: Org, user: SimUser, scopes: frozenset[str]) -> str: ...
+    def session(self, token: str | None, host: str, api_only: bool = False) -> Session | None: ...

@@ -1,0 +1,34 @@
+"""Gunicorn entry point: ``gunicorn -c python:bot.serve.gunicorn_conf 'bot.serve.wsgi:create()'`` (see Procfile).
+
+A factory, so nothing starts at import time. One worker only: the retest
+scheduler lives in the process, and each extra worker would run every retest again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from bot.slack.app import build
+from bot.runtime import SettingsError
+from bot.serve.runners import BotApp, wsgi_app
+from bot.settings import Settings
+
+# gunicorn's arbiter stops for good when a worker exits with this code ("Worker failed to
+# boot") instead of starting a new worker every second; a missing setting will not fix itself.
+WORKER_BOOT_ERROR = 3
+
+
+def create() -> BotApp:
+    logging.basicConfig(level=os.environ.get("APRITY_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env(mode="http")
+        # build() checks settings too (APRITY_SALESFORCE_SIMULATOR is read when the engine is made)
+        bot = build(settings)
+    except SettingsError as exc:  # one clear line instead of a traceback in the gunicorn log
+        print(f"aprity-diagnose: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(WORKER_BOOT_ERROR) from None
+    assert settings.signing_secret is not None
+    return wsgi_app(bot, settings.signing_secret, settings.shutdown_grace)

@@ -1,0 +1,391 @@
+"""SQLite persistence for diagnosis sessions, their runs, retest plans and escalations.
+
+One SQLite file in WAL mode, one connection per thread (Bolt listeners and
+APScheduler jobs share a ``Store``). Every write runs in its own
+``BEGIN IMMEDIATE`` transaction so a crash never leaves a half-written run.
+Only what ``ConnectionSummary`` and ``Diagnosis`` expose is stored, and free text
+is passed through :func:`redact` first as a last line of defence against secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from checks.model import ConnectionSummary, Diagnosis
+
+from bot.store import run_detail
+from bot.store import schema
+from bot.store.ledger import REPLY_URL_LIFETIME
+from bot.redact import redact as redact_text
+from bot.store.retention import owner_only
+
+__all__ = ["Store", "redact", "SESSION_STATUSES", "RUN_TRIGGERS"]
+
+SESSION_STATUSES = ("running", "failing", "ok", "closed")
+RUN_TRIGGERS = ("command", "button", "scheduled")
+
+_BUSY_TIMEOUT_MS = 5000
+
+
+def redact(text: str | None) -> str | None:
+    """The shared guard of :mod:`bot.redact`, letting NULLs through."""
+    return text if not text else redact_text(text)
+
+
+class Store:
+    """Thread-safe access to the bot's SQLite file; see the module docstring."""
+
+    def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time) -> None:
+        self.path = os.fspath(path)
+        self._clock = clock
+        self._local = threading.local()
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        owner_only(self.path)  # before SQLite opens it: its -wal and -shm copy the file's mode
+        self.ensure_schema()
+        owner_only(self.path, "-wal", "-shm")
+
+    # -- connections and transactions -------------------------------------------------
+
+    def _db(self) -> Database:
+        """This thread's connection, opened on first use (sqlite3 objects are per thread)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            # In WAL mode NORMAL skips the fsync on every commit (it happens at checkpoints):
+            # a commit stays atomic and survives a process crash or kill -9; only a power
+            # loss or OS crash may undo the last few commits. That fsync was most of an ack.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            db = Database(conn, execute_plugins=False)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: commit on success, roll back everything on error.
+
+        IMMEDIATE takes the write lock up front, so a read-then-write sequence
+        cannot fail with SQLITE_BUSY halfway (deferred transactions can in WAL).
+        """
+        conn = self._db().conn
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+
+    transaction = _write  # public names for bot.store.ledger, which keeps its tables in this file
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        return _dicts(self._db().execute(sql, params))
+
+    def now(self) -> float:
+        return self._clock()
+
+    @contextmanager
+    def busy_timeout(self, seconds: float) -> Iterator[None]:
+        """Wait at most ``seconds`` for another writer on this thread (the ack path cannot wait 5 s)."""
+        conn = self._db().conn
+        conn.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
+    def disconnect(self) -> None:
+        """Close the calling thread's connection (others close when their thread ends)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    def ensure_schema(self) -> None:
+        """Create tables and indexes if missing (see :mod:`bot.store.schema`); safe to call on every start."""
+        schema.ensure(self._db())
+
+    # -- sessions --------------------------------------------------------------------
+
+    def create_session(self, *, channel: str, requester: str, connection: ConnectionSummary,
+                       claimed: bool = False, reply_url: str | None = None) -> str:
+        """Insert a new ``running`` session and return its id; ``claimed``: busy for its first run
+        in the same transaction (a crash cannot leave an acked session nobody runs)."""
+        session_id = uuid.uuid4().hex
+        now = self._clock()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, channel, requester, connection_name, username,"
+                " login_url, consumer_key, connected_app, environment, org_id, status,"
+                " created_at, updated_at, busy, retest_plan, run_trigger, reply_url, reply_url_expires)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, ?)",
+                (session_id, channel, requester, connection.name, connection.username,
+                 connection.login_url, connection.consumer_key, connection.connected_app,
+                 connection.environment, connection.org_id, now, now, int(claimed),
+                 "command" if claimed else None, reply_url, now + REPLY_URL_LIFETIME if reply_url else None),
+            )
+        return session_id
+
+    def _update(self, conn: sqlite3.Connection, session_id: str, sets: str, params: tuple[Any, ...]) -> None:
+        cur = conn.execute(f"UPDATE sessions SET {sets} WHERE id = ?", (*params, session_id))
+        if cur.rowcount == 0:
+            raise KeyError(session_id)
+
+    def set_thread(self, session_id: str, thread_ts: str) -> None:
+        """Remember the ts of the parent message the session's replies thread under."""
+        with self._write() as conn:
+            self._update(conn, session_id, "thread_ts = ?, updated_at = ?", (thread_ts, self._clock()))
+
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        """The session row, or None; ``retest_plan`` decoded, ``busy`` as bool."""
+        cur = self._db().execute("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        return _session_row(cur)
+
+    def session_by_thread(self, channel: str, thread_ts: str) -> dict[str, Any] | None:
+        """The session whose parent message is ``thread_ts`` in ``channel``."""
+        cur = self._db().execute(
+            "SELECT * FROM sessions WHERE channel = ? AND thread_ts = ?"
+            " ORDER BY created_at DESC LIMIT 1",
+            (channel, thread_ts),
+        )
+        return _session_row(cur)
+
+    def claim(self, session_id: str, trigger: str | None = None) -> bool:
+        """Mark a run (for ``trigger``) in progress; False if one already is. KeyError for an unknown session."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE sessions SET busy = 1, updated_at = ?, run_trigger = COALESCE(?, run_trigger)"
+                " WHERE id = ? AND busy = 0",
+                (self._clock(), trigger, session_id),
+            )
+            if cur.rowcount == 1:
+                return True
+            if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                raise KeyError(session_id)
+            return False
+
+    def release(self, session_id: str) -> None:
+        """Clear the busy flag. Never raises for an unknown id: it runs in ``finally`` blocks."""
+        with self._write() as conn:
+            conn.execute("UPDATE sessions SET busy = 0 WHERE id = ?", (session_id,))
+
+    def close(self, session_id: str, status: str = "closed") -> None:
+        """Set the final status and drop any pending automatic retests."""
+        if status not in SESSION_STATUSES:
+            raise ValueError(f"unknown session status {status!r}")
+        with self._write() as conn:
+            self._update(
+                conn, session_id,
+                "status = ?, updated_at = ?, retest_due_at = NULL, retest_plan = '[]',"
+                " retest_started_at = NULL",
+                (status, self._clock()),
+            )
+
+    def recent_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Newest sessions first, each with ``run_count``, ``last_ok`` and ``last_run_at``."""
+        cur = self._db().execute(
+            "SELECT s.*,"
+            " (SELECT COUNT(*) FROM runs r WHERE r.session_id = s.id) AS run_count,"
+            " (SELECT r.ok FROM runs r WHERE r.session_id = s.id ORDER BY r.id DESC LIMIT 1) AS last_ok,"
+            " (SELECT r.finished_at FROM runs r WHERE r.session_id = s.id ORDER BY r.id DESC LIMIT 1)"
+            "   AS last_run_at"
+            " FROM sessions s ORDER BY s.created_at DESC, s.rowid DESC LIMIT ?",
+            (limit,),
+        )
+        rows = []
+        for row in _dicts(cur):
+            row = _decode_session(row)
+            row["last_ok"] = None if row["last_ok"] is None else bool(row["last_ok"])
+            rows.append(row)
+        return rows
+
+    # -- runs ------------------------------------------------------------------------
+
+    def record_run(self, session_id: str, *, trigger: str, diagnosis: Diagnosis, started_at: float) -> int:
+        """Store one finished run with its steps and update the session; returns the run id.
+
+        All in one transaction: on any error nothing is written and the session
+        keeps its state (including ``busy``, so callers ``release`` in ``finally``).
+        A ``closed`` session stays closed: a late run must not reopen it.
+        """
+        if trigger not in RUN_TRIGGERS:
+            raise ValueError(f"unknown run trigger {trigger!r}")
+        finished_at = self._clock()
+        cause = diagnosis.cause
+        err = diagnosis.last_error  # any call's, so a restart keeps e.g. a metadata refusal
+        org_id = diagnosis.org.id if diagnosis.org and diagnosis.org.id else None
+        cause_id = str(cause.id) if cause else None
+        run = (
+            session_id, trigger, started_at, finished_at, int(diagnosis.ok),
+            cause_id, str(cause.confidence) if cause else None,
+            err.status if err else None, redact(err.error) if err else None,
+            redact(err.error_description) if err else None,
+            redact(err.fingerprint()) if err else None, int(diagnosis.duration_ms), run_detail.encode(diagnosis),
+        )
+        with self._write() as conn:
+            self._update(
+                conn, session_id,
+                "status = CASE WHEN status = 'closed' THEN status ELSE ? END,"
+                " cause_id = ?, org_id = COALESCE(?, org_id), updated_at = ?",
+                ("ok" if diagnosis.ok else "failing", cause_id, org_id, finished_at),
+            )
+            cur = conn.execute(
+                "INSERT INTO runs (session_id, trigger, started_at, finished_at, ok, cause_id,"
+                " confidence, error_status, error_code, error_description, fingerprint, duration_ms, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                run,
+            )
+            run_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO steps (run_id, position, step_id, status, finding) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, i, str(s.id), str(s.status), redact(s.finding))
+                 for i, s in enumerate(diagnosis.steps)],
+            )
+        return run_id
+
+    def runs(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's runs, oldest first, ``ok`` as bool."""
+        cur = self._db().execute("SELECT * FROM runs WHERE session_id = ? ORDER BY id", (session_id,))
+        return [_run_row(r) for r in _dicts(cur)]
+
+    def last_run(self, session_id: str) -> dict[str, Any] | None:
+        """The most recent run of the session, or None."""
+        cur = self._db().execute(
+            "SELECT * FROM runs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
+        )
+        rows = _dicts(cur)
+        return _run_row(rows[0]) if rows else None
+
+    def steps(self, run_id: int) -> list[dict[str, Any]]:
+        """The run's steps in display order."""
+        cur = self._db().execute("SELECT * FROM steps WHERE run_id = ? ORDER BY position", (run_id,))
+        return _dicts(cur)
+
+    # -- automatic retests -----------------------------------------------------------
+
+    def set_retest_plan(self, session_id: str, due_times: list[float], started_at: float | None) -> None:
+        """Replace the pending retest times; ``retest_due_at`` becomes the earliest one."""
+        plan = sorted(float(t) for t in due_times)
+        with self._write() as conn:
+            self._update(
+                conn, session_id,
+                "retest_plan = ?, retest_due_at = ?, retest_started_at = ?, updated_at = ?",
+                (json.dumps(plan), plan[0] if plan else None, started_at, self._clock()),
+            )
+
+    def pop_retest(self, session_id: str) -> float | None:
+        """Remove and return the earliest pending retest time (None when none is left)."""
+        with self._write() as conn:
+            row = conn.execute("SELECT retest_plan FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise KeyError(session_id)
+            plan = sorted(json.loads(row[0] or "[]"))
+            if not plan:
+                return None
+            due, rest = plan[0], plan[1:]
+            self._update(
+                conn, session_id, "retest_plan = ?, retest_due_at = ?",
+                (json.dumps(rest), rest[0] if rest else None),
+            )
+            return float(due)
+
+    def clear_retests(self, session_id: str) -> None:
+        """Drop every pending retest and the current retest window."""
+        with self._write() as conn:
+            self._update(
+                conn, session_id,
+                "retest_plan = '[]', retest_due_at = NULL, retest_started_at = NULL", (),
+            )
+
+    def pending_retests(self) -> list[tuple[str, float]]:
+        """``(session_id, due_at)`` for every scheduled retest, earliest first (to re-add jobs)."""
+        cur = self._db().execute(
+            "SELECT id, retest_due_at FROM sessions WHERE retest_due_at IS NOT NULL"
+            " ORDER BY retest_due_at, created_at"
+        )
+        return [(sid, float(due)) for sid, due in cur.fetchall()]
+
+    def active_session(self, username: str, consumer_key: str, login_url: str) -> dict[str, Any] | None:
+        """The newest session with a run queued or running for this (normalised) connection, or None."""
+        cur = self._db().execute(
+            "SELECT * FROM sessions WHERE busy = 1 AND lower(username) = ? AND consumer_key = ?"
+            " AND lower(rtrim(login_url, '/')) = ?"
+            " ORDER BY created_at DESC LIMIT 1",
+            (username, consumer_key, login_url),
+        )
+        return _session_row(cur)
+
+    def purge_before(self, cutoff: float) -> int:
+        """Delete sessions idle since before ``cutoff`` (not running) with all their rows; returns how many."""
+        old = "SELECT id FROM sessions WHERE updated_at < ? AND busy = 0"
+        with self._write() as conn:
+            conn.execute(f"DELETE FROM steps WHERE run_id IN (SELECT id FROM runs WHERE session_id IN ({old}))",
+                         (cutoff,))
+            conn.execute(f"DELETE FROM runs WHERE session_id IN ({old})", (cutoff,))
+            conn.execute(f"DELETE FROM escalations WHERE session_id IN ({old})", (cutoff,))
+            # Owed Slack messages (bot.store.ledger) go too: their foreign key would otherwise fail the whole pass.
+            conn.execute(f"DELETE FROM owed WHERE session_id IN ({old})", (cutoff,))
+            return conn.execute("DELETE FROM sessions WHERE updated_at < ? AND busy = 0", (cutoff,)).rowcount
+
+    # -- escalations -----------------------------------------------------------------
+
+    def record_escalation(self, session_id: str, *, by_user: str, channel: str) -> tuple[bool, dict[str, Any]]:
+        """Escalate once: ``(True, row)`` if created now, ``(False, existing row)`` otherwise."""
+        with self._write() as conn:
+            # The primary key makes the second escalation a no-op even across processes.
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO escalations (session_id, by_user, at, channel) VALUES (?, ?, ?, ?)",
+                (session_id, by_user, self._clock(), channel),
+            )
+            created = cur.rowcount == 1
+            row = _dicts(conn.execute("SELECT * FROM escalations WHERE session_id = ?", (session_id,)))
+        return created, row[0]
+
+    def set_escalation_message(self, session_id: str, ts: str, permalink: str | None) -> None:
+        """Remember where the escalation was posted."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE escalations SET ts = ?, permalink = ? WHERE session_id = ?",
+                (ts, permalink, session_id),
+            )
+            if cur.rowcount == 0:
+                raise KeyError(session_id)
+
+    def delete_escalation(self, session_id: str) -> None:
+        """Undo an escalation that never reached the support channel (no message ts yet)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM escalations WHERE session_id = ? AND ts IS NULL", (session_id,))
+
+    def escalation(self, session_id: str) -> dict[str, Any] | None:
+        """The session's escalation row, or None."""
+        rows = _dicts(self._db().execute("SELECT * FROM escalations WHERE session_id = ?", (session_id,)))
+        return rows[0] if rows else None
+
+
+def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    keys = [d[0] for d in cur.description]
+    return [dict(zip(keys, row)) for row in cur.fetchall()]
+
+
+def _decode_session(row: dict[str, Any]) -> dict[str, Any]:
+    row["retest_plan"] = [float(t) for t in json.loads(row.get("retest_plan") or "[]")]
+    row["busy"] = bool(row["busy"])
+    return row
+
+
+def _session_row(cur: sqlite3.Cursor) -> dict[str, Any] | None:
+    rows = _dicts(cur)
+    return _decode_session(rows[0]) if rows else None
+
+
+def _run_row(row: dict[str, Any]) -> dict[str, Any]:
+    row["ok"] = bool(row["ok"])
+    return row

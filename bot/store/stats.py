@@ -1,0 +1,145 @@
+"""Figures over the session log in SQLite: what is open, what breaks most, how long fixes take.
+
+Read-only queries over the tables of :mod:`bot.store.db`, shared by the App Home and
+``aprity-diagnose stats``. ``channels`` restricts every figure to sessions in those
+channels (what a viewer may see); None means all.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+from collections import Counter
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from checks.model import CAUSE_TITLES, CauseId
+
+from bot.durations import duration_label
+
+DAY = 86400.0
+OPEN_STATUSES = ("running", "failing")
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: int
+    since: float
+    sessions: int  # started in the window
+    open: int  # still running or failing now, whenever they started
+    fixed: int  # sessions in the window that went from a failing run to a passing one
+    median_fix_seconds: float | None  # first failing run → first passing run, over ``fixed``
+    escalations: int  # escalated in the window
+    top_causes: list[tuple[str, int]] = field(default_factory=list)  # (cause id, sessions), most first
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["top_causes"] = [{"cause": c, "title": cause_name(c), "sessions": n} for c, n in self.top_causes]
+        return d
+
+
+def cause_name(cause: str) -> str:
+    try:
+        return CAUSE_TITLES[CauseId(cause)]
+    except ValueError:
+        return cause
+
+
+class StatsError(Exception):
+    """The file cannot be read as the bot's session log; the message is one line."""
+
+
+@contextmanager
+def _connect(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    # Read-only: the CLI must not create an empty database where none is. With no -wal file no bot
+    # has it open, and even a read-only connection would leave -wal/-shm behind: read it as it stands.
+    path = os.fspath(path)
+    flags = "mode=ro" if os.path.exists(path + "-wal") else "mode=ro&immutable=1"
+    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?{flags}", uri=True, timeout=5)
+    conn.row_factory = sqlite3.Row
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def read(path: str | os.PathLike[str], *, now: float, days: int = 30) -> Stats:
+    """:func:`compute` for the terminal: a missing file or one that is not the bot's log is a :class:`StatsError`."""
+    if not os.path.isfile(path):
+        raise StatsError(f"no session log at {os.fspath(path)} (set APRITY_DB)")
+    try:
+        return compute(path, now=now, days=days)
+    except sqlite3.DatabaseError as exc:  # not SQLite at all (or empty), or SQLite without the bot's tables
+        reason = "not a SQLite database" if "not a database" in str(exc) else "not the bot's session log"
+        raise StatsError(f"{os.fspath(path)} is {reason} (set APRITY_DB to the bot's database)") from None
+
+
+def _where(channels: Collection[str] | None, alias: str = "s") -> tuple[str, list[Any]]:
+    if channels is None:
+        return "1 = 1", []
+    return f"{alias}.channel IN ({','.join('?' * len(channels)) or 'NULL'})", list(channels)
+
+
+def compute(path: str | os.PathLike[str], *, now: float, days: int = 30,
+            channels: Collection[str] | None = None) -> Stats:
+    """The figures for the ``days`` before ``now``."""
+    since = now - days * DAY
+    scope, params = _where(channels)
+    with _connect(path) as conn:
+        rows = conn.execute(
+            "SELECT s.id, s.status,"
+            " (SELECT r.id FROM runs r WHERE r.session_id = s.id AND r.ok = 0 ORDER BY r.id LIMIT 1) AS fail_id"
+            f" FROM sessions s WHERE s.created_at >= ? AND {scope}", [since, *params]).fetchall()
+        causes: Counter[str] = Counter()
+        fixes: list[float] = []
+        for row in rows:
+            if row["fail_id"] is None:
+                continue
+            fail = conn.execute("SELECT cause_id, finished_at FROM runs WHERE id = ?", (row["fail_id"],)).fetchone()
+            if fail["cause_id"]:
+                causes[fail["cause_id"]] += 1
+            fixed = conn.execute("SELECT finished_at FROM runs WHERE session_id = ? AND ok = 1 AND id > ?"
+                                 " ORDER BY id LIMIT 1", (row["id"], row["fail_id"])).fetchone()
+            if fixed is not None:
+                fixes.append(max(0.0, fixed["finished_at"] - fail["finished_at"]))
+        open_count = conn.execute(f"SELECT COUNT(*) FROM sessions s WHERE s.status IN {OPEN_STATUSES} AND {scope}",
+                                  params).fetchone()[0]
+        escalations = conn.execute(
+            f"SELECT COUNT(*) FROM escalations e JOIN sessions s ON s.id = e.session_id WHERE e.at >= ? AND {scope}",
+            [since, *params]).fetchone()[0]
+    return Stats(days=days, since=since, sessions=len(rows), open=open_count, fixed=len(fixes),
+                 median_fix_seconds=statistics.median(fixes) if fixes else None, escalations=escalations,
+                 top_causes=causes.most_common(5))
+
+
+def open_sessions(path: str | os.PathLike[str], *, channels: Collection[str] | None = None,
+                  limit: int = 20) -> list[dict[str, Any]]:
+    """Open sessions, newest first, each with ``escalated`` and its pending ``retest_due_at``."""
+    scope, params = _where(channels)
+    with _connect(path) as conn:
+        rows = conn.execute(
+            "SELECT s.id, s.channel, s.thread_ts, s.connection_name, s.username, s.status, s.cause_id,"
+            " s.created_at, s.retest_due_at, s.requester, (e.session_id IS NOT NULL) AS escalated"
+            " FROM sessions s LEFT JOIN escalations e ON e.session_id = s.id"
+            f" WHERE s.status IN {OPEN_STATUSES} AND {scope} ORDER BY s.created_at DESC LIMIT ?",
+            [*params, limit]).fetchall()
+    return [{**dict(r), "escalated": bool(r["escalated"])} for r in rows]
+
+
+def as_text(s: Stats) -> str:
+    """The figures for a terminal."""
+    median = duration_label(s.median_fix_seconds) if s.median_fix_seconds is not None else "no fix yet"
+    lines = [
+        f"Last {s.days} days",
+        f"  sessions:            {s.sessions}",
+        f"  open now:            {s.open}",
+        f"  escalations:         {s.escalations}",
+        f"  median time to fix:  {median} (over {s.fixed} fixed session(s); first failing run → first passing run)",
+        "  top causes:" + ("" if s.top_causes else "         none"),
+    ]
+    lines += [f"    {n:>4}  {cause_name(c)}" for c, n in s.top_causes]
+    return "\n".join(lines)

@@ -1,0 +1,3 @@
+"""Reading a pasted error: extraction, context, redaction of secrets, and the ranked explanation.
+
+May import: checks.rules, checks.salesforce, checks.model."""

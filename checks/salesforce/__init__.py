@@ -1,0 +1,3 @@
+"""Talking to Salesforce: the host allowlist, the run deadline, connection pools and the HTTP client.
+
+May import: checks.model only."""

@@ -1,0 +1,118 @@
+"""At rest: an owner-only database, and nothing kept longer than APRITY_RETENTION_DAYS."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from bot.store.retention import DAY, JOB_ID, Retention
+from bot.store.db import Store
+
+from store_helpers import conn_summary, failing, raw
+
+T0 = 1_700_000_000.0
+
+
+class Clock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_database_and_wal_files_are_owner_only(tmp_path) -> None:
+    old = os.umask(0o022)  # the usual umask would give 0644
+    try:
+        path = tmp_path / "db" / "bot.db"
+        store = Store(path)
+        store.create_session(channel="C1", requester="U1", connection=conn_summary())
+        files = [path, path.with_name("bot.db-wal"), path.with_name("bot.db-shm")]
+        assert all(f.exists() for f in files)
+        assert [mode(f) for f in files] == [0o600] * 3
+        store.disconnect()
+        path.chmod(0o644)  # an older file is tightened at the next start
+        Store(path)
+        assert mode(path) == 0o600
+    finally:
+        os.umask(old)
+
+
+def add(store: Store, clock: Clock, at: float, *, escalate: bool = False) -> str:
+    clock.now = at
+    sid = store.create_session(channel="C1", requester="U1", connection=conn_summary())
+    store.record_run(sid, trigger="command", diagnosis=failing(), started_at=at)
+    if escalate:
+        store.record_escalation(sid, by_user="U2", channel="C9")
+    return sid
+
+
+def test_old_sessions_go_with_their_runs_steps_and_escalations(tmp_path) -> None:
+    clock = Clock()
+    store = Store(tmp_path / "bot.db", clock=clock)
+    old = add(store, clock, T0, escalate=True)
+    busy = add(store, clock, T0)
+    store.claim(busy)  # a run in progress is never deleted under it
+    recent = add(store, clock, T0 + 60 * DAY, escalate=True)
+    clock.now = T0 + 90 * DAY + 5
+    assert Retention(store, 90, clock=clock).run() == 1
+    assert store.session(old) is None and store.session(recent) and store.session(busy)
+    db = raw(tmp_path / "bot.db")
+    counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("runs", "steps", "escalations")}
+    assert counts == {"runs": 2, "steps": 6, "escalations": 1}
+    assert db.execute("SELECT COUNT(*) FROM runs WHERE session_id = ?", (old,)).fetchone()[0] == 0
+    clock.now = T0 + 200 * DAY
+    store.release(busy)
+    assert Retention(store, 90, clock=clock).run() == 2
+    assert db.execute("SELECT COUNT(*) FROM steps").fetchone()[0] == 0
+
+
+def test_bot_purges_at_start_and_schedules_a_daily_pass(tmp_path) -> None:
+    from bot.slack.app import build
+    from bot.settings import Settings
+
+    clock = Clock()
+    db = tmp_path / "bot.db"
+    store = Store(db, clock=clock)
+    sid = add(store, clock, T0)
+    clock.now = T0 + 8 * DAY
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "APRITY_SUPPORT_CHANNEL": "C0SUPPORT",
+           "APRITY_DB": str(db), "APRITY_RETENTION_DAYS": "7", "APRITY_CONNECTIONS": str(tmp_path / "none.toml"),
+           "SLACK_API_URL": "http://127.0.0.1:9/api"}
+    bot = build(Settings.from_env(env), clock=clock)
+    try:
+        assert bot.store.session(sid) is None
+        job = bot.scheduler._scheduler.get_job(JOB_ID)
+        assert job is not None and job.trigger.interval.total_seconds() == DAY
+    finally:
+        bot.shutdown()
+
+
+def test_a_new_watch_store_file_is_owner_only(tmp_path) -> None:
+    from bot.store.watch import WatchStore
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "watch.db"  # on its own, before any Store made the file
+        WatchStore(path).ensure("acme", T0)
+        assert mode(path) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_owed_slack_messages_go_with_their_session(tmp_path) -> None:
+    from bot.store.ledger import Ledger
+
+    clock = Clock()
+    store = Store(tmp_path / "bot.db", clock=clock)
+    old = add(store, clock, T0)
+    Ledger(store).owe_parent(old, {"text": "owed since an outage that never ended"})
+    Ledger(store).owe_reply(old, {"text": "a reply"})
+    clock.now = T0 + 91 * DAY
+    assert Retention(store, 90, clock=clock).run() == 1, "one owed message must not block the whole pass"
+    assert store.session(old) is None
+    assert raw(tmp_path / "bot.db").execute("SELECT COUNT(*) FROM owed").fetchone()[0] == 0
