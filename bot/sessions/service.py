@@ -1,9 +1,11 @@
 """One diagnosis session in Slack: the parent message, its thread, runs, retests.
 
 Listeners call :meth:`SessionService.start`, :meth:`retest` and (via the
-scheduler) :meth:`scheduled_retest`; the run itself happens on the bot's
-:class:`~bot.sessions.executor.RunExecutor`, never on Bolt's listener threads. Every run
-is claimed in SQLite first, so a double click cannot start a second one.
+scheduler or the database poll) :meth:`scheduled_retest`; the run itself happens on one of
+the bot's :class:`~bot.sessions.executor.RunExecutor` lanes (people's: ``executor``;
+automatic work: ``background``), never on Bolt's listener threads. Every run is claimed in
+SQLite first, under this process's lease (:mod:`bot.store.leases`), so a double click or a
+second process cannot start a second one.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from checks.engine import Engine
 from checks.model import Diagnosis, StepId, StepResult
 
 from bot import blocks
+from bot.blocks.text import AUTOMATIC_WATCH
 from bot.sessions.certificate_upload import attach_certificate
 from bot.sessions.delivery import Delivery, is_permanent, slack_error
 from bot.sessions.executor import ChannelPacer, QueueFull, RunExecutor
+from bot.store.leases import Claims
 from bot.store.ledger import Ledger
 from bot.store.restore import diagnosis_from_rows, summary_of
 from bot.store.db import Store
@@ -60,6 +64,7 @@ class SessionService:
     clock: Callable[[], float] = time.time
     scheduler: Scheduler | None = None
     delivery: Delivery = field(default=None)  # type: ignore[assignment] - made in __post_init__
+    background: RunExecutor | None = None  # the automatic work's lane; None: the people's lane does it all
     # Latest diagnosis per session, bounded: older ones are rebuilt from SQLite on demand.
     _latest: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
     # One counter for all parent revisions: block ids differ between updates without per-session state.
@@ -69,6 +74,24 @@ class SessionService:
     def __post_init__(self) -> None:
         if self.delivery is None:
             self.delivery = Delivery(self.client, Ledger(self.store), self.pacer)
+        self.claims = Claims(self.store)
+
+    def lane(self, background: bool) -> RunExecutor:
+        return (self.background or self.executor) if background else self.executor
+
+    def _submit(self, sid: str, fn: Callable[[], None], *, background: bool = False) -> int:
+        """Queue ``fn`` for a claimed session; returns its place. A run handed to another process before
+        a worker took it up is not run here; one queued while this process stops is handed back."""
+        def job() -> None:
+            if not self.claims.begin_run(sid):
+                log.info("run of %s not started here: another process holds it now", sid)
+                return
+            fn()
+
+        future, waiting = self.lane(background).submit(job)
+        if future.cancelled():  # stopping: another process (or the next start) takes it at once
+            self.claims.hand_back(sid)
+        return waiting
 
     @property
     def ledger(self) -> Ledger:
@@ -77,7 +100,7 @@ class SessionService:
     # ----- entry points (called from listeners and the scheduler; all return quickly)
 
     def start(self, *, channel: str, requester: str, connection: Connection,
-              response_url: str | None = None) -> tuple[str, int]:
+              response_url: str | None = None, background: bool = False) -> tuple[str, int]:
         """Create a session and queue its first run; returns (session id, place in the queue).
 
         ``response_url`` (from the slash command) reaches the requester even where the bot
@@ -94,7 +117,7 @@ class SessionService:
             log.warning("session log busy, command refused: %s", exc)
             raise QueueFull("the session log is locked by another process") from None
         try:
-            _, waiting = self.executor.submit(lambda: self._first_run(sid, connection, response_url))
+            waiting = self._submit(sid, lambda: self._first_run(sid, connection, response_url), background=background)
         except QueueFull:
             self._release(sid)
             self.store.close(sid, "closed")
@@ -112,7 +135,7 @@ class SessionService:
             self.scheduler.cancel(session_id)  # a new click replaces the pending schedule
         self.store.clear_retests(session_id)
         try:
-            self.executor.submit(lambda: self._guarded(session_id, "button"))
+            self._submit(session_id, lambda: self._guarded(session_id, "button"))
         except QueueFull:
             if sess["retest_plan"]:  # nothing ran: the automatic retests stay as they were
                 self.store.set_retest_plan(session_id, sess["retest_plan"], started_at=sess.get("retest_started_at"))
@@ -121,21 +144,26 @@ class SessionService:
             return "The bot is busy with many checks; try again in a minute."
         return None
 
-    def scheduled_retest(self, session_id: str) -> None:
-        """Called by the scheduler when a retest is due (on its thread: just queue the run)."""
-        sess = self.store.session(session_id)
-        if sess is None or sess.get("retest_due_at") is None:  # cancelled after APScheduler handed the job over
-            log.info("retest of %s dropped: none is pending any more", session_id)
-            return
-        if not self._claim(session_id, "scheduled"):
-            log.info("retest of %s skipped: a run is in progress", session_id)
-            return
+    def scheduled_retest(self, session_id: str) -> bool:
+        """A retest is due (the scheduler's hint or the database poll): claim it and queue the run on
+        the background lane. The claim is one atomic UPDATE: of two processes, one runs it."""
+        if not self.claims.claim_due_retest(session_id):
+            # Cancelled after APScheduler handed the job over, not due, or a run (here or elsewhere) holds it.
+            log.info("retest of %s not started: none is due and free", session_id)
+            return False
         try:
-            self.executor.submit(lambda: self._guarded(session_id, "scheduled"))
+            self._submit(session_id, lambda: self._guarded(session_id, "scheduled"), background=True)
         except QueueFull:
             self._release(session_id)
-            if self.scheduler is not None:  # try again shortly rather than lose the retest
-                self.scheduler.schedule(session_id, self.clock() + 60)
+            self.defer_retest(session_id, self.clock() + 60)  # try again shortly rather than lose the retest
+            return False
+        return True
+
+    def defer_retest(self, session_id: str, at: float) -> None:
+        """A due retest that may not run yet: due at ``at``, in SQLite (any process) and in the scheduler."""
+        self.claims.defer_retest(session_id, at)
+        if self.scheduler is not None:
+            self.scheduler.schedule(session_id, at)
 
     def resolve(self, session_id: str, diagnosis: Diagnosis, *, started_at: float,
                 message: dict[str, Any]) -> bool:
@@ -147,7 +175,7 @@ class SessionService:
         sess = self.store.session(session_id)
         if sess is None or sess["status"] in ("ok", "closed") or not sess.get("thread_ts"):
             return False
-        if not self._claim(session_id):
+        if not self.store.claim(session_id, started=True):
             return False
         try:
             # The post first: if Slack is down nothing is recorded and the next check tries again.
@@ -162,15 +190,17 @@ class SessionService:
         return True
 
     def resume(self, sid: str) -> None:
-        """Run again a session whose run a restart interrupted (it is still claimed)."""
+        """Run a session whose claim this process adopted (interrupted or handed back; claimed by us now).
+        A retest goes to the background lane, a person's run to theirs."""
         sess = self.store.session(sid)
         if sess is None:
             return
         trigger = sess.get("run_trigger") or ("button" if self.store.last_run(sid) else "command")
+        background = trigger == "scheduled" or sess.get("requester") == AUTOMATIC_WATCH
         if not sess.get("thread_ts"):
-            self.executor.submit(lambda: self._first_run(sid))
+            self._submit(sid, lambda: self._first_run(sid), background=background)
         else:
-            self.executor.submit(lambda: self._guarded(sid, trigger))
+            self._submit(sid, lambda: self._guarded(sid, trigger), background=background)
 
     def _claim(self, sid: str, trigger: str | None = None) -> bool:
         """One run per session: SQLite's busy flag, held until :meth:`_release` after the follow-up."""
