@@ -120,7 +120,7 @@ class Bot:
         dropped = sum(lane.stop_accepting() for lane in lanes)  # 2. no run starts any more
         handed = self.service.claims.hand_back_unstarted()  # queued, never started: another process runs them now
         if dropped or handed:
-            log.warning("shutting down: %d queued run(s) handed back for another process or the next start",
+            log.warning("shutting down: %d queued run(s) handed back, left for the next start or another process",
                         max(dropped, handed))
         deadline = time.monotonic() + grace
         if not all(lane.wait_idle(deadline - time.monotonic()) for lane in lanes):  # 3. the grace period
