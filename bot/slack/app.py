@@ -35,7 +35,6 @@ from bot.store.retention import DAY, JOB_ID, Retention
 from bot.runtime import make_engine
 from bot.sessions.scheduler import RetestScheduler
 from bot.sessions.recovery import adopt
-from bot.store.leases import HEARTBEAT
 from bot.sessions.service import SessionService
 from bot.settings import Settings
 from bot.store.db import Store
@@ -77,7 +76,7 @@ class Bot:
         self.retention.run()
         count = self.scheduler.start(self.store.pending_retests())
         self.scheduler.every(JOB_ID, DAY, self.retention.run)
-        self.scheduler.every(HEARTBEAT_JOB, HEARTBEAT, self.heartbeat)
+        self.scheduler.every(HEARTBEAT_JOB, self.store.lease / 3, self.heartbeat)  # renewed well within a lease
         self.scheduler.every(POLL_JOB, self.poll_interval, self.poll)
         self.repairer.start()
         if self.watcher is not None:
@@ -169,12 +168,12 @@ def log_access(settings: Settings) -> None:
 
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
           clock: Callable[[], float] = time.time, start_scheduler: bool = True,
-          slack_timeout: float = 30, repair_interval: float = 15.0, poll_interval: float = 5.0) -> Bot:
-    """``slack_timeout`` (per Web API call), ``repair_interval`` and ``poll_interval`` are knobs for tests."""
+          slack_timeout: float = 30, repair_interval: float = 15.0) -> Bot:
+    """``slack_timeout`` (per Web API call) and ``repair_interval`` are knobs for tests."""
     quiet_http_logs()
     log_access(settings)
     client = make_web_client(settings.bot_token, settings.api_url, timeout=slack_timeout)
-    store = Store(settings.db_path, clock=clock)
+    store = Store(settings.db_path, clock=clock, lease=settings.lease)
     executor = RunExecutor(max_workers=settings.max_runs)  # people: commands, buttons, forms
     # Retests, watch checks, expiry warnings, Home builds: bounded, and never on a person's worker.
     background = RunExecutor(max_workers=max(1, settings.max_runs // 2), max_waiting=BACKGROUND_WAITING,
@@ -245,7 +244,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
 
     bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor, gate=gate,
               retention=Retention(store, settings.retention_days, clock=clock), repairer=repairer, watcher=watcher,
-              background=background, poll_interval=poll_interval)
+              background=background, poll_interval=settings.poll_interval)
     if start_scheduler:
         bot.start_scheduler()
     return bot

@@ -21,8 +21,7 @@ import uuid
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-LEASE = 30.0  # seconds a claim holds without a heartbeat
-HEARTBEAT = LEASE / 3  # a live process renews well before its leases run out
+LEASE = 30.0  # seconds a claim holds without a heartbeat (APRITY_LEASE); a live process renews every third
 
 _SESSION_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "run_started": "REAL"}
 _WATCH_COLUMNS = {"owner": "TEXT", "lease_until": "REAL"}

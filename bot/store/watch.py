@@ -112,12 +112,12 @@ class WatchStore:
             conn.execute("UPDATE watches SET owner = NULL, lease_until = NULL WHERE name = ? AND owner = ?",
                          (name, owner))
 
-    def due(self, now: float, limit: int, slack: float = 1.0) -> list[str]:
+    def due(self, now: float, limit: int, slack: float = 1.0, lease: float = leases.LEASE) -> list[str]:
         """Watches whose check is due and that nobody holds (or whose holder's lease lapsed), most overdue first."""
         cur = self._conn().execute(
             "SELECT name FROM watches WHERE next_due_at <= :now + :slack AND (owner IS NULL OR "
             + leases.EXPIRED.format(touched="COALESCE(last_check_at, 0)") + ") ORDER BY next_due_at LIMIT :limit",
-            {"now": now, "slack": slack, "limit": limit, "lease": leases.LEASE})
+            {"now": now, "slack": slack, "limit": limit, "lease": lease})
         return [r[0] for r in cur]
 
     def forget(self, name: str) -> None:

@@ -131,7 +131,7 @@ class Watcher:
     def poll(self) -> int:
         """Claim due checks in the database (at most ``per_poll``) and queue them; returns how many."""
         queued = 0
-        for name in self.store.due(self.clock(), self.per_poll):
+        for name in self.store.due(self.clock(), self.per_poll, lease=self.lease):
             queued += self._fire(name)
         return queued
 
