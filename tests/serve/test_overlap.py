@@ -1,10 +1,11 @@
 """Several processes, one database: two real bot processes (the Procfile's gunicorn) share one SQLite
-file for a whole deploy. The old one holds a queue longer than a lease (its heartbeat keeps it), the
-new one serves commands of its own and polls; a watched connection breaks, stays broken and recovers
-while both poll; then the old one is stopped with runs still queued and a retest it planned still due.
+file for a whole deploy. Both serve commands; a watched connection breaks, stays broken and recovers
+while both poll for its checks; then the old process gets a queue held past its first lease (its
+heartbeat renews it, the new process takes none of it) and is stopped (SIGTERM) with runs still
+queued and a retest it planned not yet due.
 
-Every acked command reaches exactly one verdict, nothing runs twice, the retest is not lost, and the
-outage raises one alert, closed once.
+Every acked command reaches exactly one verdict, nothing runs twice (one run, one parent, one set of
+steps each), the retest runs once in the new process, and the outage raises one alert, closed once.
 """
 
 from __future__ import annotations
@@ -47,45 +48,57 @@ def _slash(port: int, stub: SlackStub, text: str, n: int) -> str:
 
 def test_two_processes_on_one_database_for_a_whole_deploy(tmp_path, world) -> None:
     world, url = world
-    old_names, new_names = ["alpha", "beta", "gamma"], ["delta", "epsilon"]
-    conns = {n: world.connection(n, *world.org(n)) for n in old_names + new_names}
+    first, later, new_names = ["alpha", "beta"], ["gamma", "delta", "eta"], ["epsilon", "zeta"]
+    conns = {n: world.connection(n, *world.org(n)) for n in first + later + new_names}
     conns["fixme"] = world.connection("fixme", *world.org("fixme", app={"profiles": frozenset()}))  # retests
     o, a, u = world.org("watched", user={"active": False})  # the outage
     conns["watched"] = world.connection("watched", o, a, u)
     (tmp_path / "connections.toml").write_text(watched_toml(conns, {"watched"}))
     with SlackStub() as stub:
-        env = bot_env(tmp_path, stub, url, world.key_file, APRITY_MAX_RUNS="1", APRITY_SHUTDOWN_GRACE="20",
-                      APRITY_RETEST_DELAYS="3", APRITY_LEASE=str(LEASE), APRITY_POLL_INTERVAL="0.5",
+        env = bot_env(tmp_path, stub, url, world.key_file, APRITY_MAX_RUNS="1", APRITY_SHUTDOWN_GRACE="25",
+                      APRITY_RETEST_DELAYS="15", APRITY_LEASE=str(LEASE), APRITY_POLL_INTERVAL="0.5",
                       APRITY_ALERT_CHANNEL=ALERTS, APRITY_STAFF_CHANNELS=f"{CHANNEL},{ALERTS}")
         old_log, new_log = tmp_path / "old.log", tmp_path / "new.log"
         old, old_port = spawn_server("gunicorn", env, old_log)
         new, new_port = spawn_server("gunicorn", env, new_log)
         store, watches = Store(env["APRITY_DB"]), WatchStore(env["APRITY_DB"])
+        n = iter(range(100))
+        ours = lambda: [store.session(s["id"]) for s in store.recent_sessions(50) if s["requester"] == USER]
         try:
-            # The old process: a failing connection first (its run plans a retest), then a queue.
-            acks = [_slash(old_port, stub, name, i) for i, name in enumerate(["fixme", *old_names])]
-            assert sum("queued" in a for a in acks) >= len(old_names) - 1
-            acks += [_slash(new_port, stub, name, 10 + i) for i, name in enumerate(new_names)]
-            ours = lambda: [store.session(s["id"]) for s in store.recent_sessions(50) if s["requester"] == USER]
+            # Both serve: a failing connection at the old process (its run plans a retest due after it
+            # has left), commands at both.
+            acks = [_slash(old_port, stub, name, next(n)) for name in ["fixme", *first]]
+            acks += [_slash(new_port, stub, name, next(n)) for name in new_names]
             wait_until(lambda: len(ours()) == len(acks), 10, "every command to be acked")
 
             # The watched connection worked, failed once, and is due now: both processes poll for it.
             watches.update("watched", worked=1, fails=1, broken_since=time.time(), next_due_at=time.time())
             wait_until(lambda: watches.watch("watched")["alert_session"], 20, "the outage alert")
             # Still broken at the next check (due in both processes again): no second alert.
+            alert = watches.watch("watched")["alert_session"]
+            wait_until(lambda: store.runs(alert), 20, "the alert's first run")
             watches.update("watched", next_due_at=time.time())
             wait_until(lambda: watches.watch("watched")["fails"] >= 3, 20, "a second failing check")
             world.sim.change_user(u.username, org_id=o.org_id, active=True)
             watches.update("watched", next_due_at=time.time())
             wait_until(lambda: watches.watch("watched")["alert_session"] is None, 20, "the recovery")
 
-            # The old process held its queue across several leases: the new one took none of it.
-            assert time.monotonic() and not [s for s in ours() if s["restarted_at"]]
-
-            # Stop the old process once its failing run has planned a retest, with runs still queued there.
+            # The deploy: the old process gets slow checks, one running and two queued behind it...
+            world.sim.latency = 2.0
+            acks += [_slash(old_port, stub, name, next(n)) for name in later]
+            wait_until(lambda: len(ours()) == len(acks), 10, "every command to be acked")
+            queued = [s for s in ours() if s["connection_name"] in later and not s["run_started"]]
+            assert len(queued) >= len(later) - 1
+            # ... held past their first lease: the heartbeat renews them, the new process takes none.
+            held = {s["id"]: s["lease_until"] for s in queued}
+            wait_until(lambda: all((store.session(sid)["lease_until"] or 0) > until + LEASE
+                                   for sid, until in held.items()), 15, "the old process to renew its leases")
+            assert all(store.session(sid)["owner"] == queued[0]["owner"] for sid in held)
+            # SIGTERM: what it queued goes back at once, the check it runs finishes within the grace.
             fixme = next(s for s in ours() if s["connection_name"] == "fixme")
-            wait_until(lambda: store.session(fixme["id"])["retest_due_at"], 30, "the old process to plan a retest")
+            assert store.session(fixme["id"])["retest_due_at"] > time.time(), "the retest fell due too early"
             assert stop(old, timeout=40) == 0
+            world.sim.latency = 0.3
             assert "Traceback" not in old_log.read_text()
 
             def all_final() -> bool:
@@ -107,7 +120,7 @@ def test_two_processes_on_one_database_for_a_whole_deploy(tmp_path, world) -> No
             assert len(replies) == 1, "a thread got its steps twice"
 
             alerts = [s for s in store.recent_sessions(50) if s["requester"] == AUTOMATIC_WATCH]
-            assert len(alerts) == 1 and alerts[0]["status"] == "ok"  # one alert for the outage, closed
+            assert [s["id"] for s in alerts] == [alert] and alerts[0]["status"] == "ok"  # one alert, closed
             assert len(stub.channel_messages(ALERTS)) == 1
             new_text = new_log.read_text()
             assert "Traceback" not in new_text
