@@ -81,13 +81,16 @@ def retry_after(exc: Exception) -> float | None:
 
 class ChannelCache:
     """Each viewer's channel list (users.conversations, paged) kept for ``ttl`` seconds: opening the Home
-    tab again and again costs Slack one listing a minute per viewer. A rate limit raises :class:`TryLater`."""
+    tab again and again costs Slack one listing a minute per viewer. A rate limit raises :class:`TryLater`,
+    and until its Retry-After has passed every viewer's listing does so without asking Slack (Slack's
+    limit is the method's, for the whole workspace)."""
 
     def __init__(self, client: WebClient, *, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic,
                  max_users: int = 10_000) -> None:
         self.client, self.ttl, self.clock, self.max_users = client, ttl, clock, max_users
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, list[str]]] = {}
+        self._blocked_until = 0.0
 
     def __call__(self, user_id: str) -> list[str]:
         now = self.clock()
@@ -95,11 +98,15 @@ class ChannelCache:
             hit = self._cache.get(user_id)
             if hit is not None and now - hit[0] < self.ttl:
                 return hit[1]
+            if now < self._blocked_until:
+                raise TryLater(self._blocked_until - now)
         try:
             channels = user_channels(self.client, user_id)
         except Exception as exc:
             after = retry_after(exc)
             if after is not None:
+                with self._lock:
+                    self._blocked_until = max(self._blocked_until, now + after)
                 raise TryLater(after) from None
             raise
         with self._lock:

@@ -41,11 +41,14 @@ class HomeBuilds:
         self._pending: set[str] = set()
 
     def request(self, user: str) -> bool:
-        """Queue a build for ``user`` unless one is already waiting; True when one was queued."""
+        """Queue a build for ``user`` unless one is already waiting (queued, or on a timer); True when queued."""
         with self._lock:
             if user in self._pending:
                 return False
             self._pending.add(user)
+        return self._queue(user)
+
+    def _queue(self, user: str) -> bool:
         try:
             self.lane().submit(lambda: self._build(user))
         except QueueFull:
@@ -62,7 +65,9 @@ class HomeBuilds:
             self.publish(user)
         except home.TryLater as exc:
             log.info("an App Home waits %g s for Slack's rate limit", exc.after)
-            self.later(min(exc.after, MAX_WAIT), lambda: self.request(user))
+            with self._lock:  # pending again: opens meanwhile fold into the build the timer queues
+                self._pending.add(user)
+            self.later(min(exc.after, MAX_WAIT), lambda: self._queue(user))
 
 
 def publisher(service: SessionService, settings: Settings, watch_store: WatchStore,
