@@ -25,6 +25,11 @@ LEASE = 30.0  # seconds a claim holds without a heartbeat (APRITY_LEASE); a live
 
 _SESSION_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "run_started": "REAL"}
 _WATCH_COLUMNS = {"owner": "TEXT", "lease_until": "REAL"}
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS sessions_busy ON sessions(busy, created_at) WHERE busy = 1",
+    "CREATE INDEX IF NOT EXISTS sessions_status ON sessions(status, created_at)",
+    "CREATE INDEX IF NOT EXISTS sessions_retest_due ON sessions(retest_due_at) WHERE retest_due_at IS NOT NULL",
+)
 
 
 def _pid_namespace() -> str:
@@ -89,11 +94,9 @@ def migrate(conn: sqlite3.Connection) -> None:
     """Add the lease columns to ``sessions`` (and ``watches`` when it exists); a no-op when present."""
     _add_columns(conn, "sessions", _SESSION_COLUMNS)
     _add_columns(conn, "watches", _WATCH_COLUMNS)
-    with conn:
-        conn.execute("CREATE INDEX IF NOT EXISTS sessions_owner ON sessions(owner) WHERE owner IS NOT NULL")
-        conn.execute("CREATE INDEX IF NOT EXISTS sessions_busy ON sessions(busy) WHERE busy = 1")
-        conn.execute("CREATE INDEX IF NOT EXISTS sessions_retest_due ON sessions(retest_due_at)"
-                     " WHERE retest_due_at IS NOT NULL")
+    with conn:  # every poll reads through these, never a scan of a large log (same as bot.store.indexes)
+        for statement in _INDEXES:
+            conn.execute(statement)
 
 
 def migrate_watches(conn: sqlite3.Connection) -> None:
@@ -149,10 +152,11 @@ class Claims:
     def adoptable(self, limit: int = 50) -> list[str]:
         """Sessions whose run nobody holds any more, oldest first: claims whose lease expired, and
         sessions acked but left without a run or claim."""
+        # Two indexed reads (the busy rows, the running ones), never a scan: this runs on every poll.
         rows = self.store.query(
-            "SELECT id FROM sessions WHERE (busy = 1 AND " + EXPIRED.format(touched="updated_at") + ")"
-            " OR (busy = 0 AND status = 'running'"
-            "     AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id))"
+            "SELECT id, created_at FROM sessions WHERE busy = 1 AND " + EXPIRED.format(touched="updated_at") +
+            " UNION ALL SELECT id, created_at FROM sessions WHERE status = 'running' AND busy = 0"
+            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id)"
             " ORDER BY created_at LIMIT :limit", self._p(limit=limit))
         return [r["id"] for r in rows]
 

@@ -116,7 +116,7 @@ def test_an_older_database_gains_the_lease_columns_and_its_claims_lapse_after_a_
     sid = _session(Store(path, clock=clock))
     WatchStore(path).ensure("acme", clock.now)
     conn = sqlite3.connect(path)
-    for index in ("sessions_owner", "sessions_busy", "sessions_retest_due"):
+    for index in ("sessions_busy", "sessions_status", "sessions_retest_due"):
         conn.execute(f"DROP INDEX {index}")
     for column in ("owner", "lease_until", "run_started"):  # back to the schema of the previous release
         conn.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
@@ -154,6 +154,21 @@ def test_a_watch_check_is_claimed_by_one_process_before_it_runs(tmp_path) -> Non
     watches.update("acme", next_due_at=clock.now + 3600)
     watches.release("acme", b)
     assert watches.due(clock.now, 10) == [] and not watches.claim("acme", owner=a, now=clock.now)
+
+
+def test_every_poll_reads_through_an_index(tmp_path) -> None:
+    store = Store(tmp_path / "bot.db", clock=Clock(), lease=LEASE)
+    conn = store._db().conn
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)  # the statements as run, their parameters filled in
+    claims = Claims(store)
+    claims.adoptable(), claims.due_retests(), claims.heartbeat()
+    conn.set_trace_callback(None)
+    polls = [sql for sql in seen if "sessions" in sql and not sql.startswith(("BEGIN", "COMMIT"))]
+    assert len(polls) == 3, polls
+    for sql in polls:
+        plan = " | ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "SCAN sessions" not in plan, (sql, plan)
 
 
 def test_overdue_checks_are_taken_a_few_at_a_time(tmp_path) -> None:
