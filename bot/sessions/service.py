@@ -119,8 +119,8 @@ class SessionService:
         try:
             waiting = self._submit(sid, lambda: self._first_run(sid, connection, response_url), background=background)
         except QueueFull:
+            self.store.close(sid, "closed")  # closed before released: a poll never adopts it in between
             self._release(sid)
-            self.store.close(sid, "closed")
             raise
         return sid, waiting
 
@@ -220,8 +220,8 @@ class SessionService:
         except Exception as exc:  # noqa: BLE001 - Slack's answer, or Slack unreachable after the retries
             log.warning("could not post in %s: %s", sess["channel"], slack_error(exc))
             if is_permanent(exc):  # the bot cannot post here: say why, and stop
+                self.store.close(sid, "closed")  # before the release: no poll adopts it in between
                 self._release(sid)
-                self.store.close(sid, "closed")
                 self._tell_requester(sess, exc, response_url)
                 return
             # Slack did not answer: run anyway; the parent and replies are owed until it does.

@@ -141,9 +141,12 @@ class Watcher:
             if not self.store.claim(name, owner=self.owner, now=self.clock(), lease=self.lease):
                 return False  # another process was first, or it is not due any more
             try:
-                self.service.lane(True).submit(lambda: self._guarded(name))
+                future, _ = self.service.lane(True).submit(lambda: self._guarded(name))
             except QueueFull:
                 self.store.update(name, next_due_at=self.clock() + BUSY_RETRY)
+                self.store.release(name, self.owner)
+                return False
+            if future.cancelled():  # this process is stopping: the check stays due for another
                 self.store.release(name, self.owner)
                 return False
             return True
