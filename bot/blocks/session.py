@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from checks.checklist import is_aprity_side
 from checks.model import ConnectionSummary, Diagnosis, STEP_ORDER, STEP_TITLES, StepId
 
 from bot.ids import PARENT_BLOCK_PREFIX, ActionId
@@ -104,6 +105,9 @@ def parent_message(p: ParentView) -> dict[str, Any]:
         fallback = f"Connection check for {name}: running"
     elif d is not None:
         state = outcome_text(d) + "\nStep-by-step results are in the thread."
+        if not d.ok and is_aprity_side(d):
+            state += "\n🛠️ This is fixed on aprity's side (its connection settings or server): nothing to ask of " \
+                     "the customer."
         fallback = f"Connection check for {name}: {_fallback_outcome(d)}"
     else:
         state = "No result yet."
@@ -131,6 +135,8 @@ def parent_message(p: ParentView) -> dict[str, Any]:
         buttons.append(button(label, ActionId.RETEST, p.session_id, style="primary"))
     if not escalated and not (d is not None and d.ok and not p.running):
         buttons.append(button("Escalate to support", ActionId.ESCALATE, p.session_id, confirm=_ESCALATE_CONFIRM))
+    if d is not None and not d.ok and not p.running:  # the admin's checklist, in their words (private first)
+        buttons.append(button("For the customer", ActionId.FOR_CUSTOMER, p.session_id))
 
     run = f"Run {int(p.run_number)}  ·  " if p.run_number else ""
     return finish(fallback, [

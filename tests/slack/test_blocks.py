@@ -99,7 +99,8 @@ def test_parent_running_hides_retest_and_shows_progress():
 
 def test_parent_failing_buttons_cause_and_alternatives():
     msg = parent(next_retest_at=datetime(2024, 5, 1, 16, 5, tzinfo=timezone(timedelta(hours=2))))
-    assert buttons(msg) == {ActionId.RETEST: "sess-1", ActionId.ESCALATE: "sess-1"}
+    assert buttons(msg) == {ActionId.RETEST: "sess-1", ActionId.ESCALATE: "sess-1", ActionId.FOR_CUSTOMER: "sess-1"}
+    assert "fixed on aprity's side" in flat(msg)  # a consumer key mismatch: nothing for the customer
     text = flat(msg)
     assert CAUSE_TITLES[CauseId.CONSUMER_KEY_MISMATCH] + "* (high confidence)" in text
     assert "Also possible: wrong username or login URL for this org (low confidence)" in text
