@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from checks.checklist import is_aprity_side
-from checks.model import ConnectionSummary, Diagnosis, STEP_ORDER, STEP_TITLES, StepId
+from checks.model import ConnectionSummary, Diagnosis, OrgInfo, STEP_ORDER, STEP_TITLES, StepId
 
 from bot.ids import PARENT_BLOCK_PREFIX, ActionId
+from bot.store import ties
 from bot.blocks.kit import actions, button, context, finish, section
 from bot.blocks.text import (ELLIPSIS, cause_title, code, confidence_label, environment_text, field, hhmm, login_host,
                    mention, one_line, short_cause)
@@ -35,14 +36,20 @@ class ParentView:
     escalated_at: datetime | None = None
     run_number: int | None = None
     restarted: bool = False  # a restart interrupted this session's run and it ran again
+    header_org: OrgInfo | None = None  # the org of the latest run, shown in the header also while running
 
 
-def connection_line(c: ConnectionSummary, d: Diagnosis | None = None) -> str:
+def connection_line(c: ConnectionSummary, d: Diagnosis | None = None, org: OrgInfo | None = None) -> str:
     """The connection at a glance; the environment is the org's as proven, and the login URL's if they differ."""
     name = field(one_line(c.name), 150) if c.name else "_unnamed_"
     env = environment_text(c.environment, d.org_environment if d else None, d.org_environment_proof if d else None)
+    org = org or (d.org if d else None)
+    org_id = (org.id if org else None) or c.org_id
+    who = " ".join(p for p in (field(one_line(org.name), 150) if org and org.name else "",
+                               code(org_id, 40) if org_id else "") if p)
     return (f"*Connection:* {name}  ·  *User:* {field(one_line(c.username), 200)}  ·  "
-            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(env, 300)}")
+            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(env, 300)}"
+            + (f"  ·  *Org:* {who}" if who else ""))
 
 
 def outcome_note(d: Diagnosis) -> str:
@@ -141,7 +148,7 @@ def parent_message(p: ParentView) -> dict[str, Any]:
     run = f"Run {int(p.run_number)}  ·  " if p.run_number else ""
     return finish(fallback, [
         section(f"🔎 *Salesforce connection check* requested by {mention(p.requester_id)}", f"{bid}_head"),
-        context([connection_line(p.connection, d)], f"{bid}_conn"),
+        context([connection_line(p.connection, d, p.header_org)], f"{bid}_conn"),
         section(state, f"{bid}_state"),
         context(notes, f"{bid}_notes") if notes else None,
         context([f"{run}Session {code(p.session_id, 80)}"], f"{bid}_meta"),
@@ -167,8 +174,8 @@ def diff_line(prev: dict[str, Any] | None, d: Diagnosis | None) -> str | None:
     if not prev or d is None:
         return None
     prev_ok = bool(prev.get("ok"))
-    prev_cause = prev.get("cause_id") or None
-    now_cause = str(d.cause.id) if d.cause else None
+    prev_cause = ties.key_of(prev)  # what was really diagnosed: both causes of a tie
+    now_cause = ties.key_of_diagnosis(d)
     if prev_ok != d.ok or (not d.ok and prev_cause != now_cause):
         return (f"🔄 Since the previous run — was: *{_state_of(prev_ok, prev_cause)}* "
                 f"→ now: *{_state_of(d.ok, now_cause)}*")

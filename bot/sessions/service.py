@@ -254,6 +254,7 @@ class SessionService:
                 messages += blocks.step_messages(d)
         # The verdict is stored before Slack is asked anything: a Slack fault cannot lose it.
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
+        self.store.set_connection(sid, d.connection)  # the header follows a fix on aprity's side
         for message in messages:
             self._reply(sess, message)
         if changed and sess.get("thread_ts"):  # a new finding went out: hand over the certificate with it, once
@@ -349,10 +350,11 @@ class SessionService:
         runs = self.store.runs(sid)
         esc = self.store.escalation(sid)
         due = sess.get("retest_due_at")
-        view = blocks.ParentView(
-            session_id=sid, requester_id=sess["requester"], connection=summary_of(sess), revision=revision,
-            running=running, step=step, step_index=index, step_total=total or 10,
-            diagnosis=None if running else self.latest(sid),
+        latest = self.latest(sid)
+        view = blocks.ParentView(  # the header (login host, environment, org) is the latest run's
+            session_id=sid, requester_id=sess["requester"], connection=latest.connection if latest else
+            summary_of(sess), revision=revision, running=running, step=step, step_index=index,
+            step_total=total or 10, diagnosis=None if running else latest, header_org=latest.org if latest else None,
             previous_run=runs[-2] if len(runs) >= 2 and not running else None,
             next_retest_at=datetime.fromtimestamp(due, timezone.utc) if due else None,
             retests_stopped=stopped,
