@@ -10,7 +10,7 @@ from checks.checklist import is_aprity_side
 from checks.model import ConnectionSummary, Diagnosis, OrgInfo, STEP_ORDER, STEP_TITLES, StepId
 
 from bot.ids import PARENT_BLOCK_PREFIX, ActionId
-from bot.store import ties
+from bot.store import run_detail, ties
 from bot.blocks.kit import actions, button, context, finish, section
 from bot.blocks.text import (ELLIPSIS, cause_title, code, confidence_label, environment_text, field, hhmm, login_host,
                    mention, one_line, short_cause)
@@ -169,10 +169,24 @@ def _state_of(ok: bool, cause: object) -> str:
     return "working" if ok else short_cause(cause or None)
 
 
+APPLYING = ("🕒 aprity's key or certificate changed since the previous run: Salesforce may still be applying the "
+            "new certificate (it can take up to 10 minutes), so this verdict may change on its own. Wait for the next "
+            "retest before changing anything else.")
+
+
+def still_applying(prev: dict[str, Any] | None, d: Diagnosis | None) -> bool:
+    """A failure right after the certificate matching aprity's key changed: likely Salesforce catching up."""
+    before = run_detail.certificate_fingerprint(prev)
+    now = d.certificate.fingerprint if d is not None and d.certificate else None
+    return bool(d is not None and not d.ok and before and now and before != now)
+
+
 def diff_line(prev: dict[str, Any] | None, d: Diagnosis | None) -> str | None:
     """"was: X → now: Y" (escaped mrkdwn) between the previous run and ``d``; None if nothing changed."""
     if not prev or d is None:
         return None
+    if still_applying(prev, d):  # not a new fault of the admin's: the change is still on its way
+        return APPLYING
     prev_ok = bool(prev.get("ok"))
     prev_cause = ties.key_of(prev)  # what was really diagnosed: both causes of a tie
     now_cause = ties.key_of_diagnosis(d)

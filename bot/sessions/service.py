@@ -250,7 +250,9 @@ class SessionService:
             messages = [blocks.retest_result_message(d, at=at, trigger=trigger, previous=previous)]
             changed = previous is None or bool(previous.get("ok")) != d.ok or \
                 previous.get("fingerprint") != (d.last_error.fingerprint() if d.last_error else None)
-            if trigger == "button" or changed:
+            # Just after aprity's key or certificate changed, a failure is most likely Salesforce catching up:
+            # say so rather than lay out a new diagnosis (the next run, with the same certificate, will).
+            if (trigger == "button" or changed) and not blocks.still_applying(previous, d):
                 messages += blocks.step_messages(d)
         # The verdict is stored before Slack is asked anything: a Slack fault cannot lose it.
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
@@ -268,9 +270,10 @@ class SessionService:
         stopped: str | None = None
         if d.ok:
             self._cancel(sid)
-            if trigger == "scheduled":
-                minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
-                self._reply(sess, blocks.success_message(sess["requester"], minutes))
+            if trigger == "scheduled":  # timed from the first failing run, not from the last button press
+                first_fail = next((r for r in self.store.runs(sid) if not r["ok"]), None)
+                since = first_fail["finished_at"] if first_fail else sess["created_at"]
+                self._reply(sess, blocks.success_message(sess["requester"], self.clock() - since))
             self.store.close(sid, "ok")
         elif trigger in ("command", "button"):
             if self.store.escalation(sid) is not None:  # escalated while this run was going: support owns it
