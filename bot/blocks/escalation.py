@@ -111,7 +111,7 @@ def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
 
 def escalation_message(e: EscalationView) -> dict[str, Any]:
     c = e.connection
-    who = field(one_line(e.org_name or c.name or c.username), 100)
+    who = field(one_line(c.name or c.username) + (f" ({one_line(e.org_name)})" if e.org_name else ""), 200)
     env = one_line(environment_text(c.environment or "unknown", e.environment, e.environment_proof))
     org = " ".join(p for p in (f"*{field(one_line(e.org_name), 150)}*" if e.org_name else "",
                                code(e.org_id, 40) if e.org_id else "") if p) \
@@ -119,9 +119,8 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
     cause = (f"{cause_title(','.join(e.tied) if e.tied else e.cause.id)} ({confidence_label(e.cause.confidence)})"
              if e.cause else "no cause identified")
 
-    title = e.org_name or c.name or c.username  # the org by name when known: that is what support searches
-    blocks: list = [header(f"Escalation: {one_line(title)}" + (f" ({one_line(c.name)})" if e.org_name and c.name
-                                                                   else ""))]
+    org_name = f" — {one_line(e.org_name)}" if e.org_name else ""  # the org by name when known
+    blocks: list = [header(f"Escalation: {one_line(c.name or c.username)}{org_name}")]
     if e.last_error is not None:
         err = e.last_error
         status = f"HTTP {err.status}" if err.status is not None else "no HTTP answer"

@@ -209,7 +209,7 @@ def test_escalation_names_the_org_and_counts_one_run():
         escalated_at=NOW, history=[RunRecord(NOW, "command", False, CauseId.CONSUMER_KEY_MISMATCH)]))
     assert_good(msg)
     text = flat(msg)
-    assert "Escalation: Acme Corp (acme-internal)" in text and "*Acme Corp* `00D5g000001abcd`" in text
+    assert "Escalation: acme-internal — Acme Corp" in text and "*Acme Corp* `00D5g000001abcd`" in text
     assert "(1 run)" in text and "run(s)" not in text
 
 
