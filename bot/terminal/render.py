@@ -114,7 +114,7 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
         lines += [f"  - {c}" for c in clues]
     if cands and cands[0].id in fixes:
         lines.append("How to fix:")
-        lines += [f"  • {f}" for f in fixes[cands[0].id]]
+        lines += [f"  • {terminal_words(f)}" for f in fixes[cands[0].id]]
     return "\n".join(lines)
 
 

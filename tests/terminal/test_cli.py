@@ -218,6 +218,9 @@ def test_for_customer_on_an_aprity_side_cause_says_there_is_nothing_to_send(env,
                  "--private-key", str(c.private_key_file), "--for-customer"])
     assert code == 1
     assert capsys.readouterr().out.strip().startswith("This is fixed on aprity's side")
+    main(["check", "--username", c.username, "--consumer-key", c.consumer_key, "--login-url", c.login_url,
+          "--private-key", str(c.private_key_file)])
+    assert "This is fixed on aprity's side" in capsys.readouterr().out  # the verdict says so too
 
 
 def test_for_customer_and_json_do_not_mix(env, capsys) -> None:
