@@ -16,7 +16,7 @@ from collections import OrderedDict
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -355,7 +355,8 @@ class SessionService:
         due = sess.get("retest_due_at")
         latest = self.latest(sid)
         view = blocks.ParentView(  # the header (login host, environment, org) is the latest run's
-            session_id=sid, requester_id=sess["requester"], connection=latest.connection if latest else
+            session_id=sid, requester_id=sess["requester"], connection=replace(
+                latest.connection, org_id=latest.connection.org_id or sess.get("org_id")) if latest else
             summary_of(sess), revision=revision, running=running, step=step, step_index=index,
             step_total=total or 10, diagnosis=None if running else latest, header_org=latest.org if latest else None,
             previous_run=runs[-2] if len(runs) >= 2 and not running else None,
