@@ -81,15 +81,27 @@ class SessionService:
 
     def _submit(self, sid: str, fn: Callable[[], None], *, background: bool = False) -> int:
         """Queue ``fn`` for a claimed session; returns its place. A run handed to another process before
-        a worker took it up is not run here; one queued while this process stops is handed back."""
+        a worker took it up is not run here; one queued while this process stops is handed back. The
+        claim's lease is renewed while the job is queued or running, and only then."""
         def job() -> None:
-            if not self.claims.begin_run(sid):
-                log.info("run of %s not started here: another process holds it now", sid)
-                return
-            fn()
+            try:
+                if not self.claims.begin_run(sid):
+                    log.info("run of %s not started here: another process holds it now", sid)
+                    return
+                fn()
+            except Exception:  # noqa: BLE001 - e.g. SQLite failed under it: the claim lapses, a poll adopts it
+                log.exception("run of session %s failed before it could let go; it runs again after its lease", sid)
+            finally:
+                self.claims.drop(sid)
 
-        future, waiting = self.lane(background).submit(job)
+        self.claims.hold(sid)
+        try:
+            future, waiting = self.lane(background).submit(job)
+        except BaseException:
+            self.claims.drop(sid)
+            raise
         if future.cancelled():  # stopping: another process (or the next start) takes it at once
+            self.claims.drop(sid)
             self.claims.hand_back(sid)
         return waiting
 
@@ -177,6 +189,7 @@ class SessionService:
             return False
         if not self.store.claim(session_id, started=True):
             return False
+        self.claims.hold(session_id)
         try:
             # The post first: if Slack is down nothing is recorded and the next check tries again.
             self._post(sess["channel"], message, thread=sess["thread_ts"])
@@ -187,6 +200,7 @@ class SessionService:
             self._update(self.store.session(session_id) or sess, running=False)
         finally:
             self._release(session_id)
+            self.claims.drop(session_id)
         return True
 
     def resume(self, sid: str) -> None:

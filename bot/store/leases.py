@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -121,10 +122,33 @@ class Store(Protocol):
 
 
 class Claims:
-    """Leases on session runs over a :class:`~bot.store.db.Store`: heartbeat, adoption, hand-back, due retests."""
+    """Leases on session runs over a :class:`~bot.store.db.Store`: heartbeat, adoption, hand-back, due retests.
+
+    The heartbeat renews only the sessions this process has said it works on (:meth:`hold`, until
+    :meth:`drop`): a claim whose job failed before it could let go (say SQLite failed under it) is not
+    kept alive forever by a process that forgot it, but lapses and is adopted by the next poll.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._lock = threading.Lock()
+        self._held: dict[str, int] = {}  # session id → how many jobs of this process hold it
+
+    def hold(self, sid: str) -> None:
+        with self._lock:
+            self._held[sid] = self._held.get(sid, 0) + 1
+
+    def drop(self, sid: str) -> None:
+        with self._lock:
+            left = self._held.get(sid, 0) - 1
+            if left > 0:
+                self._held[sid] = left
+            else:
+                self._held.pop(sid, None)
+
+    def held(self) -> list[str]:
+        with self._lock:
+            return list(self._held)
 
     @property
     def owner(self) -> str:
@@ -135,10 +159,16 @@ class Claims:
         return {"me": self.owner, "now": now, "lease": self.store.lease, "until": now + self.store.lease, **extra}
 
     def heartbeat(self) -> int:
-        """Renew every lease this process holds (runs queued or going, watch checks); returns how many."""
-        p = self._p()
+        """Renew the leases of the runs this process holds (queued or going) and of its watch checks;
+        returns how many."""
+        p, held = self._p(), self.held()
         with self.store.transaction() as conn:
-            n = conn.execute("UPDATE sessions SET lease_until = :until WHERE owner = :me AND busy = 1", p).rowcount
+            n = 0
+            for i in range(0, len(held), 500):  # by primary key, a few hundred at most
+                chunk = held[i:i + 500]
+                n += conn.execute(f"UPDATE sessions SET lease_until = ? WHERE owner = ? AND busy = 1"
+                                  f" AND id IN ({','.join('?' * len(chunk))})",
+                                  (p["until"], p["me"], *chunk)).rowcount
             if conn.execute("SELECT 1 FROM pragma_table_info('watches') WHERE name = 'owner'").fetchone():
                 n += conn.execute("UPDATE watches SET lease_until = :until WHERE owner = :me", p).rowcount
         return n

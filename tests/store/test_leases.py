@@ -46,11 +46,16 @@ def _session(store: Store, claimed: bool = True) -> str:
 def test_a_live_claim_is_not_adopted_and_the_heartbeat_keeps_it_live(two) -> None:
     a, b, clock = two
     sid = _session(a)
+    claims = Claims(a)
+    claims.hold(sid)  # a job of this process has it (queued or running)
     assert Claims(b).adoptable() == [] and not Claims(b).adopt(sid)
     for _ in range(5):  # five leases long, renewed every third of one
         clock.now += LEASE / 3
-        assert Claims(a).heartbeat() == 1
+        assert claims.heartbeat() == 1
     assert Claims(b).adoptable() == [] and not Claims(b).adopt(sid)
+    claims.drop(sid)  # its job ended without letting go (say SQLite failed under it): no longer renewed
+    clock.now += LEASE / 3
+    assert claims.heartbeat() == 0
     clock.now += LEASE + 1  # no heartbeat any more: the owner is presumed gone
     assert Claims(b).adoptable() == [sid]
     assert Claims(b).adopt(sid) and not Claims(a).adopt(sid)  # one process wins
@@ -162,6 +167,7 @@ def test_every_poll_reads_through_an_index(tmp_path) -> None:
     seen: list[str] = []
     conn.set_trace_callback(seen.append)  # the statements as run, their parameters filled in
     claims = Claims(store)
+    claims.hold("a-session")
     claims.adoptable(), claims.due_retests(), claims.heartbeat()
     conn.set_trace_callback(None)
     polls = [sql for sql in seen if "sessions" in sql and not sql.startswith(("BEGIN", "COMMIT"))]
