@@ -30,6 +30,7 @@ from checks.model import Diagnosis, StepId, StepResult
 
 from bot import blocks
 from bot.blocks.text import AUTOMATIC_WATCH
+from bot.sessions import claimed
 from bot.sessions.certificate_upload import attach_certificate
 from bot.sessions.delivery import Delivery, is_permanent, slack_error
 from bot.sessions.executor import ChannelPacer, QueueFull, RunExecutor
@@ -80,30 +81,8 @@ class SessionService:
         return (self.background or self.executor) if background else self.executor
 
     def _submit(self, sid: str, fn: Callable[[], None], *, background: bool = False) -> int:
-        """Queue ``fn`` for a claimed session; returns its place. A run handed to another process before
-        a worker took it up is not run here; one queued while this process stops is handed back. The
-        claim's lease is renewed while the job is queued or running, and only then."""
-        def job() -> None:
-            try:
-                if not self.claims.begin_run(sid):
-                    log.info("run of %s not started here: another process holds it now", sid)
-                    return
-                fn()
-            except Exception:  # noqa: BLE001 - e.g. SQLite failed under it: the claim lapses, a poll adopts it
-                log.exception("run of session %s failed before it could let go; it runs again after its lease", sid)
-            finally:
-                self.claims.drop(sid)
-
-        self.claims.hold(sid)
-        try:
-            future, waiting = self.lane(background).submit(job)
-        except BaseException:
-            self.claims.drop(sid)
-            raise
-        if future.cancelled():  # stopping: another process (or the next start) takes it at once
-            self.claims.drop(sid)
-            self.claims.hand_back(sid)
-        return waiting
+        """Queue ``fn`` for a claimed session on its lane (see :mod:`bot.sessions.claimed`)."""
+        return claimed.submit(self.claims, self.lane(background), sid, fn)
 
     @property
     def ledger(self) -> Ledger:
