@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from bot.runtime import EngineSettings, SettingsError
@@ -62,6 +63,53 @@ def _positive_int(name: str, value: str | None, default: int) -> int:
     return int(value)
 
 
+def _port(name: str, value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"{name} must be a TCP port between 1 and 65535 (got {value[:20]!r})")
+    return int(value)
+
+
+# Folders whose content does not outlive a restart or a redeploy (see the README's "Deploy").
+_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm", "/run")
+
+
+def _on_root_filesystem(folder: Path) -> bool:
+    """True when ``folder`` sits on the same filesystem as ``/``: in a container, that is no volume."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return folder.stat().st_dev == Path("/").stat().st_dev
+    except OSError:
+        return False
+
+
+def ephemeral_db(env: Mapping[str, str] = os.environ) -> str | None:
+    """Why the database's place will not survive the platform, as one line, or None when nothing says so.
+
+    Read at start-up by the production processes (gunicorn, Socket Mode). The reasons are the
+    README's list: unset (a file in the working directory), a relative path, a temporary folder,
+    Heroku's dyno filesystem, a container's own filesystem (no volume mounted there)."""
+    value = (env.get("APRITY_DB") or "").strip()
+    lost = "sessions, retest plans and 30-day stats are lost at the next deploy"
+    if not value:
+        return (f"APRITY_DB is not set: the database is ./{DEFAULT_DB} in the working directory; set it to a "
+                f"file on a persistent disk or volume, or {lost}")
+    path = Path(value)
+    if not path.is_absolute():
+        return f"APRITY_DB is a relative path ({value}): set an absolute path on a persistent disk or volume, or {lost}"
+    where = str(path.resolve(strict=False))
+    if any(where == t or where.startswith(t + "/") for t in _TEMPORARY):
+        return f"APRITY_DB is in a temporary folder ({value}): {lost}"
+    if env.get("DYNO"):
+        return f"APRITY_DB is on Heroku's dyno filesystem ({value}), wiped at every deploy and daily restart: {lost}"
+    in_container = Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
+    if in_container and _on_root_filesystem(path.parent):
+        return f"APRITY_DB is on the container's own filesystem ({value}), not on a volume: {lost}"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     bot_token: str
@@ -80,6 +128,7 @@ class Settings:
     watch_interval: int = DEFAULT_WATCH_INTERVAL
     alert_channel: str = ""  # empty: the support channel
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    health_port: int | None = None  # Socket Mode: serve GET /healthz on this port (HTTP mode serves it anyway)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
@@ -133,6 +182,7 @@ class Settings:
         alert = (env.get("APRITY_ALERT_CHANNEL") or "").strip() or support
         if alert and not _CHANNEL.match(alert):
             problems.append(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
+        health_port = valid(lambda: _port("APRITY_HEALTH_PORT", env.get("APRITY_HEALTH_PORT")), None)
         engine = valid(lambda: EngineSettings.from_env(env), None)
         if missing or problems:
             head = [f"missing {', '.join(missing)}"] if missing else []
@@ -154,4 +204,5 @@ class Settings:
             watch_interval=watch_interval,
             alert_channel=alert,
             shutdown_grace=grace,
+            health_port=health_port,
         )

@@ -12,7 +12,7 @@ import sys
 
 from bot.slack.app import build
 from bot.runtime import SettingsError
-from bot.serve.runners import BotApp, wsgi_app
+from bot.serve.runners import BotApp, warn_if_ephemeral_db, wsgi_app
 from bot.settings import Settings
 
 # gunicorn's arbiter stops for good when a worker exits with this code ("Worker failed to
@@ -25,6 +25,7 @@ def create() -> BotApp:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env(mode="http")
+        warn_if_ephemeral_db()
         # build() checks settings too (APRITY_SALESFORCE_SIMULATOR is read when the engine is made)
         bot = build(settings)
     except SettingsError as exc:  # one clear line instead of a traceback in the gunicorn log
