@@ -21,7 +21,7 @@ _SHARED_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channel
 T = TypeVar("T")
 
 
-def _channel_ids(name: str, value: str | None) -> frozenset[str]:
+def channel_ids(name: str, value: str | None) -> frozenset[str]:
     """Comma-separated ``C…``/``G…`` ids; empty means none (deny by default)."""
     ids = [v.strip() for v in (value or "").split(",") if v.strip()]
     bad = [v for v in ids if not _SHARED_CHANNEL.match(v)]
@@ -174,7 +174,7 @@ class Settings:
         delays = valid(lambda: _floats("APRITY_RETEST_DELAYS", env.get("APRITY_RETEST_DELAYS"),
                                        DEFAULT_RETEST_DELAYS), DEFAULT_RETEST_DELAYS)
         max_runs = valid(lambda: _positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4), 4)
-        staff = valid(lambda: _channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")), frozenset())
+        staff = valid(lambda: channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")), frozenset())
         retention = valid(lambda: _positive_int("APRITY_RETENTION_DAYS", env.get("APRITY_RETENTION_DAYS"),
                                                 DEFAULT_RETENTION_DAYS), DEFAULT_RETENTION_DAYS)
         watch_interval = valid(lambda: _positive_int("APRITY_WATCH_INTERVAL", env.get("APRITY_WATCH_INTERVAL"),
