@@ -85,7 +85,11 @@ def _on_root_filesystem(folder: Path) -> bool:
         return False
 
 
-def ephemeral_db(env: Mapping[str, str] = os.environ) -> str | None:
+def in_container() -> bool:
+    return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
+
+
+def ephemeral_db(env: Mapping[str, str] = os.environ, *, container: bool | None = None) -> str | None:
     """Why the database's place will not survive the platform, as one line, or None when nothing says so.
 
     Read at start-up by the production processes (gunicorn, Socket Mode). The reasons are the
@@ -104,8 +108,7 @@ def ephemeral_db(env: Mapping[str, str] = os.environ) -> str | None:
         return f"APRITY_DB is in a temporary folder ({value}): {lost}"
     if env.get("DYNO"):
         return f"APRITY_DB is on Heroku's dyno filesystem ({value}), wiped at every deploy and daily restart: {lost}"
-    in_container = Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
-    if in_container and _on_root_filesystem(path.parent):
+    if (in_container() if container is None else container) and _on_root_filesystem(path.parent):
         return f"APRITY_DB is on the container's own filesystem ({value}), not on a volume: {lost}"
     return None
 

@@ -91,11 +91,11 @@ def _check_tokens(settings: Settings) -> tuple[str, int] | None:
 
 def run_socket_mode() -> int:
     settings = Settings.from_env(mode="socket")
-    warn_if_ephemeral_db()
     refused = _check_tokens(settings)
     if refused:
         _say(refused[0])
         return refused[1]
+    warn_if_ephemeral_db()
     stop = _stop_signal()
     bot = build(settings, start_scheduler=False)
     handler = SocketModeHandler(bot.app, settings.app_token)

@@ -25,11 +25,11 @@ def create() -> BotApp:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env(mode="http")
-        warn_if_ephemeral_db()
         # build() checks settings too (APRITY_SALESFORCE_SIMULATOR is read when the engine is made)
         bot = build(settings)
     except SettingsError as exc:  # one clear line instead of a traceback in the gunicorn log
         print(f"aprity-diagnose: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(WORKER_BOOT_ERROR) from None
     assert settings.signing_secret is not None
+    warn_if_ephemeral_db()
     return wsgi_app(bot, settings.signing_secret, settings.shutdown_grace)

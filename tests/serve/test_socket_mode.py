@@ -125,7 +125,7 @@ def test_connected_is_logged_only_after_hello_and_sigterm_exits_cleanly(tmp_path
         try:
             assert fake_ws.connected.wait(20), log.read_text()
             time.sleep(0.5)  # room for a wrong "connected" line to show up
-            assert "connected" not in log.read_text()  # the WebSocket is open, but Slack has not said hello
+            assert "connected in Socket Mode" not in log.read_text()  # the WebSocket is open, but Slack has not said hello
             fake_ws.say_hello()
             wait_until(lambda: "connected in Socket Mode" in log.read_text(), what="the connected line")
         finally:
@@ -166,3 +166,40 @@ def test_sigterm_mid_run_lets_the_socket_mode_run_finish(tmp_path, fake_ws) -> N
         assert final is not None and "✅" in all_text(final)
         assert not any("Something went wrong" in all_text(c.args) for c in stub.calls())
     assert "Traceback" not in log.read_text()
+
+
+def test_health_port_says_slack_is_down_until_hello_then_200(tmp_path, fake_ws) -> None:
+    """Socket Mode has no HTTP server of its own: APRITY_HEALTH_PORT serves GET /healthz. The database
+    on a temporary path is said once at start-up."""
+    import httpx
+
+    from procs import free_port
+
+    log = tmp_path / "socket.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def health() -> httpx.Response | None:
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            return None
+
+    with SocketStub(ws_url=fake_ws.url) as stub:
+        env = _env(tmp_path, stub)
+        env.update(APRITY_HEALTH_PORT=str(port), HOST="127.0.0.1")
+        proc = spawn(procfile_command("worker", 0), env, log)
+        try:
+            assert fake_ws.connected.wait(20), log.read_text()
+            before = wait_until(health, what="the health port")
+            assert before.status_code == 503 and "slack" in before.json()["down"]
+            fake_ws.say_hello()
+            after = wait_until(lambda: (r := health()) is not None and r.status_code == 200 and r,
+                               what="a healthy answer")
+            assert after.json() == {"status": "ok", "checks": {"database": "ok", "scheduler": "ok", "slack": "ok"}}
+            assert httpx.get(url.replace("/healthz", "/slack/events"), timeout=5).status_code == 404
+        finally:
+            code = stop(proc, signal.SIGTERM)
+    text = log.read_text()
+    assert code == 0 and "Traceback" not in text
+    assert text.count("APRITY_DB is in a temporary folder") == 1
