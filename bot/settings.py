@@ -71,7 +71,7 @@ def _port(name: str, value: str | None) -> int | None:
     return int(value)
 
 
-# Folders whose content does not outlive a restart or a redeploy (see the README's "Deploy").
+# Folders whose content does not outlive a restart or a redeploy (docs/operations.md, "The database's place").
 _TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm", "/run")
 
 
@@ -93,7 +93,7 @@ def ephemeral_db(env: Mapping[str, str] = os.environ, *, container: bool | None 
     """Why the database's place will not survive the platform, as one line, or None when nothing says so.
 
     Read at start-up by the production processes (gunicorn, Socket Mode). The reasons are the
-    README's list: unset (a file in the working directory), a relative path, a temporary folder,
+    list in docs/operations.md: unset (a file in the working directory), a relative path, a temporary folder,
     Heroku's dyno filesystem, a container's own filesystem (no volume mounted there)."""
     value = (env.get("APRITY_DB") or "").strip()
     lost = "sessions, retest plans and 30-day stats are lost at the next deploy"

@@ -254,7 +254,7 @@ environment variables:
   APRITY_DB                    SQLite session log (history, and the Slack bot)
   APRITY_LOG_LEVEL             log level (default WARNING)
   SSL_CERT_FILE, HTTPS_PROXY   CA bundle and proxy for the Salesforce calls
-  The Slack bot's own settings (SLACK_*, APRITY_*) are listed in README.md.
+  The Slack bot's own settings (SLACK_*, APRITY_*): .env.example and docs/operations.md in the repository.
 """
 
 
