@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("connections", help="the connections file (APRITY_CONNECTIONS)")
-    conn_sub = p.add_subparsers(dest="connections_command", required=True)
+    conn_sub = p.add_subparsers(dest="connections_command", required=True, help="what to do with the file")
     q = conn_sub.add_parser("check", help="check every entry as deployed: key, certificate, login URL, "
                                           "channels, watch; exit 0 or 1, one line per problem")
     q.set_defaults(func=cmd_connections_check)
