@@ -110,8 +110,10 @@ def run_socket_mode() -> int:
     health_server = None
     if settings.health_port is not None:
 
+        websocket = handler.client  # the WebSocket client (not a Web API one)
+
         def slack_up() -> str | None:
-            if hello.is_set() and handler.client.is_connected():
+            if hello.is_set() and websocket.is_connected():
                 return None
             return "Socket Mode connection not open" if hello.is_set() else "Socket Mode connection not open yet"
 

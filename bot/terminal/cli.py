@@ -60,7 +60,7 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
     conn = conn.with_default_key(settings.private_key_file)
     if conn.private_key_file is None:
         raise UsageError("no private key: give --private-key, private_key_file in the connection, or set "
-                         "APRITY_PRIVATE_KEY_FILE")
+                         "APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
     return conn
 
 
@@ -113,7 +113,7 @@ def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
             return Path(conn.private_key_file)
     elif settings.private_key_file:
         return Path(settings.private_key_file)
-    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE")
+    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
