@@ -46,7 +46,7 @@ class BotApp(HttpGuard):
 def http_health(bot: Bot) -> Health:
     """HTTP mode's health: Slack is "up" when auth.test answers (a client of its own: short timeout, no retries)."""
     web = bot.app.client
-    client = WebClient(token=web.token, base_url=web.base_url, timeout=HEALTH_SLACK_TIMEOUT)
+    client = WebClient(token=web.token, base_url=web.base_url, timeout=HEALTH_SLACK_TIMEOUT, retry_handlers=[])
     return Health(health.probes(bot, health.SlackReachable(client.auth_test)))
 
 

@@ -101,3 +101,14 @@ def test_heroku_dyno_and_a_container_without_a_volume_are_ephemeral_a_disk_path_
     assert ephemeral_db({"APRITY_DB": "/var/lib/aprity/bot.db"}, container=False) is None
     # In a container, a folder on the same filesystem as / is the container's own layer: no volume there.
     assert "not on a volume" in (ephemeral_db({"APRITY_DB": "/var/lib/aprity/bot.db"}, container=True) or "")
+
+
+def test_a_health_port_that_is_no_port_is_a_start_up_error() -> None:
+    from bot.runtime import SettingsError
+    from bot.settings import Settings
+
+    base = {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_APP_TOKEN": "xapp-x", "APRITY_SUPPORT_CHANNEL": "C0SUPPORT"}
+    assert Settings.from_env({**base, "APRITY_HEALTH_PORT": "8081"}, mode="socket").health_port == 8081
+    for bad in ("99999", "http", "0"):
+        with pytest.raises(SettingsError, match="APRITY_HEALTH_PORT must be a TCP port"):
+            Settings.from_env({**base, "APRITY_HEALTH_PORT": bad}, mode="socket")
