@@ -12,11 +12,10 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from bot.runtime import EngineSettings
 from checks.connections import ConfigError, Connection, load_each
 from checks.crypto import keys
 from checks.salesforce.hosts import UnsafeURL
-
-from bot.runtime import EngineSettings
 
 
 def _key_problems(name: str, conn: Connection, settings: EngineSettings, now: datetime) -> list[str]:
