@@ -68,6 +68,14 @@ def test_compose_example_uses_a_named_volume_and_an_env_file() -> None:
     assert service["env_file"] == ".env"
     named = {v.split(":")[0]: v.split(":")[1] for v in service["volumes"]}
     assert "aprity-data" in compose["volumes"] and named["aprity-data"] == "/data"
+    assert service["command"] == ["aprity-diagnose", "socket"]  # the tested Socket Mode command, installed
+
+
+def test_the_image_runs_what_the_tests_run() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["aprity-diagnose", "socket"]' in text
+    # Socket Mode's health port and HTTP mode's port are one, so one HEALTHCHECK fits both processes.
+    assert re.search(r"PORT=8080\b", text) and "APRITY_HEALTH_PORT=8080" in text
 
 
 class Recorder(dict):

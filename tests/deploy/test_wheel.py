@@ -128,7 +128,18 @@ def test_procfile_web_process_under_gunicorn_answers_healthz(venv, elsewhere, tm
     assert text.count("APRITY_DB is in a temporary folder") == 1  # the one start-up warning
 
 
+def _docker_healthcheck(venv: Path, port: int) -> int:
+    """The Dockerfile's HEALTHCHECK command, run with the installed interpreter: its exit code."""
+    line = next(l for l in (ROOT / "Dockerfile").read_text().split("HEALTHCHECK", 1)[1].splitlines()
+                if l.strip().startswith("CMD"))
+    argv = json.loads(line.strip().removeprefix("CMD").strip())
+    assert argv[0] == "python"
+    return subprocess.run([str(venv / "bin" / "python"), *argv[1:]], env=_env(APRITY_HEALTH_PORT=str(port)),
+                          capture_output=True, timeout=60).returncode
+
+
 def test_socket_mode_answers_healthz_on_its_health_port(venv, elsewhere, tmp_path) -> None:
+    """Also the Dockerfile's HEALTHCHECK command: failing before Slack's hello, passing after."""
     port, log = free_port(), tmp_path / "socket.log"
     ws = FakeSocketMode()
     try:
@@ -138,8 +149,11 @@ def test_socket_mode_answers_healthz_on_its_health_port(venv, elsewhere, tmp_pat
             proc = _spawn([str(venv / "bin" / "aprity-diagnose"), "socket"], env, elsewhere, log)
             try:
                 assert ws.connected.wait(60), log.read_text()
+                wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz") is not None, 60, "the health port")
+                assert _docker_healthcheck(venv, port) != 0  # 503: Slack has not said hello
                 ws.say_hello()
                 assert _healthy(f"http://127.0.0.1:{port}/healthz", proc, log) == HEALTHY
+                assert _docker_healthcheck(venv, port) == 0
             finally:
                 assert stop(proc, signal.SIGTERM) == 0
     finally:
