@@ -6,6 +6,7 @@ alone (413, never read), a body still arriving after :data:`BODY_DEADLINE` is cu
 the thread is free again), a bad or stale signature gets 401 and a body Bolt could not parse
 gets 400, each with one log line that never holds the body. Only a signed, well-formed request
 reaches Bolt. Both servers use it: gunicorn (``bot.serve.wsgi``) and ``aprity-diagnose http``.
+``GET /healthz`` is answered here too, unsigned (:mod:`bot.serve.health`): it carries no data.
 """
 
 from __future__ import annotations
