@@ -54,6 +54,11 @@ class RetestScheduler:
             log.info("re-added %d pending retest(s) from the session log", count)
         return count
 
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler thread is running (the health check asks)."""
+        return bool(self._scheduler.running)
+
     def schedule(self, session_id: str, due_at: float) -> None:
         """Replace this session's pending retest with one at ``due_at`` (epoch seconds)."""
         when = datetime.fromtimestamp(max(due_at, self._clock()), timezone.utc)

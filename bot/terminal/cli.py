@@ -1,4 +1,5 @@
-"""``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, socket, http.
+"""``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, backup,
+connections check, socket, http.
 
 Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
 
@@ -60,7 +61,7 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
     conn = conn.with_default_key(settings.private_key_file)
     if conn.private_key_file is None:
         raise UsageError("no private key: give --private-key, private_key_file in the connection, or set "
-                         "APRITY_PRIVATE_KEY_FILE")
+                         "APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
     return conn
 
 
@@ -134,7 +135,7 @@ def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
             return Path(conn.private_key_file)
     elif settings.private_key_file:
         return Path(settings.private_key_file)
-    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE")
+    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
@@ -221,6 +222,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.store.backup import BackupError, backup
+
+    source = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
+    try:
+        size = backup(source, args.path, force=args.force)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {args.path} ({size} bytes, owner-only) from {source}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_connections_check(args: argparse.Namespace) -> int:
+    from bot.terminal import connections_check
+
+    return connections_check.run()
+
+
 def cmd_socket(args: argparse.Namespace) -> int:
     from bot.serve.runners import run_socket_mode
 
@@ -251,12 +270,13 @@ EPILOG = """exit codes:
 environment variables:
   APRITY_CONNECTIONS           TOML file of named connections (--connection NAME)
   APRITY_PRIVATE_KEY_FILE      default private key file for every connection
+  APRITY_PRIVATE_KEY           or the default private key itself (PEM text or its base64), not both
   APRITY_EXTRA_LOGIN_HOSTS     extra exact origins allowed besides Salesforce's hosts (tests, private setups)
   APRITY_SALESFORCE_SIMULATOR  loopback URL of `aprity-diagnose simulate`: Salesforce calls go there
   APRITY_DB                    SQLite session log (history, and the Slack bot)
   APRITY_LOG_LEVEL             log level (default WARNING)
   SSL_CERT_FILE, HTTPS_PROXY   CA bundle and proxy for the Salesforce calls
-  The Slack bot's own settings (SLACK_*, APRITY_*) are listed in README.md.
+  The Slack bot's own settings (SLACK_*, APRITY_*): .env.example and docs/operations.md in the repository.
 """
 
 
@@ -309,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=30, help="how many days back (default: 30)")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("backup", help="copy APRITY_DB to PATH while the bot runs (consistent, owner-only)")
+    p.add_argument("path", help="file to write the copy to")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("connections", help="the connections file (APRITY_CONNECTIONS)")
+    conn_sub = p.add_subparsers(dest="connections_command", required=True, help="what to do with the file")
+    q = conn_sub.add_parser("check", help="check every entry as deployed: key, certificate, login URL, "
+                                          "channels, watch; exit 0 or 1, one line per problem")
+    q.set_defaults(func=cmd_connections_check)
     p = sub.add_parser("socket", help="run the Slack bot in Socket Mode")
     p.set_defaults(func=cmd_socket)
     p = sub.add_parser("http", help="run the Slack bot over HTTP (development server; use gunicorn in production)")
