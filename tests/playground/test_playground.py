@@ -21,7 +21,8 @@ from checks.salesforce.client import SalesforceClient
 from checks.scenarios import World
 from checks.simulator import SimTransport, Simulator
 
-FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate",
+FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate", "key-typo": "consumer_key",
+           "eca-generic-host": "my_domain_login_url",
            "signatures-off": "digital_signatures", "no-api-scope": "api_scope",
            "sandbox-on-login": "sandbox_login_url", "no-metadata": "modify_metadata"}
 
