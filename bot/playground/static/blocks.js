@@ -78,9 +78,9 @@ function mrkdwn(src, ctx) {
   s = esc(unentity(s));
   s = s.replace(/```([\s\S]*?)```/g, (m, c) => hold(`<pre class="codeblock">${c.replace(/^\n/, "")}</pre>`));
   s = s.replace(/`([^`\n]+)`/g, (m, c) => hold(`<code>${c}</code>`));
-  s = s.replace(/(^|[\s(\u0000>_~])\*(?!\s)([^*\n]+?)\*(?=$|[\s).,:;!?\u0000_~-])/gm, "$1<b>$2</b>");
-  s = s.replace(/(^|[\s(\u0000>*~])_(?!\s)([^_\n]+?)_(?=$|[\s).,:;!?\u0000*~-])/gm, "$1<i>$2</i>");
-  s = s.replace(/(^|[\s(\u0000>*_])~(?!\s)([^~\n]+?)~(?=$|[\s).,:;!?\u0000*_-])/gm, "$1<s>$2</s>");
+  s = s.replace(/(^|[\s(\u0000>_~])\*(?!\s)([^*\n]+?)\*(?=$|[\s).,:;!?\u2026\u0000_~-])/gm, "$1<b>$2</b>");
+  s = s.replace(/(^|[\s(\u0000>*~])_(?!\s)([^_\n]+?)_(?=$|[\s).,:;!?\u2026\u0000*~-])/gm, "$1<i>$2</i>");
+  s = s.replace(/(^|[\s(\u0000>*_])~(?!\s)([^~\n]+?)~(?=$|[\s).,:;!?\u2026\u0000*_-])/gm, "$1<s>$2</s>");
   s = marks(s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m));
   s = s.split("\n").map(l => l.startsWith("&gt; ") ? `<span class="quote">${l.slice(5)}</span>` : l).join("\n");
   s = s.replace(/\n/g, "<br>");
