@@ -37,8 +37,13 @@ _SCROLL_TO = """(pane, selector) => {
 }"""
 
 
-def shoot(out: Path, *, width: int = 1600, height: int = 1000) -> bool:
-    """Drive the page and write ``out``; True when the checklist is in the picture."""
+def shoot(out: Path, *, width: int = 1600, height: int = 1050) -> bool:
+    """Drive the page and write ``out``; True when the checklist is in the picture.
+
+    The thread pane shows the working session (✅ on every step), the channel the failing
+    one (❌) with its checklist under it, the support channel its escalation, and the admin
+    panel the failing org (it follows the last command).
+    """
     from playwright.sync_api import expect
 
     with tempfile.TemporaryDirectory(prefix="aprity-shot-") as tmp, \
@@ -46,23 +51,32 @@ def shoot(out: Path, *, width: int = 1600, height: int = 1000) -> bool:
             open_page(pg, Path(tmp) / "profile", width=width, height=height) as page:
         page.goto(pg.url)
         send(page, f"/aprity-diagnose {WORKS}")
-        expect(parent(page, WORKS)).to_contain_text("Connection works", timeout=WAIT_MS)
+        works = parent(page, WORKS)
+        expect(works).to_contain_text("Connection works", timeout=WAIT_MS)
+        works.locator("button.replies").click()
+        expect(page.locator("#thread-messages")).to_contain_text("Verdict", timeout=WAIT_MS)
+
         send(page, f"/aprity-diagnose {FAILS}")
         failing = parent(page, FAILS)
         expect(failing).to_contain_text(CAUSE_TITLES[CauseId.OAUTH_NOT_ENABLED_OR_SCOPES], timeout=WAIT_MS)
         expect(failing.locator(".mark-fail").first).to_be_visible()
-        failing.locator("button.replies").click()
-        expect(page.locator("#thread-messages .mark-fail").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("#admin-org")).to_have_value(FAILS)
 
         button = failing.locator(".bk-button", has_text=CHECKLIST_BUTTON)
         has_checklist = button.count() > 0
         if has_checklist:
+            before = page.locator("#messages-C0PLAYHELP .ephemeral").count()
             button.click()
-            checklist = page.locator("#messages-C0PLAYHELP .ephemeral").last
-            expect(checklist).not_to_contain_text(f"Checking {FAILS}", timeout=WAIT_MS)
-        # The channel from the working session's status message down; the thread at its verdict.
-        page.locator("#messages-C0PLAYHELP").evaluate(_SCROLL_TO, f".msg[data-ts='{pg.stub.channel_messages('C0PLAYHELP')[0]['ts']}']")
-        page.locator("#thread-messages").evaluate(_SCROLL_TO, ".msg:has(.mark-fail)")  # the step-by-step list
+            expect(page.locator("#messages-C0PLAYHELP .ephemeral")).to_have_count(before + 1, timeout=WAIT_MS)
+        failing.locator(".bk-button", has_text="Escalate to support").click()
+        page.locator("#confirm .bk-button", has_text="Escalate").click()
+        expect(page.locator("#messages-C0PLAYESCL")).to_contain_text(f"Escalation: {FAILS}", timeout=WAIT_MS)
+        expect(failing).to_contain_text("Escalated to support by", timeout=WAIT_MS)
+
+        failing_ts = pg.stub.channel_messages("C0PLAYHELP")[-1]["ts"]
+        page.locator("#messages-C0PLAYHELP").evaluate(_SCROLL_TO, f".msg[data-ts='{failing_ts}']")
+        page.locator("#thread-messages").evaluate("el => el.scrollTop = 0")
+        page.locator("#messages-C0PLAYESCL").evaluate("el => el.scrollTop = 0")
         page.mouse.move(0, height - 1)  # no hover highlight
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out))

@@ -168,3 +168,18 @@ def test_every_org_of_orgs_py_is_offered_and_an_external_client_app_is_walked(pa
     expect(admin).to_contain_text(".my.salesforce.com")
     msg.locator(".bk-button", has_text="I fixed it, retest").click()
     expect(msg).to_contain_text("Connection works", timeout=WAIT_MS)
+
+
+def test_the_readme_screenshot_script_writes_its_picture(tmp_path: Path) -> None:
+    """bench/playground_screenshot.py (what docs/playground.png is made with) still drives the page to the end."""
+    import struct
+    import subprocess
+    import sys
+
+    require_chromium()
+    out = tmp_path / "playground.png"
+    script = Path(__file__).resolve().parents[2] / "bench" / "playground_screenshot.py"
+    proc = subprocess.run([sys.executable, str(script), "--out", str(out)], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    head = out.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (1600, 1050)
