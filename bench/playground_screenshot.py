@@ -13,6 +13,7 @@ script says so (``--require-checklist`` makes that an error). Exit status 0 when
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ sys.path[:0] = [str(ROOT / "tests")]
 from browser_page import CHROMIUM, WAIT_MS, open_page, parent, send  # noqa: E402
 
 from bot.playground.core import Playground, Timing  # noqa: E402
+from bot.playground.run import bypass_proxy_for_loopback  # noqa: E402
 from checks.model import CAUSE_TITLES, CauseId  # noqa: E402
 
 WORKS, FAILS = "healthy", "no-api-scope"  # a sure cause: the parent shows ❌, not ⚠️
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         print(f"playground_screenshot: no chromium at {CHROMIUM} (make browser installs it)", file=sys.stderr)
         return 2
+    bypass_proxy_for_loopback(os.environ)  # this process is the playground's: its traffic stays on loopback
     has_checklist = shoot(args.out)
     if not has_checklist:
         print(f"playground_screenshot: no {CHECKLIST_BUTTON!r} button on this branch: the picture has no checklist",
