@@ -132,16 +132,12 @@ def application(pg: "Playground") -> Callable[[dict[str, Any], StartResponse], I
 
 
 def is_json(content_type: str) -> bool:
-    """``application/json``, optionally with ``charset=utf-8``: never a type a cross-site form may send.
+    """Exactly ``application/json`` (what the page's fetch sends): never a type a cross-site page may post.
 
-    A substring test would let ``text/plain; charset=application/json`` through, which a
-    page on another site may post without asking (a CORS "simple" request).
+    A substring test would let ``text/plain; charset=application/json`` through, which a page
+    on another site may send without asking (a CORS "simple" request). No parameters either.
     """
-    media, _, params = content_type.partition(";")
-    if media.strip().lower() != "application/json":
-        return False
-    params = params.strip().lower().replace(" ", "")
-    return params in ("", "charset=utf-8")
+    return content_type.strip().lower() == "application/json"
 
 
 def same_origin(environ: dict[str, Any]) -> bool:
