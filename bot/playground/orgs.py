@@ -76,11 +76,6 @@ def _sandbox_url(orgs: "Orgs", t: Target) -> None:
     orgs.update_connection(t.conn.name or "", login_url=TEST_URL)
 
 
-def _consumer_key(orgs: "Orgs", t: Target) -> None:
-    # Support copies the key again from the customer's app: aprity's record changes, Salesforce does not.
-    orgs.update_connection(t.conn.name or "", consumer_key=t.app.consumer_key)
-
-
 def _my_domain_url(orgs: "Orgs", t: Target) -> None:
     orgs.update_connection(t.conn.name or "", login_url=t.org.instance_url)
 
@@ -89,15 +84,20 @@ def _metadata(orgs: "Orgs", t: Target) -> None:
     orgs.world.sim.change_user(t.user.username, org_id=t.org.org_id, modify_metadata=True)
 
 
+def _consumer_key(orgs: "Orgs", t: Target) -> None:
+    # Support copies the key again from the customer's app: aprity's record changes, Salesforce does not.
+    orgs.update_connection(t.conn.name or "", consumer_key=t.app.consumer_key)
+
+
 FIXES: tuple[Fix, ...] = (
     Fix("upload_certificate", "Upload the certificate that matches aprity's key", "salesforce", _upload_certificate),
     Fix("digital_signatures", "Turn on \"Use digital signatures\"", "salesforce", _signatures),
     Fix("api_scope", "Add the \"api\" OAuth scope", "salesforce", _api_scope),
     Fix("preauthorize", "Pre-authorize the integration user's profile", "salesforce", _preauthorize),
     Fix("sandbox_login_url", "Use the sandbox login URL (test.salesforce.com)", "aprity", _sandbox_url),
-    Fix("consumer_key", "Copy the Consumer Key again from the customer's app", "aprity", _consumer_key),
-    Fix("my_domain_login_url", "Use the org's My Domain as the login URL", "aprity", _my_domain_url),
+    Fix("my_domain_login_url", "Use the org's My Domain URL as login URL", "aprity", _my_domain_url),
     Fix("modify_metadata", "Grant the user Modify Metadata", "salesforce", _metadata),
+    Fix("consumer_key", "Copy the Consumer Key again from the customer's app", "aprity", _consumer_key),
 )
 
 
