@@ -190,6 +190,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        print(f"aprity-diagnose: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
+        return 2
     from bot.playground import run
 
     return run.script(args.port) if args.script else run.serve(args.port)
