@@ -29,7 +29,20 @@ API_VERSION = "62.0"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 MAX_REDIRECTS = 3
 MAX_BODY_SHOWN = 200
+# Salesforce's largest answer here (describeMetadata) is tens of kB; a login page a few hundred. Counted after
+# decoding, so a small gzip body that inflates to gigabytes is stopped at this size, not after it.
+MAX_ANSWER_BYTES = 2 * 1024 * 1024
+TOO_LARGE = "TOO_LARGE"
 USER_AGENT = "aprity-diagnose/0.1"
+
+
+class AnswerTooLarge(Exception):
+    """Salesforce's answer grew past :data:`MAX_ANSWER_BYTES` once decoded: reading stopped there."""
+
+    def __init__(self, status: int, limit: int) -> None:
+        super().__init__(f"Salesforce answered something too large (HTTP {status}, more than "
+                         f"{limit // (1024 * 1024) or 1} MB once decoded); the answer was not read")
+        self.status = status
 
 
 @dataclass(frozen=True, repr=False)
@@ -133,9 +146,11 @@ class SalesforceClient:
         transport: httpx.BaseTransport | None = None,
         transport_factory: TransportFactory | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.allowlist = allowlist
         self._timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self._pools = Pools(transport=transport, transport_factory=transport_factory, timeout=timeout,
                             headers={"User-Agent": USER_AGENT})
         # Calls made outside a run (no overall limit) use the client's own pool.
@@ -187,12 +202,20 @@ class SalesforceClient:
             if http.is_closed:  # the run ended between lending its client and this send (a late warm-up)
                 raise httpx.TransportError("this run has ended; its connections are closed") from None
             raise
-        if response.is_stream_consumed:  # an in-memory transport already read the whole body
+        if response.is_stream_consumed:  # an in-memory transport already read (and decoded) the whole body
+            if len(response.content) > self.max_answer_bytes:
+                raise AnswerTooLarge(response.status_code, self.max_answer_bytes)
             return response
         cutoff.track(response)
         chunks: list[bytes] = []
+        size = 0
         try:
-            for chunk in response.iter_raw():
+            # iter_bytes decodes (gzip, deflate, br…) as it reads: the cap counts what the answer becomes
+            # in memory, so a small compressed body cannot inflate past it.
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise AnswerTooLarge(response.status_code, self.max_answer_bytes)
                 chunks.append(chunk)
                 if deadline.expired:
                     raise DeadlineExceeded(deadline.message)
@@ -207,9 +230,10 @@ class SalesforceClient:
             raise DeadlineExceeded(deadline.message)
         if cutoff.closed:  # the run ended under a warm-up: what arrived may be a stump
             raise httpx.ReadError("the run ended before this answer did", request=request)
-        # Raw bytes with the original headers: httpx decodes any Content-Encoding as usual.
-        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
-                              request=request)
+        # Already decoded: the encoding headers go, or httpx would decode the body a second time.
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send, following at most a few redirects, each checked against the allowlist.
@@ -251,7 +275,7 @@ class SalesforceClient:
             self.allowlist.check(url)
             self.deadline.check()
             self._fetch("HEAD", url)
-        except (UnsafeURL, DeadlineExceeded, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError):
+        except (UnsafeURL, DeadlineExceeded, AnswerTooLarge, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError):
             return False
         return True
 
@@ -267,6 +291,8 @@ class SalesforceClient:
             return _unreachable(url, f"refused before calling: {exc}")
         except DeadlineExceeded as exc:
             return _unreachable(url, str(exc), slow=True)
+        except AnswerTooLarge as exc:  # an HTTP answer, unusable: Salesforce's side, like a maintenance page
+            return _unreachable(url, str(exc), status=exc.status)
         except httpx.HTTPError as exc:
             text, dns = _describe_transport_error(exc)
             return _unreachable(url, text, dns=dns, slow=_timed_out(exc))
@@ -319,6 +345,8 @@ class SalesforceClient:
             self._fetch("GET", url, headers={"Accept": "text/html"})  # any answer, a redirect too, will do
         except DeadlineExceeded:  # the run's time ran out under the question: unknown, not "unreachable"
             return None
+        except AnswerTooLarge:  # it answered: that is all this asks
+            return True
         except httpx.HTTPError as exc:  # connected but slow is not our egress failing
             return None if _timed_out(exc) else False
         except UnsafeURL:
@@ -350,6 +378,8 @@ class SalesforceClient:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
         except DeadlineExceeded as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
+        except AnswerTooLarge as exc:
+            return ApiReply(False, exc.status, code=TOO_LARGE, message=str(exc))
         except httpx.HTTPError as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
         try:
@@ -386,6 +416,8 @@ class SalesforceClient:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
         except DeadlineExceeded as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
+        except AnswerTooLarge as exc:
+            return ApiReply(False, exc.status, code=TOO_LARGE, message=str(exc))
         except httpx.HTTPError as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
         return _parse_soap(response)
