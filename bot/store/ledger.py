@@ -126,9 +126,11 @@ class Ledger:
         At start-up no run is in progress, so every claimed session is one; so is a session
         still ``running`` with no run at all (acked, then lost before its first run).
         """
+        # Two indexed reads (the busy-only index, the status index), never a scan of the whole log.
         rows = self.store.query(
-            "SELECT id FROM sessions WHERE busy = 1 OR (status = 'running'"
-            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id)) ORDER BY created_at")
+            "SELECT id, created_at FROM sessions WHERE busy = 1"
+            " UNION SELECT id, created_at FROM sessions WHERE status = 'running'"
+            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id) ORDER BY created_at")
         return [s for s in (self.store.session(r["id"]) for r in rows) if s is not None]
 
     def mark_restarted(self, session_id: str) -> None:
