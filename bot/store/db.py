@@ -174,9 +174,10 @@ class Store:
             return False
 
     def release(self, session_id: str) -> None:
-        """Clear the busy flag. Never raises for an unknown id: it runs in ``finally`` blocks."""
+        """Clear the busy flag (and the count of runs begun: this one ended without stopping the
+        process). Never raises for an unknown id: it runs in ``finally`` blocks."""
         with self._write() as conn:
-            conn.execute("UPDATE sessions SET busy = 0 WHERE id = ?", (session_id,))
+            conn.execute("UPDATE sessions SET busy = 0, run_starts = 0 WHERE id = ?", (session_id,))
 
     def close(self, session_id: str, status: str = "closed") -> None:
         """Set the final status and drop any pending automatic retests."""
