@@ -403,5 +403,5 @@ class SessionService:
     def _tell_requester(self, sess: dict[str, Any], exc: Exception, response_url: str | None = None) -> None:
         error = slack_error(exc)
         hint = ("invite me first: `/invite @aprity-diagnose`, then run the command again"
-                if error in ("not_in_channel", "channel_not_found") else f"Slack said `{error}`")
+                if error in ("not_in_channel", "channel_not_found") else f"Slack said {blocks.text.code(error)}")
         self.delivery.tell_requester(sess, f"I could not post the status message here: {hint}.", response_url)

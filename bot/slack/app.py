@@ -117,6 +117,12 @@ def log_access(settings: Settings) -> None:
         bound = sorted({c for chans in rules.bindings.values() for c in chans})
         log.info("answering in %d staff channel(s) and %d customer channel(s)", len(rules.staff_channels),
                  len(bound))
+    if settings.support_channel not in rules.staff_channels:
+        # An escalation shows a customer's connection, error and evidence to whoever reads that channel.
+        log.warning("the support channel %s (APRITY_SUPPORT_CHANNEL) is not a staff channel: escalations show "
+                    "customers' connections and errors to everyone in it; add it to APRITY_STAFF_CHANNELS if it is "
+                    "aprity's own support channel, or set APRITY_SUPPORT_CHANNEL to one that is",
+                    settings.support_channel)
     alert = settings.alert_channel or settings.support_channel
     unshown = [n for n, c in conns.items() if (c.watch or c.certificate_file) and not shows(alert, n, rules)]
     if unshown:
