@@ -20,6 +20,9 @@ INDEXES = (
     # Retention's small batches, oldest first.
     "CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated_at)",
     "CREATE INDEX IF NOT EXISTS escalations_at ON escalations(at)",
+    # `stats` and the Home tab's figures: a viewer's channels over a month; failing runs only.
+    "CREATE INDEX IF NOT EXISTS sessions_channel_created ON sessions(channel, created_at)",
+    "CREATE INDEX IF NOT EXISTS runs_failed ON runs(started_at, session_id) WHERE ok = 0",
 )
 
 
