@@ -88,3 +88,18 @@ def test_an_answer_under_the_cap_reads_as_before(server) -> None:
     with _client(server) as client:
         reply = client.identity(f"{LOGIN}/id/plain", AccessToken("00Dx!tok"))
     assert reply.ok and reply.data["instance_url"] == "https://acme.my.salesforce.com"
+
+
+def test_the_run_reports_it_as_an_unusable_answer_from_salesforce(server, world) -> None:
+    from checks.engine import Engine
+    from checks.model import CauseId
+    from checks.scenarios import by_name
+
+    conn = by_name("healthy").build(world)
+    with _client(server) as client:
+        d = Engine(client).diagnose(conn)
+    assert not d.ok and d.cause is not None and d.cause.id is CauseId.SALESFORCE_UNREACHABLE
+    assert d.last_error is not None and "Salesforce answered something too large" in d.last_error.error_description
+    findings = " ".join(s.finding for s in d.steps)
+    assert "too large" in findings  # the token step says what Salesforce sent
+    assert d.retryable
