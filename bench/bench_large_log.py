@@ -144,7 +144,7 @@ def home_tab(web: WebProcess, stub: SlackStub, timeout: float = 30) -> float:
 
 def measure(tmp: Path, stub: SlackStub, *, rounds: int, size: int) -> dict[str, object]:
     """Start the web process on ``tmp/bot.db`` and take the figures; the log is left as the bot left it."""
-    world = World(Simulator(latency=1.0), tmp / "world")
+    world = World(Simulator(latency=0.3), tmp / "world")  # runs still queue behind each burst
     total = 1 + rounds * size
     conns = {f"c{i}": world.connection(f"c{i}", *world.org(f"big{i}")) for i in range(total)}
     (tmp / "connections.toml").write_text(toml_for(conns))
@@ -161,7 +161,7 @@ def measure(tmp: Path, stub: SlackStub, *, rounds: int, size: int) -> dict[str, 
             # Home builds share the run pool today (people and background lanes are another change):
             # let the bursts' diagnoses finish, then time the Home tab on an idle bot.
             world.sim.latency = 0.0
-            home_tab(web, stub, timeout=120)
+            home_tab(web, stub, timeout=300)
             homes = [home_tab(web, stub) for _ in range(3)]
         finally:
             web.stop()

@@ -36,7 +36,7 @@ SESSION_STATUSES = ("running", "failing", "ok", "closed")
 RUN_TRIGGERS = ("command", "button", "scheduled")
 
 _BUSY_TIMEOUT_MS = 5000
-PURGE_BATCH = 200  # sessions per retention transaction: each holds the write lock for milliseconds
+PURGE_BATCH = 100  # sessions per retention transaction: each holds the write lock for milliseconds
 
 
 def redact(text: str | None) -> str | None:

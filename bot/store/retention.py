@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 DAY = 86_400.0
 JOB_ID = "retention"
 FIRST_PASS_DELAY = 60.0  # seconds after start-up: the first commands are answered before any purge
-BATCH = 200
+BATCH = 100
 PAUSE = 0.02  # seconds between batches: a waiting ack gets the write lock
 
 
