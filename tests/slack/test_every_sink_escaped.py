@@ -97,10 +97,9 @@ def test_markup_in_every_field_reaches_no_slack_call_unescaped(harness) -> None:
     assert len(sessions) == 3, answers[2].text
     assert "evil" in answers[3].text and "hostile" in answers[3].text
     for sess in sessions:
-        h.click(ActionId.RETEST, sess["id"])
-        h.wait_idle()
-        h.click(ActionId.ESCALATE, sess["id"])
-        h.wait_idle()
+        for action in (ActionId.RETEST, ActionId.FOR_CUSTOMER, ActionId.POST_CHECKLIST, ActionId.ESCALATE):
+            h.click(action, sess["id"])
+            h.wait_idle()
     open_home(h, USER)
     calls = h.stub.calls()
     methods = {c.method for c in calls}
@@ -117,6 +116,8 @@ def test_markup_in_every_field_reaches_no_slack_call_unescaped(harness) -> None:
     assert "&lt;http://evil.example|Salesforce&gt;" in posts and "&lt;@U0EVIL&gt;" in posts
     assert "evil.example/sf" in posts, "Salesforce's own error text reached the thread"
     assert any("Escalation" in p and "evil.example" in p for p in shown["chat.postMessage"])
+    assert any("Steps for your Salesforce admin" in p for p in shown["chat.postMessage"] + shown["webhook"]), \
+        "the customer's checklist was posted too"
     for call in calls:
         text = shown_text(call.args)
         assert not leaks(text), (call.method, leaks(text), text[:800])
