@@ -65,9 +65,12 @@ class RetestScheduler:
         self._scheduler.add_job(self._fire, "date", run_date=when, args=[session_id], id=job_id(session_id),
                                 replace_existing=True)
 
-    def every(self, job: str, seconds: float, fn: Callable[[], object]) -> None:
-        """A housekeeping job (``job`` is its id) every ``seconds``, on the same scheduler thread."""
-        self._scheduler.add_job(fn, "interval", seconds=seconds, id=job, replace_existing=True)
+    def every(self, job: str, seconds: float, fn: Callable[[], object], *, first_in: float | None = None) -> None:
+        """A housekeeping job (``job`` is its id) every ``seconds``, on the same scheduler thread;
+        ``first_in``: the first run that many seconds from now instead of after a whole period."""
+        first = {} if first_in is None else {
+            "next_run_time": datetime.fromtimestamp(time.time() + first_in, timezone.utc)}
+        self._scheduler.add_job(fn, "interval", seconds=seconds, id=job, replace_existing=True, **first)
 
     def cancel(self, session_id: str) -> None:
         try:

@@ -11,6 +11,7 @@ its function (``check`` never loads Slack, APScheduler or sqlite-utils).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -138,6 +139,20 @@ def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
     raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
 
 
+def _write_new(path: "Path", data: bytes, *, overwrite: bool) -> None:
+    """Write ``data`` to ``path`` itself, never through a symbolic link (one placed after the check
+    included: O_NOFOLLOW), and only over an existing file when ``overwrite``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, "it is a symbolic link") from None
+        raise
+    with open(fd, "wb") as fh:
+        fh.write(data)
+
+
 def cmd_certificate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -150,7 +165,9 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= MAX_CERT_DAYS:
         raise UsageError(f"--days must be between 1 and {MAX_CERT_DAYS}")
     out = Path(args.output) if args.output else None
-    if out is not None and out.exists() and not args.force:
+    if out is not None and out.is_symlink():  # dangling too: writing through it would land who knows where
+        raise UsageError(f"{out} is a symbolic link; give the path of the file itself")
+    if out is not None and os.path.lexists(out) and not args.force:
         raise UsageError(f"{out} already exists; add --force to overwrite it")
     try:
         key = keys.read_private_key(key_file)
@@ -165,7 +182,7 @@ def cmd_certificate(args: argparse.Namespace) -> int:
         sys.stdout.write(pem.decode())
     else:
         try:
-            out.write_bytes(pem)
+            _write_new(out, pem, overwrite=args.force)
         except OSError as exc:
             raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {out}", file=sys.stderr)
