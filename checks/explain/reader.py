@@ -15,7 +15,10 @@ from typing import Any
 
 from checks.rules.advice import AdviceContext
 from checks.rules.errors import ErrorKind, base_candidates, kind_of
+from checks.rules.families import KEY_FILE, PROXY, TLS, WRAPPER, Finding, recognise
+from checks.rules.next_check import next_check as next_check_for
 from checks.explain.extract import LOGIN_HISTORY, PRIVATE_KEY, UNREACHABLE, Context, Hit, find_context, find_hits
+from checks.explain.ranking import merge, tied_at_top, usable
 from checks.salesforce.hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, my_domain_for, sandbox_suffix
 from checks.model import CONFIDENCE_RANK, Candidate, CauseId, Confidence, TokenError, rank
 from checks.explain.redaction import MAX_CHARS, Redacted, redact  # noqa: F401 - MAX_CHARS and Redacted are re-exported
@@ -38,27 +41,36 @@ WARNINGS = {
     "password": "The pasted text contains a password. Delete the message and change that password.",
 }
 
+# Kinds whose answer is generic: the description (or its absence) gets a clue.
+GENERIC_KINDS = {K.OTHER, K.AUTH_FAILURE, K.NO_VALID_SCOPES, K.INVALID_REQUEST}
+_LOCAL_LABELS = (PRIVATE_KEY, UNREACHABLE, PROXY, TLS, KEY_FILE)  # errors raised on the caller's side
+
 # Answers that came from Salesforce, but not as JSON: a maintenance page, a server error.
 _SERVICE = re.compile(r"(?i)html|maintenance|ERROR_HTTP_5|HTTP/\d(?:\.\d)?\s{1,3}5\d\d|unexpected end of json|unavailable")
 
 
 @dataclass(frozen=True)
 class Explanation:
-    found: bool  # a Salesforce/JWT error was recognised
+    found: bool  # a Salesforce/JWT error, or a proxy/TLS/key/wrapper failure, was recognised
     error: TokenError | None  # the main error, verbatim, with the HTTP status when visible
-    candidates: list[Candidate]  # ranked via checks.model.rank
+    candidates: list[Candidate]  # ranked via checks.model.rank: at most three, "unknown" only after them
     clues: list[str]  # plain-words reasons drawn from the text
     warnings: list[str]  # secrets seen in the text
     errors: list[TokenError] = field(default_factory=list)  # every error found, in order
+    # The check that separates the reading when the text does not decide it (top not high, or a tie).
+    next_check: str | None = None
 
     @property
     def source(self) -> str:
-        """Who produced the main error: "salesforce", "local" (a library or the network on the caller's side)
-        or "unavailable" (Salesforce answered with a maintenance page or a server error)."""
+        """Who produced the main error: "salesforce", "local" (a library, a proxy or the network on the caller's
+        side), "unavailable" (Salesforce answered with a maintenance page or a server error) or "hidden" (a
+        wrapper reported the failure without Salesforce's answer)."""
         e = self.error
-        if e is None or e.error not in (PRIVATE_KEY, UNREACHABLE, LOGIN_HISTORY):
+        if e is None or e.error == LOGIN_HISTORY:
             return "salesforce"
-        if e.error == LOGIN_HISTORY:
+        if e.error == WRAPPER:
+            return "hidden"
+        if e.error not in _LOCAL_LABELS:
             return "salesforce"
         if e.error == UNREACHABLE and (_SERVICE.search(e.error_description) or (e.status or 0) >= 500):
             return "unavailable"
@@ -72,10 +84,17 @@ class Explanation:
         """Context for :func:`checks.rules.advice.advice_for`: an unavailable Salesforce gets no proxy advice."""
         return AdviceContext(surface=surface, unreachable="service" if self.source == "unavailable" else "network")
 
+    def next_check_for(self, surface: str = "cli") -> str | None:
+        """:attr:`next_check` worded for ``surface`` ("slack": no shell commands)."""
+        if self.next_check is None or not self.candidates:
+            return None
+        return next_check_for(self.candidates[0].id, surface)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "candidates": [c.to_dict() for c in self.candidates],
             "error": self.error.to_dict() if self.error else None,
+            "next_check": self.next_check,
         }
 
 
@@ -125,11 +144,24 @@ def _local_candidates(hit: Hit, text: str, clues: list[str]) -> list[tuple[Cause
             return [(C.USER_NOT_PREAUTHORIZED, H, "Login History says the user is not approved for the app")]
         return [(C.IP_OR_LOGIN_HOURS, H, "Login History says the login came from a restricted IP")]
     if code == "INVALID_SESSION_ID":
-        if "rest api" in desc.lower():
-            return [(C.OAUTH_NOT_ENABLED_OR_SCOPES, H, "a token was issued but it lacks the api scope")]
+        near = (desc + " " + text[max(0, hit.pos - 400): hit.pos + 400]).lower()
+        if "not valid for use with the rest api" in near:  # scopes first; session restrictions tie: never high
+            clues.append("\"Not valid for use with the REST API\" follows a successful login: the token lacks the "
+                         "api scope, or a session restriction (IP-locked sessions, session level, API Access "
+                         "Control) refuses it.")
+            return [(C.OAUTH_NOT_ENABLED_OR_SCOPES, M, "a token was issued but it may lack the api scope"),
+                    (C.REST_SESSION_INVALID, M, "an IP-locked session, the session level or API Access Control")]
         clues.append("INVALID_SESSION_ID without the REST API wording means the session expired or was revoked: "
                      "the login itself worked.")
-        return [(C.UNKNOWN, L, "the session expired or was revoked after login")]
+        if "session expired or invalid" in near:
+            return [(C.SESSION_EXPIRED, H, "the login worked; the token later expired or was revoked")]
+        return [(C.SESSION_EXPIRED, M, "the session id was refused after login"),
+                (C.REST_SESSION_INVALID, L, "a session restriction refuses it")]
+    if code == "INVALID_LOGIN":
+        clues.append("INVALID_LOGIN answers a username-password (SOAP) login, never a JWT one: if JWT was meant, the "
+                     "client is configured for a password login; if not, check the password, security token and "
+                     "lock-out in Login History.")
+        return [(C.NOT_JWT_FLOW, H, "INVALID_LOGIN answers a username-password (SOAP) login, not JWT")]
     if code == "INSUFFICIENT_ACCESS":
         low = desc.lower()
         conf = H if ("metadata" in low or "modifyalldata" in low) else M if "metadata" in text.lower() else L
@@ -272,8 +304,9 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
     red = redact(text or "")
     warnings = [WARNINGS[k] for k in ("private_key", "access_token", "secret", "password") if k in red.secrets]
     hits = find_hits(red.text)
+    findings = usable(recognise(red.text, red.key_labels), hits)
     clues: list[str] = []
-    if not hits:
+    if not hits and not findings:
         return Explanation(False, None, [], [ASK], warnings)
 
     oauth = [h for h in hits if not h.local]
@@ -294,7 +327,7 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
             if noisy_audience and kind == K.AUDIENCE_INVALID and conf == H:
                 conf = M
             board.add(cid, conf, why)
-        if kind == K.OTHER:
+        if kind in GENERIC_KINDS:
             _other_clue(h.error, clues)
 
     if len(attempt_kinds) > 1:
@@ -306,7 +339,7 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
             clues.append("Salesforce CLI tried several host/audience pairs: the \"audience is invalid\" lines "
                          "are pairs that do not fit this org; the other line is the org's real answer.")
     unreachable = any(h.error.error == UNREACHABLE for h in hits)
-    host_conf = H if kinds & HOST_KINDS else M if (K.OTHER in kinds or unreachable) else None
+    host_conf = H if kinds & HOST_KINDS else M if (kinds & GENERIC_KINDS or unreachable) else None
     ctx = find_context(red.text, red.claims)
     if K.NOT_APPROVED in kinds:  # the tie the live check reports too, and what separates it
         user = next((u for u, _ in ctx.users), None)
@@ -316,15 +349,24 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
     _host_clues(board, clues, ctx, hits, kinds, host_conf)
     _exp_clues(board, clues, ctx, kinds, now)
 
-    candidates = board.ranked()
-    primary = _primary(hits, red.text, candidates)
+    candidates = merge(findings, board.ranked(), red.key_labels)
+    clues.extend(f"{_show(f.evidence, 80)}: {f.reason}." for f in findings if f.evidence)
+    primary = _primary(hits, findings, red.text, candidates)
     if candidates and candidates[0].id == C.UNKNOWN:
         clues.append("The message alone does not name a cause: run the full aprity-diagnose check on the connection.")
-    return Explanation(True, primary, candidates, list(dict.fromkeys(clues)), warnings, [h.error for h in hits])
+    decided = bool(candidates) and candidates[0].confidence == H and not tied_at_top(candidates)
+    separating = None if decided or not candidates else next_check_for(candidates[0].id)
+    errors = [h.error for h in hits] + [_as_error(f) for f in findings if f.evidence]
+    return Explanation(True, primary, candidates, list(dict.fromkeys(clues)), warnings, errors, separating)
 
 
-def _primary(hits: list[Hit], text: str, candidates: list[Candidate]) -> TokenError:
-    """The error that backs the top cause; failing that the first recognised error."""
+def _as_error(f: Finding) -> TokenError:
+    return TokenError(None, f.family, f.evidence or f.reason)
+
+
+def _primary(hits: list[Hit], findings: list[Finding], text: str, candidates: list[Candidate]) -> TokenError:
+    """The error that backs the top cause: an answer read in the text, else a family finding; failing that
+    the first recognised error."""
     top = candidates[0].id if candidates else None
 
     def top_of(h: Hit) -> CauseId:
@@ -333,4 +375,9 @@ def _primary(hits: list[Hit], text: str, candidates: list[Candidate]) -> TokenEr
     for h in hits:
         if top_of(h) == top and (h.local or kind_of(h.error) != K.OTHER):
             return h.error
-    return next((h.error for h in hits if h.local or kind_of(h.error) != K.OTHER), hits[0].error)
+    for f in findings:
+        if f.cause == top:
+            return _as_error(f)
+    if hits:
+        return next((h.error for h in hits if h.local or kind_of(h.error) != K.OTHER), hits[0].error)
+    return _as_error(findings[0])
