@@ -11,7 +11,11 @@ mostly). Pure functions over redacted text; every pattern has bounded repetition
 from __future__ import annotations
 
 from checks.rules import families_key, families_net, families_vocab
-from checks.rules.family_finding import KEY_FILE, PROXY, TLS, WRAPPER, Finding, Findings, lower
+from checks.rules.family_finding import KEY_FILE, PROXY, TLS, WRAPPER, Finding, Findings, focus, lower
+
+# Every word a family pattern needs (see each module's gates), and the vocabulary rule's nouns.
+_WORDS = tuple(dict.fromkeys(
+    families_net.WORDS + families_key.WORDS + families_vocab.NOUN_WORDS + ("private key", "connect", "407")))
 
 __all__ = ["KEY_FILE", "PROXY", "TLS", "WRAPPER", "Finding", "recognise"]
 
@@ -21,6 +25,8 @@ def recognise(text: str, key_labels: tuple[str, ...] = ()) -> list[Finding]:
     speak only when nothing more specific was read (the ranking in :mod:`checks.explain.ranking` decides)."""
     out = Findings()
     low = lower(text)
+    text = focus(text, low, _WORDS)
+    low = lower(text) if len(text) != len(low) else low
     families_net.proxy(text, low, out)
     families_net.tls(text, low, out)
     families_key.key_file(text, low, key_labels, out)

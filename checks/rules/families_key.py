@@ -87,3 +87,6 @@ def wrapper(text: str, low: str, out: Findings) -> None:
         assert m2 is not None
         out.add(WRAPPER, C.WRAPPER_HID_ANSWER, M, "the client retries the login without showing Salesforce's answer",
                 m2, (C.LOGIN_RATE_EXCEEDED, L), (C.SESSION_EXPIRED, L))
+
+
+WORDS = _NO_FILE_WORDS + _PASSPHRASE_WORDS + _FORMAT_WORDS + _WRAP_WORDS

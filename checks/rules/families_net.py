@@ -132,3 +132,6 @@ def tls(text: str, low: str, out: Findings) -> None:
         if _PLAIN_PORT.search(text):  # TLS spoken to a plain-HTTP port
             also.insert(0, (C.USERNAME_OR_LOGIN_URL, L))
         out.add(TLS, C.TLS_PROTOCOL, M, "the TLS handshake failed", m, *also)
+
+
+WORDS = _PROXY_WORDS + _TLS_WORDS + ("8443",)

@@ -35,7 +35,7 @@ _8443 = re.compile(r":8443\b")
 _8443_FAIL = rx(r"reset|handshake|alert|ssl|tls")
 # Any family noun, lower-cased: only the lines around one are read, found with str.find (a case-insensitive
 # regex over a 2 MB log costs more than the whole rest of the reading).
-_NOUN_WORDS = ("prox", "8443", "ssl", "tls", "x509", "cert", "handshake", "pkix", "key", "pem", "pkcs", "der", "asn",
+NOUN_WORDS = ("prox", "8443", "ssl", "tls", "x509", "cert", "handshake", "pkix", "key", "pem", "pkcs", "der", "asn",
                "pfx", "rsa")
 _PER_WORD = 40  # positions per noun: the rule is a fallback, the first mentions tell the story
 _BUDGET = 50_000  # characters of lines read in all
@@ -45,7 +45,7 @@ _WIDE = 500  # characters either side of a position: a log may be one long line
 
 def _positions(low: str) -> list[int]:
     out: list[int] = []
-    for word in _NOUN_WORDS:
+    for word in NOUN_WORDS:
         pos = low.find(word)
         for _ in range(_PER_WORD):
             if pos < 0:

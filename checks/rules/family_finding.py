@@ -69,3 +69,33 @@ class Findings(list[Finding]):
         return any((family is None or f.family == family) and (cause is None or f.cause == cause) for f in self)
 
 
+
+
+FOCUS_ABOVE = 50_000  # characters: a longer text is read only around the families' words
+_FOCUS_PER_WORD = 20
+_FOCUS_SPAN = 1000
+
+
+def focus(text: str, low: str, words: tuple[str, ...]) -> str:
+    """``text`` cut down to the stretches around ``words`` (the first few of each), joined by blank lines.
+
+    A 2 MB log is mostly noise; the family patterns are long case-insensitive alternations, so reading only
+    where a family word stands keeps the whole reading linear and quick. Short texts are returned whole.
+    """
+    if len(text) <= FOCUS_ABOVE:
+        return text
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        pos = low.find(word)
+        for _ in range(_FOCUS_PER_WORD):
+            if pos < 0:
+                break
+            spans.append((max(0, pos - _FOCUS_SPAN), pos + len(word) + _FOCUS_SPAN))
+            pos = low.find(word, pos + len(word))
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return "\n\n".join(text[a:b] for a, b in merged)
