@@ -45,6 +45,8 @@ WARNINGS = {
 GENERIC_KINDS = {K.OTHER, K.AUTH_FAILURE, K.NO_VALID_SCOPES, K.INVALID_REQUEST}
 _LOCAL_LABELS = (PRIVATE_KEY, UNREACHABLE, PROXY, TLS, KEY_FILE)  # errors raised on the caller's side
 
+_COUNTRY_OR_SANDBOX = re.compile(r"(?i)@[^@\s]{1,200}\.(?:com|net|org)\.[a-z]{2}$")
+
 # Answers that came from Salesforce, but not as JSON: a maintenance page, a server error.
 _SERVICE = re.compile(r"(?i)html|maintenance|ERROR_HTTP_5|HTTP/\d(?:\.\d)?\s{1,3}5\d\d|unexpected end of json|unavailable")
 
@@ -242,6 +244,11 @@ def _host_clues(board: _Board, clues: list[str], ctx: Context, hits: list[Hit], 
             bump("a sandbox username was sent to a production login host")
         elif sandbox:
             clues.append(f"The username {_show(user)} and the host {sandbox[0]} both point at a sandbox; they agree.")
+    for user in [u for u in names if _COUNTRY_OR_SANDBOX.search(u) and not sandbox_suffix(u)][:1]:
+        if prod:  # ".qa" is Qatar's domain, or a sandbox named qa: the text cannot say which
+            clues.append(f"The username {_show(user)} ends in a two-letter suffix: a sandbox of that name (then log "
+                         "in at https://test.salesforce.com or the sandbox My Domain), or a country domain.")
+            bump("a username that may be a sandbox user's was sent to a production login host", M)
     labelled = [u for u, is_labelled in ctx.users if is_labelled and not sandbox_suffix(u)]
     if labelled and sandbox and not prod and not suffixed:
         clues.append(f"The username {_show(labelled[0])} has no sandbox suffix but the host {sandbox[0]} is a sandbox: "

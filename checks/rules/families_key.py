@@ -27,6 +27,9 @@ _FORMAT_SURE = rx(r"InvalidKeySpecException|algid parse error|invalid key format
                   r"|supplied key param cannot be coerced into a private key|Could not deserialize key data"
                   r"|secretOrPrivateKey must be an asymmetric key|DECODER routines::unsupported")
 _FORMAT_MAYBE = rx(r"OpenSSL unable to sign data|Illegal base64 character [0-9a-f]{1,2}")
+# What redaction left of a pasted key (checks.explain.redaction): its label is the clue, never its body.
+_REDACTED_OPENSSH = re.compile(r"\[REDACTED OPENSSH PRIVATE KEY\]")
+_REDACTED_KEY = re.compile(r"\[REDACTED (?:[A-Z0-9]{1,12} ){1,3}PRIVATE KEY\]")
 _KEY_VOCAB = rx(r"\bkey\b|keyloader|privatekey|\bpem\b|\bsign|jwt|pkcs|decoder|deserializ")
 
 
@@ -50,10 +53,10 @@ def key_file(text: str, low: str, labels: tuple[str, ...], out: Findings) -> Non
         out.add(KEY_FILE, C.LOCAL_KEY_PASSPHRASE, H, "the key is encrypted and the passphrase is missing or wrong", m)
     if any(lb.startswith("OPENSSH") for lb in labels):
         out.add(KEY_FILE, C.PRIVATE_KEY_INVALID, H, "an OpenSSH-format key where a PEM (PKCS#1 or PKCS#8) key is "
-                "needed: convert a copy with ssh-keygen -p -m PEM", max(0, text.find("[REDACTED OPENSSH")))
+                "needed: convert a copy with ssh-keygen -p -m PEM", _REDACTED_OPENSSH.search(text) or 0)
     elif "ENCRYPTED" in labels and not out.has(cause=C.LOCAL_KEY_PASSPHRASE):
         out.add(KEY_FILE, C.LOCAL_KEY_PASSPHRASE, M, "the key is encrypted (BEGIN ENCRYPTED PRIVATE KEY)",
-                max(0, text.find("[REDACTED ")))
+                _REDACTED_KEY.search(text) or 0)
     if not has_any(low, _FORMAT_WORDS):
         return
     if (m := _FORMAT_SURE.search(text)) is not None:

@@ -85,6 +85,7 @@ _MTLS_ALERT = rx(r"bad_certificate|certificate required|certificate_required|ale
                  r"|handshake failure")
 _PORT_8443 = re.compile(r"\.salesforce\.com:8443\b|:8443/services")
 _PLAIN_PORT = rx(r"https://[\w.-]{1,253}:80\b|http://[\w.-]{1,253}\.salesforce\.com")
+_NOT_TLS_ANSWER = rx(r"wrong.version|EPROTO")
 EXPIRED = rx(r"\bexpired\b|not yet valid")
 
 
@@ -129,6 +130,8 @@ def tls(text: str, low: str, out: Findings) -> None:
     elif not out.has(cause=C.PROXY_SCHEME_WRONG) and (
             (m := _HANDSHAKE.search(text)) is not None or (m := WRONG_VERSION.search(text)) is not None):
         also = [(C.TLS_INTERCEPTION, L), (C.MUTUAL_TLS_CERTIFICATE, L), (C.PROXY_SCHEME_WRONG, L)]
+        if _NOT_TLS_ANSWER.search(m[0]):  # the other side did not answer in TLS at all: a plain-HTTP proxy first
+            also.insert(0, also.pop())
         if _PLAIN_PORT.search(text):  # TLS spoken to a plain-HTTP port
             also.insert(0, (C.USERNAME_OR_LOGIN_URL, L))
         out.add(TLS, C.TLS_PROTOCOL, M, "the TLS handshake failed", m, *also)
