@@ -45,6 +45,9 @@ WARNINGS = {
 GENERIC_KINDS = {K.OTHER, K.AUTH_FAILURE, K.NO_VALID_SCOPES, K.INVALID_REQUEST}
 _LOCAL_LABELS = (PRIVATE_KEY, UNREACHABLE, PROXY, TLS, KEY_FILE)  # errors raised on the caller's side
 
+# The token request's own body or header (curl -H/-d, curl -v's "> " lines), not the JSON response's header.
+_JSON_BODY = re.compile(r"(?im)(?:-H\s{0,3}[\"']?|^>\s{0,3})content-type:\s{0,3}application/json"
+                        r"|[\"']grant_type[\"']\s{0,3}:")
 _COUNTRY_OR_SANDBOX = re.compile(r"(?i)@[^@\s]{1,200}\.(?:com|net|org)\.[a-z]{2}$")
 
 # Answers that came from Salesforce, but not as JSON: a maintenance page, a server error.
@@ -353,6 +356,10 @@ def explain(text: str | bytes, now: float | None = None) -> Explanation:
         clues.append("Salesforce gives this answer both for a user not pre-authorized for the app and for a username "
                      "that does not exist behind the host called; the one check that tells them apart: Setup → Users: "
                      f"does {_show(user) if user else 'the integration user'} exist, spelled exactly?")
+    if K.UNSUPPORTED_GRANT in kinds and _JSON_BODY.search(red.text):
+        clues.append("The token request was sent as JSON: Salesforce reads only a form-encoded body "
+                     "(Content-Type: application/x-www-form-urlencoded).")
+        board.add(C.REQUEST_MALFORMED, H, "the token request body was JSON, not form-encoded")
     _host_clues(board, clues, ctx, hits, kinds, host_conf)
     _exp_clues(board, clues, ctx, kinds, now)
 

@@ -126,8 +126,10 @@ _BASE: dict[ErrorKind, tuple[tuple[CauseId, Confidence, str], ...]] = {
         (C.PRIVATE_KEY_INVALID, L, "the assertion was not signed RS256 with an RSA private key"),
         (C.CONSUMER_KEY_MISMATCH, L, "client authentication failed"),
     ),
+    # Generic (issue 18): a missing or misspelled grant_type, a JSON body, or a grant the org does not offer.
     ErrorKind.UNSUPPORTED_GRANT: (
-        (C.REQUEST_MALFORMED, H, "grant_type is missing or wrong, or the body is not form-encoded"),
+        (C.REQUEST_MALFORMED, M, "grant_type is missing or wrong, or the body is not form-encoded"),
+        (C.NOT_JWT_FLOW, L, "the client asks for another grant type than jwt-bearer"),
     ),
     ErrorKind.INVALID_REQUEST: (
         (C.REQUEST_MALFORMED, M, "the token request is malformed (method, scheme or parameters)"),

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from checks.rules.family_finding import (C, H, KEY_FILE, L, M, PROXY, TLS, Finding, Findings, rx)
+from checks.model import Confidence
+from checks.rules.family_finding import C, H, KEY_FILE, L, M, PROXY, TLS, Finding, Findings, rx
 from checks.rules.families_net import SF_OWNED
 
 _PROXY = rx(r"\bprox(?:y|ies)\b")
@@ -82,8 +83,8 @@ def vocabulary(text: str, low: str, found: set[str]) -> list[Finding]:
     ``low`` is ``text`` lower-cased, of the same length."""
     out = Findings()
 
-    def add(family: str, cause: C, conf: object, reason: str, pos: int, *also: tuple[C, object]) -> None:
-        out.append(Finding(family, cause, conf, reason, pos, "", tuple(also), vocabulary=True))  # type: ignore[arg-type]
+    def add(family: str, cause: C, conf: Confidence, reason: str, pos: int, *also: tuple[C, Confidence]) -> None:
+        out.append(Finding(family, cause, conf, reason, pos, "", tuple(also), vocabulary=True))
         found.add(family)
 
     read: set[int] = set()

@@ -1752,9 +1752,11 @@ CORPUS: list[dict] = [
             "    at OAuth2._postParams (/srv/app/node_modules/jsforce/lib/oauth2.js:238:17) {\n"
             "  name: 'unsupported_grant_type'\n}"
         ),
+        # relabelled (issue 18 lists unsupported_grant_type among the generic answers): the bare code does not
+        # say whether the body, the grant_type value or the flow itself is wrong
         "cause": "request_malformed",
-        "decidable": True,
-        "also": [],
+        "decidable": False,
+        "also": ["not_jwt_flow"],
     },
     {
         "id": "gen-invalid-request-https-required",

@@ -70,8 +70,8 @@ KINDS = [
      "json-rev-pretty simple-sf-old apex cumulus restforce-paren spring"),
     ("cid", "invalid_client_id", "client identifier invalid", C.CONSUMER_KEY_MISMATCH, M, "json guzzle sf-cli jsforce"),
     ("ic", "invalid_client", "invalid client credentials", C.PRIVATE_KEY_INVALID, L, "pyrepr http"),
-    # issue 18: unsupported_grant_type names its cause (was unknown/medium)
-    ("ug", "unsupported_grant_type", "grant type not supported", C.REQUEST_MALFORMED, H, "http jsforce"),
+    # issue 18: unsupported_grant_type gets its real cause, still medium: the code alone does not decide it
+    ("ug", "unsupported_grant_type", "grant type not supported", C.REQUEST_MALFORMED, M, "http jsforce"),
     ("ip", "invalid_grant", "ip restricted", C.IP_OR_LOGIN_HOURS, H, "json sf-cli mule"),
     ("ip-doc", "invalid_grant", "IP restricted or invalid login hours", C.IP_OR_LOGIN_HOURS, H, "restforce"),
     ("iu", "invalid_grant", "inactive user", C.USER_OR_ORG_INACTIVE, H, "restforce simple-sf"),

@@ -68,7 +68,9 @@ GENERIC = [
     ('{"error":"invalid_grant","error_description":"authentication failure"}', C.NOT_JWT_FLOW, M),
     ('{"error":"invalid_request","error_description":"invalid_request"}', C.REQUEST_MALFORMED, M),
     ('{"error":"invalid_request","error_description":"HTTPS Required"}', C.REQUEST_MALFORMED, H),
-    ('{"error":"unsupported_grant_type","error_description":"grant type not supported"}', C.REQUEST_MALFORMED, H),
+    ('{"error":"unsupported_grant_type","error_description":"grant type not supported"}', C.REQUEST_MALFORMED, M),
+    ("> Content-Type: application/json\n"
+     '{"error":"unsupported_grant_type","error_description":"grant type not supported"}', C.REQUEST_MALFORMED, H),
     ('[{"message":"This session is not valid for use with the REST API","errorCode":"INVALID_SESSION_ID"}]',
      C.OAUTH_NOT_ENABLED_OR_SCOPES, M),
     ("INVALID_LOGIN: Invalid username, password, security token; or user locked out.", C.NOT_JWT_FLOW, H),
