@@ -61,7 +61,7 @@ def _tls_protocol(ctx: AdviceContext) -> Advice:
 
 def _mutual_tls(ctx: AdviceContext) -> Advice:
     return Advice(
-        verify=("In Setup > Certificate and Key Management > Mutual Authentication Certificates, check the client "
+        verify=("In Setup > Certificate and Key Management, under Mutual Authentication Certificates, check the client "
                 "certificate is uploaded and not expired.",),
         fix=("Have the client present that certificate on port 8443, or call the standard port 443 if mutual TLS "
              "is not required.",),

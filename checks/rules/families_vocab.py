@@ -84,7 +84,8 @@ def vocabulary(text: str, low: str, found: set[str]) -> list[Finding]:
     out = Findings()
 
     def add(family: str, cause: C, conf: Confidence, reason: str, pos: int, *also: tuple[C, Confidence]) -> None:
-        out.append(Finding(family, cause, conf, reason, pos, "", tuple(also), vocabulary=True))
+        evidence = text[slice(*_line(text, pos))].strip()[:200]  # the line read, already redacted
+        out.append(Finding(family, cause, conf, reason, pos, evidence, tuple(also), vocabulary=True))
         found.add(family)
 
     read: set[int] = set()

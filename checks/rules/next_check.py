@@ -39,7 +39,7 @@ _NEXT: dict[CauseId, tuple[str, str]] = {
         "Which port and which runtime? :8443 is mutual TLS; Java 7/8 or .NET Framework 4.6 and older need TLS 1.2 "
         "switched on; otherwise ask whether a proxy in between changes the handshake."),
     C.MUTUAL_TLS_CERTIFICATE: (
-        "Setup > Certificate and Key Management > Mutual Authentication Certificates: is the client's certificate "
+        "Setup > Certificate and Key Management, under Mutual Authentication Certificates: is the client's certificate "
         "uploaded and unexpired, and does the client present it on port 8443?",) * 2,
     C.LOCAL_KEY_UNREADABLE: (
         "On the machine running the client, `ls -l` the path in the message: does it exist for that process "
