@@ -9,7 +9,8 @@ import re
 from checks.explain.extract import UNREACHABLE, Context, Hit
 from checks.model import CONFIDENCE_RANK, Candidate, CauseId, Confidence, rank
 from checks.rules.errors import ErrorKind
-from checks.salesforce.hosts import LOGIN, TEST, environment_of, is_api_host, is_login_host, my_domain_for, sandbox_suffix
+from checks.salesforce.hosts import (LOGIN, TEST, environment_of, is_api_host, is_login_host, my_domain_for,
+                                     sandbox_suffix)
 
 H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
 C = CauseId

@@ -121,8 +121,9 @@ def tls(text: str, low: str, out: Findings) -> None:
                     (C.USERNAME_OR_LOGIN_URL, L))
     elif (m := _UNTRUSTED.search(text)) is not None:
         if EXPIRED.search(line_at(text, m.start())):  # Salesforce does not serve expired certificates
-            out.add(TLS, C.TLS_INTERCEPTION, M, "an expired certificate: an inspecting proxy's, or a wrong client clock",
-                    m, (C.CLOCK_SKEW_OR_EXPIRY, L))
+            out.add(TLS, C.TLS_INTERCEPTION, M,
+                    "an expired certificate: an inspecting proxy's, or a wrong client clock", m,
+                    (C.CLOCK_SKEW_OR_EXPIRY, L))
         else:
             out.add(TLS, C.TLS_INTERCEPTION, H, "Salesforce's certificate chain is not trusted on the client's side", m)
     elif (m := _PROTOCOL_SURE.search(text)) is not None:
