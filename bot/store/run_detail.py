@@ -90,3 +90,12 @@ def apply(d: Diagnosis, text: str | None) -> Diagnosis:
                    org_environment=body.get("org_environment"), org_environment_proof=body.get("org_environment_proof"),
                    separating_check=body.get("separating_check"), retryable=bool(body.get("retryable", True)),
                    error=error, api_error=api_error, org=org, certificate=certificate)
+
+
+def certificate_fingerprint(run: dict[str, Any] | None) -> str | None:
+    """The fingerprint of the certificate matching aprity's key when ``run`` (a stored row) was made."""
+    try:
+        cert = json.loads((run or {}).get(COLUMN) or "{}").get("certificate")
+    except (ValueError, AttributeError):
+        return None
+    return str(cert["fingerprint"]) if isinstance(cert, dict) and cert.get("fingerprint") else None

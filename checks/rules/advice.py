@@ -7,6 +7,7 @@ be followed without translating placeholders.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from checks.rules.advice_local import LOCAL_ADVICE
@@ -36,6 +37,9 @@ def cert_file_name(connection: str | None) -> str:
 
 def _get_cert(ctx: AdviceContext) -> str:
     """How to get the certificate matching aprity's key, in the reader's world."""
+    if ctx.surface == "customer":  # the customer's checklist: the file travels with it, named without internals
+        return (f"Take the certificate file {cert_file_name(None)} that comes with these steps: it matches the key "
+                "aprity signs with.")
     if ctx.surface == "slack":
         fp = f" (SHA-256 {ctx.certificate_fingerprint})" if ctx.certificate_fingerprint else ""
         return f"Download {cert_file_name(ctx.connection)}, attached to this thread{fp}: it matches aprity's key."
@@ -351,6 +355,15 @@ _ADVICE: dict[CauseId, Callable[[AdviceContext], Advice]] = {
 }
 
 
+# Fixed in aprity's connection or on the machine that signs (the guide: "update … in your aprity JWT
+# configuration"; the key file and the clock are aprity's): the customer's admin has nothing to change.
+APRITY_SIDE = frozenset({CauseId.CONSUMER_KEY_MISMATCH, CauseId.USERNAME_OR_LOGIN_URL,
+                         CauseId.CLOCK_SKEW_OR_EXPIRY, CauseId.PRIVATE_KEY_INVALID})
+
+
 def advice_for(cause: CauseId, ctx: AdviceContext = AdviceContext()) -> Advice:
     """Verify and fix steps for ``cause``, made concrete with what ``ctx`` knows."""
-    return _ADVICE[CauseId(cause)](ctx)
+    advice = _ADVICE[CauseId(cause)](ctx)
+    if CauseId(cause) in APRITY_SIDE and not advice.aprity_side:
+        advice = replace(advice, aprity_side=True)
+    return advice
