@@ -104,8 +104,8 @@ def _session_expired(ctx: AdviceContext) -> Advice:
 def _rest_session(ctx: AdviceContext) -> Advice:
     return Advice(
         verify=(f"In {ctx.connected_app}'s OAuth settings, check the selected scopes include api.",),
-        fix=("If they do: review Session Settings (lock sessions to the originating IP), the profile's Session "
-             "Security Level, and API Access Control.",),
+        fix=("If they do: review Setup > Session Settings (the setting that locks a login to its IP address), the "
+             "profile's Session Security Level, and API Access Control.",),
     )
 
 
