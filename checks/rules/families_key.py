@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from checks.rules.family_finding import C, H, KEY_FILE, L, M, WRAPPER, Findings, has_any, line_at, rx, window
+from checks.rules.family_finding import (C, H, KEY_FILE, L, M, TLS, WRAPPER, Finding, Findings, has_any, line_at,
+                                         rx, window)
 
 # A key-ish path, unless its file name is a trust file: a missing CA bundle is a TLS set-up problem.
 _KEY_PATH = rx(r"[\w~./\\:-]{0,200}\.(?:key|pem|der|p8|p12|pfx|jks|keystore)\b|\bid_(?:rsa|ecdsa|ed25519)\b")
@@ -44,11 +45,17 @@ _FORMAT_WORDS = ("keyspec", "algid", "key format", "asn1", "pkey", "provider sup
 
 def key_file(text: str, low: str, labels: tuple[str, ...], out: Findings) -> None:
     """Unreadable path > passphrase > format: the first is the root, the later ones its consequences."""
+    trust_file = None
     for m in (_NO_FILE.finditer(text) if has_any(low, _NO_FILE_WORDS) else ()):
         paths = [k[0] for k in _KEY_PATH.finditer(line_at(text, m.start()))]
         if any(not _TRUST_FILE.search(re.split(r"[/\\]", p)[-1]) for p in paths):
             out.add(KEY_FILE, C.LOCAL_KEY_UNREADABLE, H, "the key file is missing or unreadable at its path", m)
             break
+        trust_file = trust_file or (m if paths else None)
+    if trust_file is not None and not out.has(KEY_FILE):  # a CA bundle, not the key: no cause of ours, but a clue
+        out.append(Finding(TLS, C.UNKNOWN, L, "a CA bundle or trust file the client is configured with is missing "
+                           "or unreadable (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, a truststore path)",
+                           trust_file.start(), line_at(text, trust_file.start()).strip()[:200]))
     if has_any(low, _PASSPHRASE_WORDS) and (m := _PASSPHRASE.search(text)) is not None:
         out.add(KEY_FILE, C.LOCAL_KEY_PASSPHRASE, H, "the key is encrypted and the passphrase is missing or wrong", m)
     if any(lb.startswith("OPENSSH") for lb in labels):

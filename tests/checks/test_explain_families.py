@@ -133,3 +133,9 @@ def test_wrapper_source_and_local_source() -> None:
     local = explain("Error: ENOENT: no such file or directory, open '/run/secrets/salesforce.key'")
     assert local.source == "local" and local.candidates[0].id == C.LOCAL_KEY_UNREADABLE
     assert local.error is not None and "ENOENT" in local.error.error_description
+
+
+def test_missing_ca_bundle_is_not_the_key_but_is_not_ignored() -> None:
+    r = explain("Error: ENOENT: no such file or directory, open '/etc/ssl/corp-ca-bundle.pem'")
+    assert r.found and [c.id for c in r.candidates] == [C.UNKNOWN] and r.next_check
+    assert any("CA bundle" in c for c in r.clues) and r.source == "local"
