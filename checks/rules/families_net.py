@@ -63,7 +63,8 @@ _UNTRUSTED = rx(r"unable to get local issuer certificate|self[- ]signed certific
                 r"|CERTIFICATE_VERIFY_FAILED|certificate verify failed|PKIX path building failed"
                 r"|unable to find valid certification path|UNABLE_TO_VERIFY_LEAF_SIGNATURE"
                 r"|unable to verify the first certificate|RemoteCertificateChainErrors|SSL certificate problem"
-                r"|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY")
+                r"|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UntrustedRoot"
+                r"|remote certificate is invalid because of errors in the certificate chain")
 _MISMATCH = rx(r"Hostname/IP does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID"
                r"|No subject alternative (?:DNS )?names? matching|doesn't match any of the subject alternative names"
                r"|Hostname mismatch|RemoteCertificateNameMismatch")
@@ -97,7 +98,7 @@ def _names(alt: re.Match[str] | None) -> list[str]:
 # Long enough not to turn up by chance in a megabyte of noise; each sure TLS pattern holds one of them.
 _TLS_WORDS = ("certific", "pkix", "handshake", "eproto", "wrong version", "wrong_version", "protocol",
               "secure channel", "altname", "subject alternative", "hostname", "leaf_signature", "common algorithm",
-              "self_signed", "issuer_cert", "ssl_error")
+              "self_signed", "issuer_cert", "ssl_error", "untrustedroot")
 
 
 def tls(text: str, low: str, out: Findings) -> None:

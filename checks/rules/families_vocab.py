@@ -25,10 +25,13 @@ _TRUST = rx(r"unknown authority|not trusted|untrusted|verify failed|verification
 _NAME = rx(r"not valid for|does(?: not|n't) match|subject alternative|altnames?\b|hostname mismatch|name mismatch"
            r"|valid for [^\r\n]{1,400}, not ")
 _EXPIRED = rx(r"\bexpired\b|not yet valid")
-_PROTO = rx(r"\bprotocol\b|\bcipher|\bversion\b")
+# .NET and others wrap any handshake failure in "could not be established" or a closed stream.
+_PROTO = rx(r"\bprotocol\b|\bcipher|\bversion\b|could not be established|closed the transport stream"
+            r"|handshake (?:failed|failure)")
 _VALID_FOR = rx(r"valid for (?P<names>[^\r\n]{1,400}?),? not (?P<host>[\w.-]{1,253})")
 _KEY = rx(r"private key|\bkey\b|\bpem\b|pkcs\s?#?\d|\bder\b|asn\.?1|\bpfx\b|keystore|\brsa\b|\bpkey\b|LoadKey")
-_KEYFAIL = rx(r"\bpars|decod|deserializ|\binvalid\b|unsupported|corrupt|malformed|expecting|could not read"
+_KEYFAIL = rx(r"\bpars|decod|deserializ|\binvalid\b|unsupported|not supported|corrupt|malformed|expecting"
+              r"|could not read"
               r"|unable to load|too big|getLength|format")
 _PASS = rx(r"password|passphrase")
 _BAD = rx(r"not correct|incorrect|wrong|invalid|bad|required|missing|failed")

@@ -139,3 +139,14 @@ def test_missing_ca_bundle_is_not_the_key_but_is_not_ignored() -> None:
     r = explain("Error: ENOENT: no such file or directory, open '/etc/ssl/corp-ca-bundle.pem'")
     assert r.found and [c.id for c in r.candidates] == [C.UNKNOWN] and r.next_check
     assert any("CA bundle" in c for c in r.clues) and r.source == "local"
+
+
+@pytest.mark.parametrize(("text", "cause"), [
+    # wordings seen after the corpus was written: the vocabulary rule reads them, at medium
+    ("ssh-ed25519 key type not supported by RS256", C.PRIVATE_KEY_INVALID),
+    ("AggregateException: One or more errors occurred. (The SSL connection could not be established, see inner "
+     "exception.) (Authentication failed because the remote party has closed the transport stream.)", C.TLS_PROTOCOL),
+])
+def test_vocabulary_reads_new_wordings_at_medium(text: str, cause: C) -> None:
+    r = explain(text)
+    assert (r.candidates[0].id, r.candidates[0].confidence) == (cause, M) and r.next_check
