@@ -110,7 +110,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     from bot.terminal.render import explanation_text
 
-    text = " ".join(args.text) if args.text else sys.stdin.read()
+    # "-" means standard input, as for most Unix tools (`… | aprity-diagnose explain --json -`).
+    text = " ".join(args.text) if args.text and args.text != ["-"] else sys.stdin.read()
     if not text.strip():
         raise UsageError("paste the error text as an argument or on standard input")
     expl = explain(text)
@@ -314,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the checklist for the customer's Salesforce admin instead (plain text)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("explain", help="triage a pasted error message")
-    p.add_argument("text", nargs="*", help="the error text (default: read standard input)")
+    p.add_argument("text", nargs="*", help="the error text (default, or \"-\": read standard input)")
     p.add_argument("--json", action="store_true", help="print the reading as JSON")
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload",
