@@ -1,6 +1,6 @@
 """gunicorn settings for the Procfile's ``web`` process: ``gunicorn -c python:bot.serve.gunicorn_conf``.
 
-Why these values (the README says it for operators too):
+Why these values (docs/operations.md says it for operators too):
 
 - One worker: the per-minute limit counts in the process (work itself is claimed under leases in
   SQLite, so a deploy's overlapping processes run nothing twice: docs/hardening.md).

@@ -13,14 +13,18 @@ from typing import Any
 from checks.rules.advice import cert_file_name
 from checks.model import Diagnosis
 
+from bot.blocks.text import code, escape_mrkdwn
+
 log = logging.getLogger(__name__)
 
 
 def certificate_comment(d: Diagnosis, app: str | None) -> str:
+    """The file's comment: mrkdwn, so the app name (the customer's words) goes through the one escaper."""
     cert = d.certificate
     assert cert is not None
-    return (f"📎 Certificate matching aprity's private key (public part only) — SHA-256 `{cert.fingerprint}`, "
-            f"valid until {cert.not_after}. Upload it in Setup > App Manager > {app or 'the Connected App'} > Edit > "
+    shown = escape_mrkdwn(" ".join(app.split())) if app else "the Connected App"
+    return (f"📎 Certificate matching aprity's private key (public part only) — SHA-256 {code(cert.fingerprint)}, "
+            f"valid until {escape_mrkdwn(cert.not_after)}. Upload it in Setup > App Manager > {shown} > Edit > "
             "\"Use digital signatures\", then save.")
 
 
@@ -42,8 +46,9 @@ def attach_certificate(client: Any, channel: str, thread_ts: str, d: Diagnosis, 
         log.warning("certificate upload to %s failed: %s", channel, error)
         try:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=(
-                f"I could not attach {name} (Slack said `{error}`; the app needs the files:write scope). "
-                f"Its SHA-256 fingerprint is `{d.certificate.fingerprint}`; ask whoever runs aprity for the file."))
+                f"I could not attach {escape_mrkdwn(name)} (Slack said {code(error)}; the app needs the files:write "
+                f"scope). Its SHA-256 fingerprint is {code(d.certificate.fingerprint)}; ask whoever runs aprity "
+                "for the file."))
         except Exception:  # noqa: BLE001
             log.warning("could not tell %s that the certificate upload failed", channel)
         return False

@@ -42,6 +42,9 @@ _SESSION_COLUMNS = {
     "reply_url": "TEXT",
     "reply_url_expires": "REAL",
     "reply_url_uses": "INTEGER NOT NULL DEFAULT 0",
+    # Runs begun and not ended in this process since the last release: 2 at start-up means the run
+    # stopped the process twice (bot.sessions.recovery ends the session instead of resuming it again).
+    "run_starts": "INTEGER NOT NULL DEFAULT 0",
 }
 
 
@@ -127,6 +130,11 @@ class Ledger:
         A claim a live process renews is not one (:mod:`bot.store.leases`)."""
         ids = Claims(self.store).adoptable(limit=1000)  # type: ignore[arg-type]
         return [s for s in (self.store.session(sid) for sid in ids) if s is not None]
+
+    def run_begins(self, session_id: str) -> None:
+        """A run of the session starts now: counted until the run lets go of the session (release)."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE sessions SET run_starts = run_starts + 1 WHERE id = ?", (session_id,))
 
     def mark_restarted(self, session_id: str) -> None:
         with self.store.transaction() as conn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
+from checks.rules.advice_local import LOCAL_ADVICE
 from checks.rules.advice_unreachable import unreachable_advice
 from checks.salesforce.hosts import LOGIN, TEST, environment_of, sandbox_suffix
 from checks.model import CauseId
@@ -349,6 +350,8 @@ _ADVICE: dict[CauseId, Callable[[AdviceContext], Advice]] = {
     CauseId.PRIVATE_KEY_INVALID: _private_key,
     CauseId.SALESFORCE_UNREACHABLE: unreachable_advice,
     CauseId.UNKNOWN: _unknown,
+    # --- causes read by `explain` outside the JWT answer (proxy, TLS, key file, …): checks/rules/advice_local.py
+    **LOCAL_ADVICE,
 }
 
 
