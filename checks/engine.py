@@ -250,7 +250,9 @@ def known_my_domain(facts: Facts) -> str | None:
     In order: the login URL itself, a probe to a My Domain that Salesforce answered as knowing the key,
     the instance URL of a login, the one remembered from an earlier run. Only ``*.my.salesforce.com``.
     """
-    found = [facts.login_origin]
+    reply = facts.reply
+    answered = reply is not None and (reply.ok or (reply.error is not None and reply.error.status is not None))
+    found = [facts.login_origin if answered else None]  # a mistyped My Domain that never answered is no org's
     found += [p.plan.origin for p in facts.probes_of(ProbeKind.HOST) if p.reply.ok or p.kind in KEY_KNOWN]
     found += [p.reply.instance_url for p in facts.probes if p.reply.ok]
     found += [facts.reply.instance_url if facts.reply is not None and facts.reply.ok else None,

@@ -97,8 +97,9 @@ def _consumer_key(ctx: AdviceContext) -> Advice:
     verify += [
         (f"Compare it character by character with the Consumer Key aprity uses ({place(ctx, 'consumer_key', 'Consumer Key')}"
          "); keys are usually 85 characters starting 3MVG9.", None),
-        ("Production and each sandbox are separate orgs with separate apps: a sandbox copy or refresh does not "
-         "bring a local External Client App along, so a sandbox needs its own app and key.", None),
+        ("Production and each sandbox are separate orgs with separate apps and keys." + (
+            "" if kind(ctx) is CA else " A sandbox copy or refresh does not bring a local External Client App "
+            "along: the sandbox needs its own."), None),
         ("If the app or its key is new, Salesforce may take a few minutes before it accepts the key.", None),
     ]
     where = place(ctx, "consumer_key", "Consumer Key")

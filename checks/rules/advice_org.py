@@ -13,6 +13,11 @@ PERMISSION_SET = "aprity Integration"
 
 
 def clock(ctx: AdviceContext) -> Advice:
+    if ctx.for_support and ctx.surface == "slack":  # staff, but no shell here
+        return advice(ctx, [("Compare the clock of the machine running aprity with UTC: more than a minute off is "
+                             "a problem.", None)],
+                      [("Sync that machine's clock with NTP; exp must be now plus 2–3 minutes in UTC seconds.", None)],
+                      aprity_side=True)
     if not ctx.for_support:
         return advice(ctx, [("Nothing to check in your org: the clock of the machine running aprity is off.", None)],
                       [("Nothing to change in Salesforce: aprity's team corrects its server's clock; the automatic "
@@ -112,8 +117,9 @@ def private_key(ctx: AdviceContext) -> Advice:
          "and it was not base64-encoded twice.", None),
     ], [
         (f"Restore the original unencrypted RSA PEM file ({place(ctx, 'private_key_file', 'Private key')}).", None),
-        (f"Or generate a new RSA key pair; `aprity-diagnose certificate --connection {ctx.connection or 'NAME'}` "
-         "writes its certificate.", None),
+        ((f"Or generate a new RSA key pair; `aprity-diagnose certificate --connection {ctx.connection or 'NAME'}` "
+          "writes its certificate.") if ctx.surface != "slack" else
+         "Or give aprity a new RSA key pair; once it reads the key, the bot attaches the matching certificate.", None),
         *target,
         ("Never paste a private key into chat or tickets; if it was shared, replace it.", None),
     ], aprity_side=True)
