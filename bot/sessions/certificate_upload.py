@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from checks.rules.advice import cert_file_name
+from checks.rules.advice import cert_file_name, upload_path
 from checks.model import Diagnosis
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,10 @@ log = logging.getLogger(__name__)
 def certificate_comment(d: Diagnosis, app: str | None) -> str:
     cert = d.certificate
     assert cert is not None
-    return (f"📎 Certificate matching aprity's private key (public part only) — SHA-256 `{cert.fingerprint}`, "
-            f"valid until {cert.not_after}. Upload it in Setup > App Manager > {app or 'the Connected App'} > Edit > "
-            "\"Use digital signatures\", then save.")
+    subject = f"subject {cert.subject}, " if cert.subject else ""
+    return (f"📎 The certificate made from aprity's private key (public part only): {subject}expires "
+            f"{cert.not_after}. Upload the attached certificate in {upload_path(d.app_type, app)}. "
+            f"SHA-256 of this certificate (aprity's): `{cert.fingerprint}`.")
 
 
 def attach_certificate(client: Any, channel: str, thread_ts: str, d: Diagnosis, connection_name: str | None,

@@ -16,7 +16,7 @@ from collections import OrderedDict
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ from bot import blocks
 from bot.sessions.certificate_upload import attach_certificate
 from bot.sessions.delivery import Delivery, is_permanent, slack_error
 from bot.sessions.executor import ChannelPacer, QueueFull, RunExecutor
+from bot.store import app_memory
 from bot.store.ledger import Ledger
 from bot.store.restore import diagnosis_from_rows, summary_of
 from bot.store.db import Store
@@ -241,7 +242,14 @@ class SessionService:
                 self._update(sess, running=True, step=step, index=index, total=total)
 
         started = self.clock()
-        d = self.engine.diagnose(conn, on_step)
+        key = app_memory.key_of(conn.name, conn.username, conn.consumer_key)
+        known_type, known_domain = self.store.recall_app(key)
+        conn = replace(conn, known_app_type=known_type, known_my_domain=known_domain)
+        # A customer's bound channel reads "the aprity app's settings"; staff read connections.toml.
+        reader = "customer" if sess["channel"] in conn.channels else "support"
+        d = self.engine.diagnose(conn, on_step, reader=reader)
+        self.store.remember_app(key, str(d.app_type) if d.app_type_source == "proven" and d.app_type != "unknown"
+                                else None, d.my_domain_url)
         self._remember(sid, d)
         if trigger == "command":
             messages, changed = blocks.step_messages(d), True

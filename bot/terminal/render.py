@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks.model import CAUSE_TITLES, Diagnosis, Status, StepResult
 
+_APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App", "unknown": "unknown"}
 MARKS = {Status.PASS: "✔", Status.FAIL: "✖", Status.WARN: "!", Status.SKIP: "-"}
 
 
@@ -18,6 +19,9 @@ def _step(step: StepResult, verbose: bool) -> list[str]:
         if step.fix:
             lines.append("      How to fix:")
             lines += [f"        • {f}" for f in step.fix]
+        if step.links:
+            lines.append("      In your org's Setup:")
+            lines += [f"        → {label}: {url}" for label, url in step.links]
     return lines
 
 
@@ -27,7 +31,10 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
     env = c.environment
     if d.org_environment and d.org_environment != c.environment:
         env = f"login URL: {c.environment} — {d.org_environment_proof or 'the evidence says'}: {d.org_environment}"
-    lines = [f"{head}: {c.username} at {c.login_url} ({env})", ""]
+    lines = [f"{head}: {c.username} at {c.login_url} ({env})"]
+    if d.app_type != "unknown" or c.app_type != "unknown":
+        lines.append(f"App: {_APP_WORDS.get(d.app_type, d.app_type)} ({d.app_type_source})")
+    lines.append("")
     for step in d.steps:
         lines += _step(step, verbose)
     lines.append("")

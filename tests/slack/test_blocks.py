@@ -135,7 +135,7 @@ def test_diff_line_cases():
     assert diff_line({"ok": True}, working()) is None
     assert diff_line({"ok": False, "cause_id": "consumer_key_mismatch", "fingerprint": fp}, fail) is None
     was_ok = diff_line({"ok": True, "cause_id": None}, fail)
-    assert "was: *working* → now: *consumer key does not match the Connected App*" in was_ok
+    assert "was: *working* → now: *consumer key does not match the app in Salesforce*" in was_ok
     fixed = diff_line({"ok": False, "cause_id": "user_not_preauthorized"}, working())
     assert "was: *integration user is not pre-authorized for the app* → now: *working*" in fixed
     moved = diff_line({"ok": False, "cause_id": "user_not_preauthorized", "fingerprint": fp}, fail)
