@@ -76,10 +76,10 @@ class CauseId(StrEnum):
 
 
 CAUSE_TITLES: dict[CauseId, str] = {
-    CauseId.CERTIFICATE_MISMATCH: "The app in Salesforce holds another certificate than aprity's key needs",
-    CauseId.CONSUMER_KEY_MISMATCH: "Consumer key does not match the app in Salesforce",
+    CauseId.CERTIFICATE_MISMATCH: "Certificate in the Salesforce app does not match the private key",
+    CauseId.CONSUMER_KEY_MISMATCH: "Consumer key does not match the Salesforce app",
     CauseId.OAUTH_NOT_ENABLED_OR_SCOPES: "OAuth settings off or required scopes missing",
-    CauseId.DIGITAL_SIGNATURES_DISABLED: "The app has no certificate for aprity (JWT flow / digital signatures off)",
+    CauseId.DIGITAL_SIGNATURES_DISABLED: "JWT Bearer Flow / \"Use digital signatures\" off: the app has no certificate",
     CauseId.USER_NOT_PREAUTHORIZED: "Integration user is not pre-authorized for the app",
     CauseId.USERNAME_OR_LOGIN_URL: "Wrong username or login URL for this org",
     CauseId.CLOCK_SKEW_OR_EXPIRY: "Assertion expired: clock skew or a bad exp claim",

@@ -132,7 +132,7 @@ def test_the_form_opens_checks_and_submits(page) -> None:  # noqa: ANN001
     modal.locator("button[type=submit]").click()
     expect(modal.locator(".error").first).to_contain_text("Pick a saved connection", timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "5-form-errors.png"))
-    modal.locator("select").select_option("healthy")
+    modal.locator("select[data-input^='aprity_modal_connection']").select_option("healthy")
     modal.locator("button[type=submit]").click()
     expect(page.locator("#modal")).to_be_hidden(timeout=WAIT_MS)
     expect(_parent(page, "healthy")).to_contain_text("Connection works", timeout=WAIT_MS)
@@ -222,7 +222,7 @@ def test_the_matching_certificate_is_attached_in_the_thread(page) -> None:  # no
     parent.locator("button.replies").click()
     card = page.locator("#thread-messages .file", has_text="cert-regenerated.crt")
     expect(card).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator("#thread-messages")).to_contain_text("Certificate matching aprity's private key")
+    expect(page.locator("#thread-messages")).to_contain_text("The certificate made from aprity's private key")
     body = httpx.get(page.playground.url + card.get_attribute("href")).content
     assert body.startswith(b"-----BEGIN CERTIFICATE-----") and b"PRIVATE" not in body
     page.screenshot(path=str(ARTIFACTS / "8-certificate-in-thread.png"))

@@ -53,7 +53,7 @@ def test_human_output(env, capsys) -> None:
     assert main(["check", "--connection", "cert-regenerated"]) == 1
     out = capsys.readouterr().out
     assert "[✖] Certificate matches the private key" in out and "How to fix:" in out
-    assert "Most likely: Certificate in the Connected App does not match the private key (confidence high)" in out
+    assert "Most likely: Certificate in the Salesforce app does not match the private key (confidence high)" in out
 
 
 def test_ad_hoc_flags(env, world, capsys) -> None:
