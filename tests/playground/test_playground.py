@@ -23,7 +23,8 @@ from checks.simulator import SimTransport, Simulator
 
 FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate",
            "signatures-off": "digital_signatures", "no-api-scope": "api_scope",
-           "sandbox-on-login": "sandbox_login_url", "no-metadata": "modify_metadata"}
+           "sandbox-on-login": "sandbox_login_url", "no-metadata": "modify_metadata",
+           "eca-closed": "preauthorize", "eca-sandbox-generic": "my_domain_login_url"}
 
 
 def test_scripted_tour_walks_the_whole_flow(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,6 +68,7 @@ def test_each_fix_turns_its_connection_green_only_after_propagation(tmp_path: Pa
         client.close()
     text = (tmp_path / "connections.toml").read_text()
     assert 'login_url = "https://test.salesforce.com"' in text and "aprity-old.crt" not in text
+    assert 'login_url = "https://eca-oscorp--uat.sandbox.my.salesforce.com"' in text  # the ECA's My Domain
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ def test_fail_fix_retest_green_then_escalate(page) -> None:  # noqa: ANN001
     # The admin pre-authorizes the profile; Salesforce applies it after the propagation delay.
     page.select_option("#admin-org", "not-preauthorized")
     expect(page.locator("#admin-body")).to_contain_text("System Administrator")
-    page.locator(".fix", has_text="Pre-authorize the integration user's profile").click()
+    page.locator(".fix", has_text="Pre-authorize the integration user (its profile").click()
     expect(page.locator("#admin-body .pending")).to_contain_text("Pre-authorize", timeout=5_000)
     expect(parent).to_contain_text("Connection works", timeout=WAIT_MS)
     expect(thread).to_contain_text("the connection works now", timeout=WAIT_MS)
