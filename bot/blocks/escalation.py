@@ -55,6 +55,7 @@ class EscalationView:
     fix: Sequence[str] = ()
     certificate: CertificateInfo | None = None  # the certificate matching aprity's key
     separating_check: str | None = None
+    app_type: str = "unknown"  # the app's kind as the last run knew it
 
     @classmethod
     def from_diagnosis(cls, d: Diagnosis | None, *, session_id: str, connection: ConnectionSummary,
@@ -72,7 +73,11 @@ class EscalationView:
                    environment=env, thread_url=thread_url, history=tuple(history), environment_proof=proof,
                    evidence=tuple(d.evidence) if d else (), fix=suggested_fix(d),
                    certificate=(d.certificate if d and d.certificate else certificate),
-                   separating_check=d.separating_check if d else None)
+                   separating_check=d.separating_check if d else None,
+                   app_type=str(d.app_type) if d else connection.app_type)
+
+
+APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App"}
 
 
 def suggested_fix(d: Diagnosis | None) -> tuple[str, ...]:
@@ -125,7 +130,8 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
     blocks.append(fields_section([
         f"*Org ID*\n{org}",
         f"*Environment*\n{field(env, 300)}",
-        f"*Connected App*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'unknown'}",
+        f"*App in Salesforce*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'name unknown'}"
+        f" — {APP_WORDS.get(e.app_type, 'kind unknown')}",
         f"*Consumer key*\n{code(c.consumer_key, 300)}",
         f"*Username*\n{field(one_line(c.username), 300)}",
         f"*Login URL*\n{field(one_line(c.login_url), 500)}",

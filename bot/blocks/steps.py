@@ -12,6 +12,7 @@ from bot.blocks.text import (ELLIPSIS, cause_title, code, code_block, confidence
                    short_cause)
 
 _ICON = {Status.PASS: "✅", Status.SKIP: "⏭️", Status.FAIL: "❌", Status.WARN: "⚠️"}
+_APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App"}
 _LIST_LINE = 1500  # one verify/fix step; several must share a section
 
 
@@ -111,6 +112,9 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
         if d.org_environment:
             env = environment_text(d.connection.environment, d.org_environment, d.org_environment_proof)
             blocks.append(context([f"*Org environment:* {field(env, 300)}"]))
+        if d.app_type in _APP_WORDS:
+            how = "proven by Salesforce's answers" if d.app_type_source == "proven" else "as configured"
+            blocks.append(context([f"*App in Salesforce:* {_APP_WORDS[d.app_type]} ({how})"]))
         if not d.retryable:
             blocks.append(context(["Waiting will not fix this one: correct the setting, then press "
                                    "*I fixed it, retest*."]))
