@@ -151,24 +151,23 @@ def _preauthorization(ctx: AdviceContext) -> Advice:
     if kind(ctx) is CA:
         verify.append(("A permission set with the Salesforce API Integration license cannot hold a Connected App: "
                        "use the profile or another permission set.", None))
-    fix = by_type(
-        ctx,
-        [(eca_path(ctx, f"Edit Policies → OAuth Policies → Permitted Users: choose {admin}, Save."),
-          P.ECA_MANAGER)],
-        [(manage_ca_path(ctx, f"Edit Policies → Permitted Users: choose {admin}, Save."), P.CONNECTED_APPS)],
-        (manage_ca_path(ctx, f"Edit Policies → Permitted Users: {admin}, Save."), P.CONNECTED_APPS))
-    fix += [
+    common: list[Step] = [
         (f"The user's profile is shown at Setup → Users → {user(ctx)} → Profile.", P.USERS),
         (f"Recommended: one permission set for aprity. Setup → Permission Sets → New: Label \"{PERMISSION_SET}\", "
          f"License \"--None--\", Save; then Manage Assignments → Add Assignment → {user(ctx)}.", P.PERMISSION_SETS),
     ]
-    fix += by_type(
+    fix = by_type(
         ctx,
-        [(eca_path(ctx, f"Edit Policies → Select Permission Sets: add \"{PERMISSION_SET}\", Save (Select Profiles "
+        [(eca_path(ctx, f"Edit Policies → OAuth Policies → Permitted Users: choose {admin}, Save."), P.ECA_MANAGER),
+         *common,
+         (eca_path(ctx, f"Edit Policies → Select Permission Sets: add \"{PERMISSION_SET}\", Save (Select Profiles "
                         "with the user's profile also works, but lets in everyone on it)."), P.ECA_MANAGER)],
-        [(manage_ca_path(ctx, f"Manage Permission Sets: add \"{PERMISSION_SET}\", Save (Manage Profiles also "
+        [(manage_ca_path(ctx, f"Edit Policies → Permitted Users: choose {admin}, Save."), P.CONNECTED_APPS),
+         *common,
+         (manage_ca_path(ctx, f"Manage Permission Sets: add \"{PERMISSION_SET}\", Save (Manage Profiles also "
                               "works, for a whole profile)."), P.CONNECTED_APPS)],
-        (manage_ca_path(ctx, f"Manage Permission Sets: add \"{PERMISSION_SET}\", Save."), P.CONNECTED_APPS))
+        (manage_ca_path(ctx, f"Edit Policies → Permitted Users: {admin}, Save; then Manage Permission Sets: add "
+                             f"\"{PERMISSION_SET}\", Save."), P.CONNECTED_APPS))
     return advice(ctx, verify, [*fix, (PROPAGATION, None)])
 
 
@@ -208,16 +207,18 @@ def _username_login(ctx: AdviceContext) -> Advice:
         verify.append(("A sandbox logs in at https://test.salesforce.com or its sandbox My Domain; production at "
                        "https://login.salesforce.com or its My Domain.", None))
         if suffix and ctx.environment == "production":
-            fix.append((f"{ctx.username} is a sandbox username (.{suffix}): set {login_place} to the sandbox's My "
-                        f"Domain URL or https://{TEST}.", None))
+            fix.append((f"{ctx.username} is a sandbox username (.{suffix}): set the login URL to the sandbox's My "
+                        f"Domain URL or https://{TEST} in {login_place}.", None))
         elif right and ctx.login_url and ctx.login_url.rstrip("/") != right:
-            fix.append((f"Set {login_place} to {right} (it is {ctx.login_url} now).", None))
+            fix.append((f"Set the login URL to {right} (it is {ctx.login_url} now) in {login_place}.", None))
         else:
-            fix.append((f"Set {login_place} to the org's Current My Domain URL (it works for every app type).", None))
+            fix.append((f"Set the login URL to the org's Current My Domain URL (it works for every app type) in "
+                        f"{login_place}.", None))
     else:
         # External Client Apps answer only on the org's My Domain, as login URL and as audience.
         target = right or "the Current My Domain URL from step 1"
-        fix.append((f"Set {login_place} to {target}; aprity then uses the same address as the audience.", None))
+        fix.append((f"Set the login URL to {target} in {login_place}; aprity then uses the same address as the "
+                    "audience.", None))
         if kind(ctx) is not ECA:
             verify.append(("For an older Connected App: https://login.salesforce.com (production) or "
                            "https://test.salesforce.com (sandbox) also works, but the My Domain URL works for both.",
@@ -225,10 +226,10 @@ def _username_login(ctx: AdviceContext) -> Advice:
     verify.append(("Never use a *.lightning.force.com address: that is the browser's address, not a login "
                    "address.", None))
     if ctx.username and not suffix and ctx.environment == "sandbox":
-        fix.append((f"{ctx.username} has no sandbox suffix: set {user_place} to the sandbox copy of the user "
-                    f"(e.g. {ctx.username}.<sandbox>).", None))
+        fix.append((f"{ctx.username} has no sandbox suffix: set the username to the sandbox copy of the user "
+                    f"(e.g. {ctx.username}.<sandbox>) in {user_place}.", None))
     else:
-        fix.append((f"If the username differs from Setup → Users, set {user_place} to the exact one.", None))
+        fix.append((f"If the username differs from Setup → Users, put the exact one in {user_place}.", None))
     fix.append(("Test again right away: a change on aprity's side needs no wait.", None))
     return advice(ctx, verify, fix, aprity_side=True)
 

@@ -46,7 +46,7 @@ def inactive(ctx: AdviceContext) -> Advice:
     ], [
         (f"Setup → Users → {user(ctx)} → Edit: check \"Active\", Save; or press \"Unfreeze\" on the user's page.",
          P.USERS),
-        (f"Or use another active user: set {place(ctx, 'username', 'Username')} to it, and add it to the "
+        (f"Or use another active user: put it in {place(ctx, 'username', 'Username')}, and add it to the "
          f"\"{PERMISSION_SET}\" permission set so the app lets it in.", P.PERMISSION_SETS),
         ("A locked or expired org needs its Salesforce admin or account team; an expired trial or scratch org "
          "needs a new org and a new connection.", None),

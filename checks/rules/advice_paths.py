@@ -62,8 +62,8 @@ def by_type(ctx: AdviceContext, eca: Sequence[Step], ca: Sequence[Step], older_c
 def place(ctx: AdviceContext, field: str, label: str) -> str:
     """Where an aprity-side value is changed, in the reader's world."""
     if ctx.for_support:
-        return f"connections.toml, connection {ctx.connection or 'NAME'}, field {field}"
-    return f"the aprity app, Settings → Connection → {label}"
+        return f"connections.toml (connection {ctx.connection or 'NAME'}, field {field})"
+    return f"the aprity app (Settings → Connection → {label})"
 
 
 def cert_file_name(connection: str | None) -> str:

@@ -88,10 +88,11 @@ def test_login_url_fix_names_the_right_url_and_where_it_goes() -> None:
     ctx = AdviceContext(environment="production", login_url="https://login.salesforce.com",
                         my_domain_url="https://acme.my.salesforce.com", connection="acme-prod")
     fix = advice_for(C.USERNAME_OR_LOGIN_URL, ctx).fix
-    assert fix[0] == ("Set connections.toml, connection acme-prod, field login_url to https://acme.my.salesforce.com; "
-                      "aprity then uses the same address as the audience.")
+    assert fix[0] == ("Set the login URL to https://acme.my.salesforce.com in connections.toml (connection acme-prod, "
+                      "field login_url); aprity then uses the same address as the audience.")
     customer = advice_for(C.USERNAME_OR_LOGIN_URL, replace(ctx, surface="slack")).fix
-    assert customer[0].startswith("Set the aprity app, Settings → Connection → Login URL to https://acme.my")
+    assert customer[0].startswith("Set the login URL to https://acme.my.salesforce.com in the aprity app (Settings → "
+                                  "Connection → Login URL)")
     assert advice_for(C.USERNAME_OR_LOGIN_URL, ctx).aprity_side
 
 
@@ -161,6 +162,16 @@ def test_reference_facts_are_present(cause: C, facts: list[str]) -> None:
         assert fact in text, (cause, fact)
 
 
+@pytest.mark.parametrize("cause", list(C))
+def test_unknown_kind_adds_one_older_connected_app_step_after_the_eca_steps(cause: C) -> None:
+    advice = advice_for(cause, FULL)
+    for lst in (advice.verify, advice.fix):
+        older = [i for i, s in enumerate(lst) if "older Connected App" in s]
+        assert len(older) <= 1, lst
+        if older and any("External Client App Manager" in s for s in lst):
+            assert min(i for i, s in enumerate(lst) if "External Client App Manager" in s) <= older[0]
+
+
 def test_no_modify_all_data_and_no_fingerprint_comparison() -> None:
     for app_type in APP_TYPES:
         for cause in C:
@@ -188,8 +199,8 @@ def test_aprity_side_fixes_say_where_the_change_goes(cause: C) -> None:
     support = advice_for(cause, replace(FULL, reader="support"))
     customer = advice_for(cause, replace(FULL, reader="customer"))
     assert support.aprity_side and customer.aprity_side
-    assert f"connections.toml, connection acme-prod, field {APRITY_SIDE[cause]}" in steps(support)
-    assert f"the aprity app, Settings → Connection → {CUSTOMER_LABEL[cause]}" in steps(customer)
+    assert f"connections.toml (connection acme-prod, field {APRITY_SIDE[cause]})" in steps(support)
+    assert f"the aprity app (Settings → Connection → {CUSTOMER_LABEL[cause]})" in steps(customer)
     assert "connections.toml" not in steps(customer)
     # the reader follows the surface when not given: the CLI is support's, Slack the customer's
     assert advice_for(cause, FULL) == support
