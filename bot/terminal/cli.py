@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload",
                        description="Make a self-signed certificate from aprity's private key, to upload to the "
-                                   "Connected App. Needs only the key.", epilog=EPILOG,
+                                   "External Client App (or older Connected App). Needs only the key.", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--connection", "-c", help="take the private key of this connection in APRITY_CONNECTIONS")
     p.add_argument("--private-key", help="PEM private key file (default: the connection's, or "
