@@ -95,8 +95,8 @@ def _consumer_key(ctx: AdviceContext) -> Advice:
                                 "code, then copy the Consumer Key."), P.APP_MANAGER)],
         (app_manager_path(ctx, "View → Manage Consumer Details."), P.APP_MANAGER))
     verify += [
-        (f"Compare it character by character with the Consumer Key aprity uses ({place(ctx, 'consumer_key', 'Consumer Key')}"
-         "); keys are usually 85 characters starting 3MVG9.", None),
+        (f"Compare it character by character with the Consumer Key aprity uses, in "
+         f"{place(ctx, 'consumer_key', 'Consumer Key')}; keys are usually 85 characters starting 3MVG9.", None),
         ("Production and each sandbox are separate orgs with separate apps and keys." + (
             "" if kind(ctx) is CA else " A sandbox copy or refresh does not bring a local External Client App "
             "along: the sandbox needs its own."), None),

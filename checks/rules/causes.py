@@ -289,7 +289,8 @@ def judge(facts: Facts) -> Verdict:
 
     if kind == ErrorKind.APP_NOT_FOUND and host in (LOGIN_URL, TEST_URL):
         evidence.append("External Client Apps answer only on the org's My Domain URL since Spring '26.")
-        cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, H)
+        # The answer names an External Client App for this key: the key is not in question, the host is.
+        cands = [c for c in _raise(cands, C.USERNAME_OR_LOGIN_URL, H) if c.id != C.CONSUMER_KEY_MISMATCH]
     top = rank(cands)[0] if cands else None
     aprity_side = top is not None and top.confidence == H and (
         top.id == C.USERNAME_OR_LOGIN_URL

@@ -31,7 +31,7 @@ MARKS: dict[str, tuple[str, str]] = {
     "not-admin-approved": ("P P P P P F - P F -", "invalid_app_access names pre-authorization on its own"),
     "sandbox-on-login": ("P P P P P P F P F -", "the probe logged in at test.salesforce.com: the user is approved "
                                                 "there, the login URL is wrong for sure"),
-    "eca-generic-host": ("P P W - - - F P F -", "app_not_found on a generic host: the login URL for sure"),
+    "eca-generic-host": ("P P - - - - F P F -", "app_not_found on a generic host: the login URL for sure"),
     "clock-behind": ("P P P P P - - F F -", "Salesforce says expired; the certificate's dates are judged by "
                                             "Salesforce's clock, so the slow local one does not make it look "
                                             "not yet valid"),
@@ -55,7 +55,7 @@ MARKS: dict[str, tuple[str, str]] = {
     "eca-closed": ("P P P P P W W P F -", "closed by default: 'user hasn't approved this consumer', tied with an "
                                          "unknown username"),
     "eca-not-admin-approved": ("P P P P P F - P F -", "invalid_app_access names pre-authorization on its own"),
-    "eca-sandbox-generic": ("P P W - - - F P F -", "app_not_found on test.salesforce.com: the login URL for sure"),
+    "eca-sandbox-generic": ("P P - - - - F P F -", "app_not_found on test.salesforce.com: the login URL for sure"),
     "eca-clock-behind": ("P P P P P - - F F -", "Salesforce says expired"),
     "eca-inactive-user": ("P P P P P - - P F -", "user state refused before approval was looked at"),
     "eca-ip-restricted": ("P P P P P - - P F -", "refused on IP before approval was looked at"),
