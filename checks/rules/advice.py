@@ -136,7 +136,7 @@ def _preauthorization(ctx: AdviceContext) -> Advice:
         ctx,
         [(eca_path(ctx, f"Edit Policies → OAuth Policies: Permitted Users should read {admin}."), P.ECA_MANAGER),
          ("Same page: which profiles and permission sets are chosen under Select Profiles and Select Permission "
-          "Sets?", P.ECA_MANAGER)],
+          "Sets? A new External Client App has none, so it lets nobody in.", P.ECA_MANAGER)],
         [(manage_ca_path(ctx, f"Edit Policies: Permitted Users should read {admin}."), P.CONNECTED_APPS),
          (f"The app's page (Manage Connected Apps → {app(ctx)}) lists the profiles and permission sets it lets in.",
           P.CONNECTED_APPS)],
@@ -217,8 +217,12 @@ def _username_login(ctx: AdviceContext) -> Advice:
     else:
         # External Client Apps answer only on the org's My Domain, as login URL and as audience.
         target = right or "the Current My Domain URL from step 1"
-        fix.append((f"Set the login URL to {target} in {login_place}; aprity then uses the same address as the "
-                    "audience.", None))
+        if right and ctx.login_url and ctx.login_url.rstrip("/") == right:
+            fix.append((f"The login URL is already the org's My Domain ({right}), as it must be: check the "
+                        "username.", None))
+        else:
+            fix.append((f"Set the login URL to {target} in {login_place}; aprity then uses the same address as the "
+                        "audience.", None))
         if kind(ctx) is not ECA:
             verify.append(("For an older Connected App: https://login.salesforce.com (production) or "
                            "https://test.salesforce.com (sandbox) also works, but the My Domain URL works for both.",

@@ -219,3 +219,12 @@ def test_advice_never_asks_for_secrets_to_be_shared() -> None:
         text = steps(advice_for(cause, FULL)).lower()
         assert "send the private key" not in text and "paste the private key" not in text
         assert "consumer secret" not in text or "never the consumer secret" in text or "not the consumer secret" in text
+
+
+def test_an_eca_already_on_its_my_domain_is_not_told_to_change_the_login_url() -> None:
+    ctx = AdviceContext(login_url="https://acme.my.salesforce.com", my_domain_url="https://acme.my.salesforce.com",
+                        environment="production", app_type="external_client_app", username="ops@acme.com")
+    fix = advice_for(C.USERNAME_OR_LOGIN_URL, ctx).fix
+    assert fix[0] == ("The login URL is already the org's My Domain (https://acme.my.salesforce.com), as it must be: "
+                      "check the username.")
+    assert not any(s.startswith("Set the login URL") for s in fix)
