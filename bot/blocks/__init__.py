@@ -5,7 +5,7 @@ limits (see :mod:`bot.blocks.text`); untrusted strings are escaped and redacted.
 Action and block ids come from :mod:`bot.ids`.
 """
 
-from bot.blocks.escalation import EscalationView, RunRecord, escalation_message, suggested_fix
+from bot.blocks.escalation import EscalationView, RunRecord, escalation_message, suggested_fix, suggested_links
 from bot.blocks.explain import ExplainView, explain_message, private_explain_message, shared_explain_message
 from bot.blocks.modal import ModalInput, diagnose_modal, notice_modal, read_diagnose_modal
 from bot.blocks.replies import (already_escalated, escalation_ack, internal_error_message, moved_message, queued_message,
@@ -20,6 +20,6 @@ __all__ = [
     "escape_mrkdwn", "explain_message", "internal_error_message", "moved_message", "notice_modal", "outcome_note",
     "parent_message", "private_explain_message", "queued_message", "read_diagnose_modal", "redact",
     "retest_result_message", "shared_explain_message", "step_messages", "still_failing_message", "success_message",
-    "suggested_fix",
+    "suggested_fix", "suggested_links",
     "usage_message",
 ]

@@ -91,6 +91,17 @@ def suggested_fix(d: Diagnosis | None) -> tuple[str, ...]:
     return ()
 
 
+def suggested_links(d: Diagnosis | None) -> tuple[tuple[str, str], ...]:
+    """The Setup links of the step :func:`suggested_fix` takes its fix from."""
+    if d is None:
+        return ()
+    for wanted in (Status.FAIL, Status.WARN):
+        for step in d.steps:
+            if step.status == wanted and step.fix and not step.fix[0].startswith("See \""):
+                return tuple(step.links)
+    return ()
+
+
 def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
     ordered = sorted(runs, key=lambda r: utc(r.at))
     shown = ordered[-MAX_HISTORY:]

@@ -42,8 +42,11 @@ def success_message(requester: str, minutes: float) -> dict[str, Any]:
 
 def still_failing_message(minutes: float, cause: CauseId | str | None, fix: Sequence[str],
                           session_id: str, *, escalated: bool = False,
-                          tied: Sequence[CauseId | str] = ()) -> dict[str, Any]:
-    """Sent when retests keep failing: the cause (both, when two tie), how to fix it, a way to reach support."""
+                          tied: Sequence[CauseId | str] = (),
+                          links: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Sent when retests keep failing: the cause (both, when two tie), how to fix it, a way to reach support.
+
+    ``links``: (label, URL) into the org's own Setup (checks.rules.setup_links builds only those)."""
     title = cause_title(cause)
     if len(tied) >= 2:
         title = " — or — ".join(cause_title(c) for c in tied)
@@ -54,6 +57,9 @@ def still_failing_message(minutes: float, cause: CauseId | str | None, fix: Sequ
     if fix:
         blocks += line_sections([f"{i}. {field(one_line(s), 1500)}" for i, s in enumerate(fix, 1)],
                                 title="*How to fix*", max_sections=4)
+    if links:  # fixed page names on a validated My Domain: nothing in them can break the link syntax
+        blocks.append(context(["*In your org's Setup:* " + " · ".join(
+            f"<{url}|{field(label, 60)}>" for label, url in links[:7])]))
     if escalated:
         blocks.append(context(["Support already has this one."]))
     else:

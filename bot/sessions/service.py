@@ -303,7 +303,8 @@ class SessionService:
                 fix = blocks.suggested_fix(d)  # the verdict's own fix, also when its step only warns
                 escalated = self.store.escalation(sid) is not None
                 self._reply(sess, blocks.still_failing_message(
-                    minutes, cause.id if cause else None, fix, sid, escalated=escalated, tied=[c.id for c in d.tied]))
+                    minutes, cause.id if cause else None, fix, sid, escalated=escalated, tied=[c.id for c in d.tied],
+                    links=blocks.suggested_links(d)))
                 stopped = f"still failing after {blocks.text.minutes_label(minutes)}"
         final = self.store.session(sid) or sess
         # No parent in Slack yet, or Slack would not show the verdict in it (an outage: the parent
