@@ -15,6 +15,9 @@ class ActionId(StrEnum):
 
     RETEST = "aprity_retest"
     ESCALATE = "aprity_escalate"
+    # "For the customer": the admin's checklist, privately; then, from that private copy, post it in the channel.
+    FOR_CUSTOMER = "aprity_for_customer"
+    POST_CHECKLIST = "aprity_post_checklist"
     # On the ephemeral ``explain`` answer; its value is a key the bot holds in memory, not the session id.
     SHARE_EXPLAIN = "aprity_share_explain"
     # Link buttons into the customer's own Setup: Slack opens the URL, and still tells the app, which acks.

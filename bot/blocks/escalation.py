@@ -13,6 +13,7 @@ from typing import Any
 
 from checks.model import Candidate, CauseId, CertificateInfo, ConnectionSummary, Diagnosis, Status, TokenError
 
+from bot.store import ties
 from bot.blocks.kit import context, fields_section, finish, header, line_sections, section
 from bot.blocks.replies import trigger_label
 from bot.blocks.text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, link,
@@ -34,7 +35,7 @@ class RunRecord:
         """From a stored run row (``finished_at`` epoch seconds, ``trigger``, ``ok``, ``cause_id``, ``fingerprint``)."""
         ts = row.get("finished_at") or row.get("started_at") or 0
         return cls(at=datetime.fromtimestamp(float(ts), tz=timezone.utc), trigger=str(row.get("trigger") or ""),
-                   ok=bool(row.get("ok")), cause_id=row.get("cause_id"), fingerprint=row.get("fingerprint"))
+                   ok=bool(row.get("ok")), cause_id=ties.key_of(row), fingerprint=row.get("fingerprint"))
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class EscalationView:
     certificate: CertificateInfo | None = None  # the certificate matching aprity's key
     separating_check: str | None = None
     app_type: str = "unknown"  # the app's kind as the last run knew it
+    org_name: str | None = None  # the org's name, when a run reached its Organization record
+    tied: Sequence[CauseId] = ()  # both causes, when the latest verdict is a tie
 
     @classmethod
     def from_diagnosis(cls, d: Diagnosis | None, *, session_id: str, connection: ConnectionSummary,
@@ -73,7 +76,8 @@ class EscalationView:
                    environment=env, thread_url=thread_url, history=tuple(history), environment_proof=proof,
                    evidence=tuple(d.evidence) if d else (), fix=suggested_fix(d),
                    certificate=(d.certificate if d and d.certificate else certificate),
-                   separating_check=d.separating_check if d else None,
+                   separating_check=d.separating_check if d else None, org_name=org.name if org else None,
+                   tied=tuple(c.id for c in d.tied) if d else (),
                    app_type=str(d.app_type) if d else connection.app_type)
 
 
@@ -102,6 +106,10 @@ def suggested_links(d: Diagnosis | None) -> tuple[tuple[str, str], ...]:
     return ()
 
 
+def runs_label(n: int) -> str:
+    return "1 run" if n == 1 else f"{n} runs"
+
+
 def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
     ordered = sorted(runs, key=lambda r: utc(r.at))
     shown = ordered[-MAX_HISTORY:]
@@ -113,19 +121,22 @@ def _history_lines(runs: Sequence[RunRecord]) -> list[str]:
         lines.append(f"• {stamp(r.at)} — {label} — {outcome}")
     hidden = len(runs) - len(shown)
     if hidden:
-        lines.insert(0, f"{ELLIPSIS} {hidden} earlier run(s) not listed")
+        lines.insert(0, f"{ELLIPSIS} {hidden} earlier {'run' if hidden == 1 else 'runs'} not listed")
     return lines
 
 
 def escalation_message(e: EscalationView) -> dict[str, Any]:
     c = e.connection
-    who = field(one_line(c.name or c.username), 100)
+    who = field(one_line(c.name or c.username) + (f" ({one_line(e.org_name)})" if e.org_name else ""), 200)
     env = one_line(environment_text(c.environment or "unknown", e.environment, e.environment_proof))
-    org = code(e.org_id, 40) if e.org_id else field("unknown — ask the customer: Setup > Company Information", 200)
-    cause = (f"{cause_title(e.cause.id)} ({confidence_label(e.cause.confidence)})" if e.cause
-             else "no cause identified")
+    org = " ".join(p for p in (f"*{field(one_line(e.org_name), 150)}*" if e.org_name else "",
+                               code(e.org_id, 40) if e.org_id else "") if p) \
+        or field("unknown — ask the customer: Setup > Company Information", 200)
+    cause = (f"{cause_title(','.join(e.tied) if e.tied else e.cause.id)} ({confidence_label(e.cause.confidence)})"
+             if e.cause else "no cause identified")
 
-    blocks: list = [header(f"Escalation: {one_line(c.name or c.username)}")]
+    org_name = f" — {one_line(e.org_name)}" if e.org_name else ""  # the org by name when known
+    blocks: list = [header(f"Escalation: {one_line(c.name or c.username)}{org_name}")]
     if e.last_error is not None:
         err = e.last_error
         status = f"HTTP {err.status}" if err.status is not None else "no HTTP answer"
@@ -163,7 +174,7 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
         blocks += line_sections([f"{i}. {field(one_line(x), 600)}" for i, x in enumerate(e.fix, 1)],
                                 title="*Suggested fix*", max_sections=2)
     if e.history:
-        blocks += line_sections(_history_lines(e.history), title=f"*Run history* ({len(e.history)} run(s))",
+        blocks += line_sections(_history_lines(e.history), title=f"*Run history* ({runs_label(len(e.history))})",
                                 max_sections=2)
     blocks.append(section(f"🧵 {link(e.thread_url, 'Open the diagnosis thread')}"))
     blocks.append(context([f"Session {code(e.session_id, 80)}"]))

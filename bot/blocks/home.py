@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.ids import HomeBlock
-from bot.store import stats
+from bot.store import stats, ties
 from bot.blocks.kit import context, divider, finish, header, section
 from bot.blocks.text import (MAX_MODAL_BLOCKS, cause_title, duration_label, field, hhmm, link, mention, one_line, short_cause,
                    stamp)
@@ -52,7 +52,8 @@ def _session_line(row: dict[str, Any]) -> str:
     if row["status"] == "running":
         state = "⏳ running"
     else:
-        state = f"❌ {short_cause(row.get('cause_id'))}" if row.get("cause_id") else "❌ failing"
+        cause = ties.key_of(row)
+        state = f"❌ {short_cause(cause)}" if cause else "❌ failing"
     notes = []
     if row.get("retest_due_at"):
         notes.append(f"retest at {hhmm(datetime.fromtimestamp(row['retest_due_at'], timezone.utc))}")

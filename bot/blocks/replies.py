@@ -11,7 +11,8 @@ from checks.model import CauseId, Diagnosis
 from bot.ids import ActionId
 from bot.blocks.kit import actions, button, context, finish, line_sections, section
 from bot.blocks.session import diff_line, outcome_text
-from bot.blocks.text import AUTOMATIC_WATCH, cause_title, code, field, hhmm, minutes_label, mention, one_line
+from bot.blocks.text import (AUTOMATIC_WATCH, cause_title, code, duration_label, field, hhmm, minutes_label, mention,
+                             one_line)
 
 TRIGGER_LABELS = {"command": "requested", "button": "after “I fixed it”", "scheduled": "automatic"}
 
@@ -32,11 +33,11 @@ def retest_result_message(d: Diagnosis, *, at: datetime, trigger: str,
     return finish(fallback, [section(f"{head}\n{outcome_text(d)}"), context([change]) if change else None])
 
 
-def success_message(requester: str, minutes: float) -> dict[str, Any]:
-    """Posted once the connection works again; mentions the person who asked."""
+def success_message(requester: str, seconds: float) -> dict[str, Any]:
+    """Posted once the connection works again; ``seconds`` since the session's first failing run."""
     who = "" if requester == AUTOMATIC_WATCH else f"{mention(requester)} "  # a watch has no one to notify
     text = (f"🎉 {who}the connection works now "
-            f"(fixed {minutes_label(minutes)} after the first check). Automatic retests have stopped.")
+            f"(fixed {duration_label(seconds)} after the first failing check). Automatic retests have stopped.")
     return finish(text, [section(text)])
 
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from checks.model import ConnectionSummary, Diagnosis, STEP_ORDER, STEP_TITLES, StepId
+from checks.checklist import is_aprity_side
+from checks.model import ConnectionSummary, Diagnosis, OrgInfo, STEP_ORDER, STEP_TITLES, StepId
 
 from bot.ids import PARENT_BLOCK_PREFIX, ActionId
+from bot.store import run_detail, ties
 from bot.blocks.kit import actions, button, context, finish, section
 from bot.blocks.text import (ELLIPSIS, cause_title, code, confidence_label, environment_text, field, hhmm, login_host,
                    mention, one_line, short_cause)
@@ -34,14 +36,20 @@ class ParentView:
     escalated_at: datetime | None = None
     run_number: int | None = None
     restarted: bool = False  # a restart interrupted this session's run and it ran again
+    header_org: OrgInfo | None = None  # the org of the latest run, shown in the header also while running
 
 
-def connection_line(c: ConnectionSummary, d: Diagnosis | None = None) -> str:
+def connection_line(c: ConnectionSummary, d: Diagnosis | None = None, org: OrgInfo | None = None) -> str:
     """The connection at a glance; the environment is the org's as proven, and the login URL's if they differ."""
     name = field(one_line(c.name), 150) if c.name else "_unnamed_"
     env = environment_text(c.environment, d.org_environment if d else None, d.org_environment_proof if d else None)
+    org = org or (d.org if d else None)
+    org_id = (org.id if org else None) or c.org_id
+    who = " ".join(p for p in (field(one_line(org.name), 150) if org and org.name else "",
+                               code(org_id, 40) if org_id else "") if p)
     return (f"*Connection:* {name}  ·  *User:* {field(one_line(c.username), 200)}  ·  "
-            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(env, 300)}")
+            f"*Login host:* {login_host(c.login_url)}  ·  *Environment:* {field(env, 300)}"
+            + (f"  ·  *Org:* {who}" if who else ""))
 
 
 def outcome_note(d: Diagnosis) -> str:
@@ -104,6 +112,9 @@ def parent_message(p: ParentView) -> dict[str, Any]:
         fallback = f"Connection check for {name}: running"
     elif d is not None:
         state = outcome_text(d) + "\nStep-by-step results are in the thread."
+        if not d.ok and is_aprity_side(d):
+            state += "\n🛠️ This is fixed on aprity's side (its connection settings or server): nothing to ask of " \
+                     "the customer."
         fallback = f"Connection check for {name}: {_fallback_outcome(d)}"
     else:
         state = "No result yet."
@@ -131,11 +142,13 @@ def parent_message(p: ParentView) -> dict[str, Any]:
         buttons.append(button(label, ActionId.RETEST, p.session_id, style="primary"))
     if not escalated and not (d is not None and d.ok and not p.running):
         buttons.append(button("Escalate to support", ActionId.ESCALATE, p.session_id, confirm=_ESCALATE_CONFIRM))
+    if d is not None and not d.ok and not p.running:  # the admin's checklist, in their words (private first)
+        buttons.append(button("For the customer", ActionId.FOR_CUSTOMER, p.session_id))
 
     run = f"Run {int(p.run_number)}  ·  " if p.run_number else ""
     return finish(fallback, [
         section(f"🔎 *Salesforce connection check* requested by {mention(p.requester_id)}", f"{bid}_head"),
-        context([connection_line(p.connection, d)], f"{bid}_conn"),
+        context([connection_line(p.connection, d, p.header_org)], f"{bid}_conn"),
         section(state, f"{bid}_state"),
         context(notes, f"{bid}_notes") if notes else None,
         context([f"{run}Session {code(p.session_id, 80)}"], f"{bid}_meta"),
@@ -156,13 +169,27 @@ def _state_of(ok: bool, cause: object) -> str:
     return "working" if ok else short_cause(cause or None)
 
 
+APPLYING = ("🕒 aprity's key or certificate changed since the previous run: Salesforce may still be applying the "
+            "new certificate (it can take up to 10 minutes), so this verdict may change on its own. Wait for the next "
+            "retest before changing anything else.")
+
+
+def still_applying(prev: dict[str, Any] | None, d: Diagnosis | None) -> bool:
+    """A failure right after the certificate matching aprity's key changed: likely Salesforce catching up."""
+    before = run_detail.certificate_fingerprint(prev)
+    now = d.certificate.fingerprint if d is not None and d.certificate else None
+    return bool(d is not None and not d.ok and before and now and before != now)
+
+
 def diff_line(prev: dict[str, Any] | None, d: Diagnosis | None) -> str | None:
     """"was: X → now: Y" (escaped mrkdwn) between the previous run and ``d``; None if nothing changed."""
     if not prev or d is None:
         return None
+    if still_applying(prev, d):  # not a new fault of the admin's: the change is still on its way
+        return APPLYING
     prev_ok = bool(prev.get("ok"))
-    prev_cause = prev.get("cause_id") or None
-    now_cause = str(d.cause.id) if d.cause else None
+    prev_cause = ties.key_of(prev)  # what was really diagnosed: both causes of a tie
+    now_cause = ties.key_of_diagnosis(d)
     if prev_ok != d.ok or (not d.ok and prev_cause != now_cause):
         return (f"🔄 Since the previous run — was: *{_state_of(prev_ok, prev_cause)}* "
                 f"→ now: *{_state_of(d.ok, now_cause)}*")

@@ -149,9 +149,14 @@ def stamp(dt: datetime) -> str:
 
 
 def cause_title(cause: CauseId | str | None) -> str:
-    """Title of a known cause, or the escaped raw value for one this version does not know."""
+    """Title of a known cause, or the escaped raw value for one this version does not know.
+
+    A stored tie ("a,b", see :mod:`bot.store.ties`) reads "Tied: A or B".
+    """
     if cause is None:
         return "no cause identified"
+    if "," in str(cause):
+        return "Tied: " + " or ".join(cause_title(c) for c in str(cause).split(",") if c)
     try:
         return CAUSE_TITLES[CauseId(cause)]
     except ValueError:
@@ -159,6 +164,8 @@ def cause_title(cause: CauseId | str | None) -> str:
 
 
 def short_cause(cause: CauseId | str | None) -> str:
+    if cause is not None and "," in str(cause):  # a tie: "tied: a or b"
+        return "tied: " + " or ".join(short_cause(c) for c in str(cause).split(",") if c)
     title = cause_title(cause)
     if title[1:2].isupper():  # an acronym ("OAuth settings …") keeps its capital
         return title

@@ -252,10 +252,13 @@ class SessionService:
             messages = [blocks.retest_result_message(d, at=at, trigger=trigger, previous=previous)]
             changed = previous is None or bool(previous.get("ok")) != d.ok or \
                 previous.get("fingerprint") != (d.last_error.fingerprint() if d.last_error else None)
-            if trigger == "button" or changed:
+            # Just after aprity's key or certificate changed, a failure is most likely Salesforce catching up:
+            # say so rather than lay out a new diagnosis (the next run, with the same certificate, will).
+            if (trigger == "button" or changed) and not blocks.still_applying(previous, d):
                 messages += blocks.step_messages(d)
         # The verdict is stored before Slack is asked anything: a Slack fault cannot lose it.
         self.store.record_run(sid, trigger=trigger, diagnosis=d, started_at=started)
+        self.store.set_connection(sid, d.connection)  # the header follows a fix on aprity's side
         for message in messages:
             self._reply(sess, message)
         if changed and sess.get("thread_ts"):  # a new finding went out: hand over the certificate with it, once
@@ -282,9 +285,10 @@ class SessionService:
         stopped: str | None = None
         if d.ok:
             self._cancel(sid)
-            if trigger == "scheduled":
-                minutes = (self.clock() - (sess.get("retest_started_at") or sess["created_at"])) / 60
-                self._reply(sess, blocks.success_message(sess["requester"], minutes))
+            if trigger == "scheduled":  # timed from the first failing run, not from the last button press
+                first_fail = next((r for r in self.store.runs(sid) if not r["ok"]), None)
+                since = first_fail["finished_at"] if first_fail else sess["created_at"]
+                self._reply(sess, blocks.success_message(sess["requester"], self.clock() - since))
             self.store.close(sid, "ok")
         elif trigger in ("command", "button"):
             if self.store.escalation(sid) is not None:  # escalated while this run was going: support owns it
@@ -365,10 +369,12 @@ class SessionService:
         runs = self.store.runs(sid)
         esc = self.store.escalation(sid)
         due = sess.get("retest_due_at")
-        view = blocks.ParentView(
-            session_id=sid, requester_id=sess["requester"], connection=summary_of(sess), revision=revision,
-            running=running, step=step, step_index=index, step_total=total or 10,
-            diagnosis=None if running else self.latest(sid),
+        latest = self.latest(sid)
+        view = blocks.ParentView(  # the header (login host, environment, org) is the latest run's
+            session_id=sid, requester_id=sess["requester"], connection=replace(
+                latest.connection, org_id=latest.connection.org_id or sess.get("org_id")) if latest else
+            summary_of(sess), revision=revision, running=running, step=step, step_index=index,
+            step_total=total or 10, diagnosis=None if running else latest, header_org=latest.org if latest else None,
             previous_run=runs[-2] if len(runs) >= 2 and not running else None,
             next_retest_at=datetime.fromtimestamp(due, timezone.utc) if due else None,
             retests_stopped=stopped,

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from checks.model import ConnectionSummary, Diagnosis
 
-from bot.store import app_memory, run_detail
+from bot.store import app_memory, run_detail, ties
 from bot.store import schema
 from bot.store.ledger import REPLY_URL_LIFETIME
 from bot.redact import redact as redact_text
@@ -238,18 +238,19 @@ class Store:
             err.status if err else None, redact(err.error) if err else None,
             redact(err.error_description) if err else None,
             redact(err.fingerprint()) if err else None, int(diagnosis.duration_ms), run_detail.encode(diagnosis),
+            ties.encode(diagnosis),
         )
         with self._write() as conn:
             self._update(
                 conn, session_id,
                 "status = CASE WHEN status = 'closed' THEN status ELSE ? END,"
-                " cause_id = ?, org_id = COALESCE(?, org_id), updated_at = ?",
-                ("ok" if diagnosis.ok else "failing", cause_id, org_id, finished_at),
+                " cause_id = ?, tied = ?, org_id = COALESCE(?, org_id), updated_at = ?",
+                ("ok" if diagnosis.ok else "failing", cause_id, ties.encode(diagnosis), org_id, finished_at),
             )
             cur = conn.execute(
                 "INSERT INTO runs (session_id, trigger, started_at, finished_at, ok, cause_id,"
-                " confidence, error_status, error_code, error_description, fingerprint, duration_ms, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " confidence, error_status, error_code, error_description, fingerprint, duration_ms, detail, tied)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 run,
             )
             run_id = int(cur.lastrowid or 0)
@@ -259,6 +260,14 @@ class Store:
                  for i, s in enumerate(diagnosis.steps)],
             )
         return run_id
+
+    def set_connection(self, session_id: str, connection: ConnectionSummary) -> None:
+        """The session's connection as its latest run used it (a fix on aprity's side changes it)."""
+        with self._write() as conn:
+            self._update(conn, session_id, "username = ?, login_url = ?, consumer_key = ?, environment = ?,"
+                         " connected_app = COALESCE(?, connected_app)",
+                         (connection.username, connection.login_url, connection.consumer_key,
+                          connection.environment, connection.connected_app))
 
     def runs(self, session_id: str) -> list[dict[str, Any]]:
         """The session's runs, oldest first, ``ok`` as bool."""

@@ -88,3 +88,12 @@ def apply(d: Diagnosis, text: str | None) -> Diagnosis:
                    separating_check=body.get("separating_check"), retryable=bool(body.get("retryable", True)),
                    error=error, api_error=api_error, org=org, certificate=certificate,
                    app_type=app_type, app_type_source=app_source, my_domain_url=body.get("my_domain_url"))
+
+
+def certificate_fingerprint(run: dict[str, Any] | None) -> str | None:
+    """The fingerprint of the certificate matching aprity's key when ``run`` (a stored row) was made."""
+    try:
+        cert = json.loads((run or {}).get(COLUMN) or "{}").get("certificate")
+    except (ValueError, AttributeError):
+        return None
+    return str(cert["fingerprint"]) if isinstance(cert, dict) and cert.get("fingerprint") else None

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from checks.model import CAUSE_TITLES, CauseId
 
 from bot.durations import duration_label
+from bot.store import ties
 
 DAY = 86400.0
 OPEN_STATUSES = ("running", "failing")
@@ -34,15 +35,19 @@ class Stats:
     fixed: int  # sessions in the window that went from a failing run to a passing one
     median_fix_seconds: float | None  # first failing run → first passing run, over ``fixed``
     escalations: int  # escalated in the window
-    top_causes: list[tuple[str, int]] = field(default_factory=list)  # (cause id, sessions), most first
+    # (cause id, or "a,b" for a tie whose fix is not known, sessions), most first
+    top_causes: list[tuple[str, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["top_causes"] = [{"cause": c, "title": cause_name(c), "sessions": n} for c, n in self.top_causes]
+        d["top_causes"] = [{"cause": c, "title": cause_name(c), "sessions": n, **({"tied": c.split(",")} if "," in c
+                                                                                else {})} for c, n in self.top_causes]
         return d
 
 
 def cause_name(cause: str) -> str:
+    if "," in cause:  # a tie, counted apart from either of its causes
+        return "Tied: " + " or ".join(cause_name(c) for c in cause.split(",") if c)
     try:
         return CAUSE_TITLES[CauseId(cause)]
     except ValueError:
@@ -96,14 +101,17 @@ def compute(path: str | os.PathLike[str], *, now: float, days: int = 30,
             f" FROM sessions s WHERE s.created_at >= ? AND {scope}", [since, *params]).fetchall()
         causes: Counter[str] = Counter()
         fixes: list[float] = []
+        tied = _has_ties(conn)
         for row in rows:
             if row["fail_id"] is None:
                 continue
-            fail = conn.execute("SELECT cause_id, finished_at FROM runs WHERE id = ?", (row["fail_id"],)).fetchone()
-            if fail["cause_id"]:
-                causes[fail["cause_id"]] += 1
-            fixed = conn.execute("SELECT finished_at FROM runs WHERE session_id = ? AND ok = 1 AND id > ?"
+            fail = conn.execute(f"SELECT cause_id, finished_at, {tied} AS tied FROM runs WHERE id = ?",
+                                (row["fail_id"],)).fetchone()
+            fixed = conn.execute("SELECT id, finished_at FROM runs WHERE session_id = ? AND ok = 1 AND id > ?"
                                  " ORDER BY id LIMIT 1", (row["id"], row["fail_id"])).fetchone()
+            cause = _credited(conn, row["id"], dict(fail), fixed["id"] if fixed is not None else None, tied)
+            if cause:
+                causes[cause] += 1
             if fixed is not None:
                 fixes.append(max(0.0, fixed["finished_at"] - fail["finished_at"]))
         open_count = conn.execute(f"SELECT COUNT(*) FROM sessions s WHERE s.status IN {OPEN_STATUSES} AND {scope}",
@@ -116,13 +124,34 @@ def compute(path: str | os.PathLike[str], *, now: float, days: int = 30,
                  top_causes=causes.most_common(5))
 
 
+def _has_ties(conn: sqlite3.Connection) -> str:
+    """The ``tied`` column, or NULL for a log written before ties were stored (read-only: no migration here)."""
+    return "tied" if any(r[1] == "tied" for r in conn.execute("PRAGMA table_info(runs)")) else "NULL"
+
+
+def _credited(conn: sqlite3.Connection, session_id: str, first_fail: dict[str, Any], fixed_id: int | None,
+              tied: str) -> str | None:
+    """The cause a session counts for: its first failing run's; for a tie, the one whose fix preceded the pass.
+
+    That one is known when the last failing run before the pass named a single cause of the tie; otherwise
+    the tie is counted as a tie ("a,b"), apart from either cause.
+    """
+    causes = ties.causes_of(first_fail)
+    if len(causes) < 2 or fixed_id is None:
+        return ",".join(causes) or None
+    last = conn.execute(f"SELECT cause_id, {tied} AS tied FROM runs WHERE session_id = ? AND ok = 0 AND id < ?"
+                        " ORDER BY id DESC LIMIT 1", (session_id, fixed_id)).fetchone()
+    narrowed = ties.causes_of(dict(last)) if last is not None else []
+    return narrowed[0] if len(narrowed) == 1 and narrowed[0] in causes else ",".join(causes)
+
+
 def open_sessions(path: str | os.PathLike[str], *, channels: Collection[str] | None = None,
                   limit: int = 20) -> list[dict[str, Any]]:
     """Open sessions, newest first, each with ``escalated`` and its pending ``retest_due_at``."""
     scope, params = _where(channels)
     with _connect(path) as conn:
         rows = conn.execute(
-            "SELECT s.id, s.channel, s.thread_ts, s.connection_name, s.username, s.status, s.cause_id,"
+            "SELECT s.id, s.channel, s.thread_ts, s.connection_name, s.username, s.status, s.cause_id, s.tied,"
             " s.created_at, s.retest_due_at, s.requester, (e.session_id IS NOT NULL) AS escalated"
             " FROM sessions s LEFT JOIN escalations e ON e.session_id = s.id"
             f" WHERE s.status IN {OPEN_STATUSES} AND {scope} ORDER BY s.created_at DESC LIMIT ?",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from checks.connections import Connection
+    from checks.model import Diagnosis
 
     from bot.runtime import EngineSettings
 
@@ -74,6 +75,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from bot.terminal.render import diagnosis_text
     from bot.runtime import EngineSettings, make_engine
 
+    if args.json and args.for_customer:
+        raise UsageError("give either --json or --for-customer, not both")
     settings = EngineSettings.from_env()
     conn = _connection(args, settings)
     if conn.private_key_file is not None and not os.path.exists(conn.private_key_file):
@@ -83,8 +86,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         diagnosis = engine.diagnose(conn)
     finally:
         engine.client.close()
-    print(json.dumps(diagnosis.to_dict(), indent=2) if args.json else diagnosis_text(diagnosis, verbose=args.verbose))
+    if args.for_customer:
+        _print_checklist(diagnosis, conn)
+    else:
+        print(json.dumps(diagnosis.to_dict(), indent=2) if args.json
+              else diagnosis_text(diagnosis, verbose=args.verbose))
     return EXIT_OK if diagnosis.ok else EXIT_FAILING
+
+
+def _print_checklist(diagnosis: Diagnosis, conn: Connection) -> None:
+    """The customer's checklist on stdout (paste it as is); what support must add goes to stderr."""
+    from checks.checklist import customer_checklist
+
+    checklist = customer_checklist(diagnosis, attached=False)
+    if checklist.text is None:
+        print(checklist.reason)
+        return
+    print(checklist.text)
+    if checklist.needs_certificate:
+        which = f"--connection {conn.name}" if conn.name else f"--private-key {conn.private_key_file}"
+        print(f"\nSend {checklist.certificate_name} with it: aprity-diagnose certificate {which} "
+              f"--output {checklist.certificate_name}", file=sys.stderr)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -260,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_args(p)
     p.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
     p.add_argument("--verbose", "-v", action="store_true", help="show details of passed steps too")
+    p.add_argument("--for-customer", action="store_true",
+                   help="print the checklist for the customer's Salesforce admin instead (plain text)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("explain", help="triage a pasted error message")
     p.add_argument("text", nargs="*", help="the error text (default: read standard input)")

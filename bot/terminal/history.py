@@ -7,15 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.store.ties import causes_of
+
 _COLUMNS = ("Created (UTC)", "Connection", "Environment", "Status", "Cause", "Runs")
 _MAX_WIDTH = 40
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, width: int = _MAX_WIDTH) -> str:
     """One line, bounded width: stored values come from Slack users and may hold anything."""
     text = _SPACE_RE.sub(" ", "" if value is None else str(value)).strip() or "-"
-    return text if len(text) <= _MAX_WIDTH else text[: _MAX_WIDTH - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _connection(row: dict[str, Any]) -> str:
@@ -41,7 +43,7 @@ def format_history(rows: Sequence[dict[str, Any]]) -> str:
             _cell(_connection(r)),
             _cell(r.get("environment")),
             _cell(r.get("status")),
-            _cell(r.get("cause_id")),
+            _cell(" or ".join(causes_of(r)), 2 * _MAX_WIDTH),  # a tie names both causes
             str(r.get("run_count") or 0),
         ]
         for r in rows

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
+from checks.checklist import is_aprity_side
 from checks.model import CAUSE_TITLES, Diagnosis, Status, StepResult
 
 _APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App", "unknown": "unknown"}
 MARKS = {Status.PASS: "✔", Status.FAIL: "✖", Status.WARN: "!", Status.SKIP: "-"}
+AGAIN = "run `aprity-diagnose check` again in a few minutes"
+# The engine's texts are shared with Slack, where automatic retests follow a failure; the terminal has none.
+_RETESTS = re.compile(r"(?P<cap>[Tt])he automatic retests will tell[^.]*")
+
+
+def terminal_words(text: str) -> str:
+    """A shared text for the terminal: what the automatic retests would tell, the reader runs ``check`` for."""
+    return _RETESTS.sub(lambda m: (AGAIN[0].upper() + AGAIN[1:] if m["cap"] == "T" else AGAIN) +
+                        " to see whether it has changed", text)
 
 
 def _step(step: StepResult, verbose: bool) -> list[str]:
     lines = [f"  [{MARKS[step.status]}] {step.title}: {step.finding}"]
     if verbose or step.status in (Status.FAIL, Status.WARN):
-        lines += [f"        {d}" for d in step.detail]
+        lines += [f"        {terminal_words(d)}" for d in step.detail]
     if step.status in (Status.FAIL, Status.WARN):
         if step.verify:
             lines.append("      How to verify:")
-            lines += [f"        • {v}" for v in step.verify]
+            lines += [f"        • {terminal_words(v)}" for v in step.verify]
         if step.fix:
             lines.append("      How to fix:")
-            lines += [f"        • {f}" for f in step.fix]
+            lines += [f"        • {terminal_words(f)}" for f in step.fix]
         if step.links:
             lines.append("      In your org's Setup:")
             lines += [f"        → {label}: {url}" for label, url in step.links]
@@ -62,11 +74,18 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
             status = f"HTTP {err.status} " if err.status else ""
             call = f" ({err.call})" if err.call else ""
             lines.append(f"  Salesforce said{call}: {status}{_code_and_text(err.error, err.error_description)}")
+        if is_aprity_side(d):
+            lines.append("  This is fixed on aprity's side (its connection settings or server): nothing to ask of "
+                         "the customer's admin.")
         if not d.retryable:
-            lines.append("  Waiting will not fix this: change the configuration first.")
+            lines.append("  Waiting will not fix this: change the configuration first, then run `aprity-diagnose "
+                         "check` again.")
+        else:
+            lines.append("  After a change in Salesforce, run `aprity-diagnose check` again in about 10 minutes "
+                         "(Salesforce can take that long to apply it).")
     if d.evidence:
         lines.append("  How we know:")
-        lines += [f"    - {e}" for e in d.evidence]
+        lines += [f"    - {terminal_words(e)}" for e in d.evidence]
     lines.append(f"  ({len(d.steps)} checks in {d.duration_ms} ms)")
     return "\n".join(lines)
 
@@ -102,7 +121,7 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
         lines += [f"  - {c}" for c in clues]
     if cands and cands[0].id in fixes:
         lines.append("How to fix:")
-        lines += [f"  • {f}" for f in fixes[cands[0].id]]
+        lines += [f"  • {terminal_words(f)}" for f in fixes[cands[0].id]]
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ put into the steps; fixes on aprity's side say where the change goes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from checks.model import CauseId
@@ -39,10 +40,15 @@ def upload_path(app_type: str, app_name: str | None) -> str:
 def _upload_fix(ctx: AdviceContext) -> list[Step]:
     """One upload fixes both "another certificate" and "no certificate / JWT flow off"."""
     cert = the_certificate(ctx)
-    get: Step = ((f"Download {cert_file_name(ctx.connection)}, attached to this thread: the certificate made from "
-                  "aprity's key (public part only, safe to share).", None) if ctx.surface == "slack" else
-                 (f"Run `aprity-diagnose certificate --connection {ctx.connection or 'NAME'}` to write the "
-                  "certificate made from aprity's key (public part only).", None))
+    if ctx.surface == "customer":  # the customer's checklist: the file travels with it, named without internals
+        get: Step = (f"Take the certificate file {cert_file_name(None)} that comes with these steps: it is made from "
+                     "the key aprity signs with (public part only, safe to share).", None)
+    elif ctx.surface == "slack":
+        get = (f"Download {cert_file_name(ctx.connection)}, attached to this thread: the certificate made from "
+               "aprity's key (public part only, safe to share).", None)
+    else:
+        get = (f"Run `aprity-diagnose certificate --connection {ctx.connection or 'NAME'}` to write the certificate "
+               "made from aprity's key (public part only).", None)
     steps = by_type(
         ctx,
         [(eca_path(ctx, f"{FLOW}: keep \"Enable JWT Bearer Flow\" checked, upload {cert} as its certificate, "
@@ -275,6 +281,15 @@ _ADVICE: dict[CauseId, Callable[[AdviceContext], Advice]] = {
 }
 
 
+# Fixed in aprity's connection or on the machine that signs (the guide: "update … in your aprity JWT
+# configuration"; the key file and the clock are aprity's): the customer's admin has nothing to change.
+APRITY_SIDE = frozenset({CauseId.CONSUMER_KEY_MISMATCH, CauseId.USERNAME_OR_LOGIN_URL,
+                         CauseId.CLOCK_SKEW_OR_EXPIRY, CauseId.PRIVATE_KEY_INVALID})
+
+
 def advice_for(cause: CauseId, ctx: AdviceContext = AdviceContext()) -> Advice:
     """Verify and fix steps for ``cause``, made concrete with what ``ctx`` knows."""
-    return _ADVICE[CauseId(cause)](ctx)
+    found = _ADVICE[CauseId(cause)](ctx)
+    if CauseId(cause) in APRITY_SIDE and not found.aprity_side:
+        found = replace(found, aprity_side=True)
+    return found

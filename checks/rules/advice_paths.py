@@ -81,6 +81,8 @@ def cert_words(ctx: AdviceContext) -> str:
 
 def the_certificate(ctx: AdviceContext) -> str:
     """How the reader names (and gets) the certificate made from aprity's key."""
+    if ctx.surface == "customer":
+        return f"the certificate file {cert_file_name(None)} that comes with these steps"
     if ctx.surface == "slack":
         return f"the attached certificate ({cert_file_name(ctx.connection)})"
     return f"the certificate from `aprity-diagnose certificate --connection {ctx.connection or 'NAME'}`"

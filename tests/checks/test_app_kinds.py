@@ -100,3 +100,15 @@ def test_a_remembered_app_type_counts_as_proven(world, make_engine) -> None:
     conn = replace(by_name("eca-inactive-user").build(world), known_app_type="external_client_app")
     d = make_engine().diagnose(conn)
     assert (d.app_type, d.app_type_source) == (AppType.EXTERNAL_CLIENT_APP, AppTypeSource.PROVEN)
+
+
+def test_the_customers_checklist_follows_the_proven_app_and_its_own_my_domain(world, make_engine) -> None:
+    from checks.checklist import customer_checklist
+
+    d = make_engine().diagnose(by_name("eca-closed").build(world))
+    text = customer_checklist(d, attached=True).text or ""
+    assert "App: aprity (External Client App)" in text
+    assert "External Client App Manager" in text and not CA_SCREEN_NAMES.search(text), text
+    assert "- External Client App Manager: https://eca-tyrell.my.salesforce.com/lightning/setup/" in text
+    generic = customer_checklist(make_engine().diagnose(by_name("not-preauthorized").build(world)), attached=True)
+    assert generic.text and "lightning/setup" not in generic.text  # login.salesforce.com: no org's own host

@@ -87,7 +87,8 @@ def test_hostile_text_is_shown_literally():
 def test_mentions_only_from_valid_user_ids():
     assert "<@U0REQ>" in flat(parent()) and "<@" not in flat(parent(requester_id="U0REQ>|x"))
     assert "an unknown user" in flat(success_message("<!channel>", 3))
-    assert success_message(REQ, 1)["blocks"][0]["text"]["text"].startswith("🎉 <@U0REQ> the connection works now")
+    assert success_message(REQ, 83)["blocks"][0]["text"]["text"].startswith("🎉 <@U0REQ> the connection works now")
+    assert "(fixed 1 minute after the first failing check)" in flat(success_message(REQ, 83))
 
 
 # ---- parent message ---------------------------------------------------------------------
@@ -99,7 +100,8 @@ def test_parent_running_hides_retest_and_shows_progress():
 
 def test_parent_failing_buttons_cause_and_alternatives():
     msg = parent(next_retest_at=datetime(2024, 5, 1, 16, 5, tzinfo=timezone(timedelta(hours=2))))
-    assert buttons(msg) == {ActionId.RETEST: "sess-1", ActionId.ESCALATE: "sess-1"}
+    assert buttons(msg) == {ActionId.RETEST: "sess-1", ActionId.ESCALATE: "sess-1", ActionId.FOR_CUSTOMER: "sess-1"}
+    assert "fixed on aprity's side" in flat(msg)  # a consumer key mismatch: nothing for the customer
     text = flat(msg)
     assert CAUSE_TITLES[CauseId.CONSUMER_KEY_MISMATCH] + "* (high confidence)" in text
     assert "Also possible: wrong username or login URL for this org (low confidence)" in text
@@ -200,6 +202,17 @@ def test_escalation_has_every_field_and_no_secret():
     assert "BEGIN" not in json.dumps(msg) and "leaked" not in json.dumps(msg)
 
 
+def test_escalation_names_the_org_and_counts_one_run():
+    d = failing(org=OrgInfo(id="00D5g000001abcd", name="Acme Corp", is_sandbox=False))
+    msg = escalation_message(EscalationView.from_diagnosis(
+        d, session_id="sess-1", connection=conn("acme-internal"), requester_id=REQ, escalated_by=ESC,
+        escalated_at=NOW, history=[RunRecord(NOW, "command", False, CauseId.CONSUMER_KEY_MISMATCH)]))
+    assert_good(msg)
+    text = flat(msg)
+    assert "Escalation: acme-internal — Acme Corp" in text and "*Acme Corp* `00D5g000001abcd`" in text
+    assert "(1 run)" in text and "run(s)" not in text
+
+
 def test_escalation_unknown_org_history_cap_and_unsafe_link():
     runs = [RunRecord(NOW - timedelta(minutes=i), "scheduled", False, CauseId.UNKNOWN) for i in range(1, 201)]
     for url in ("https://evil.example|x>", "javascript:alert(1)", None):
@@ -210,7 +223,7 @@ def test_escalation_unknown_org_history_cap_and_unsafe_link():
         text = flat(msg)
         assert "unknown — ask the customer: Setup &gt; Company Information" in text
         assert "(link unavailable)" in text and "evil.example" not in text
-        assert "180 earlier run(s) not listed" in text and "200 run(s)" in text
+        assert "180 earlier runs not listed" in text and "(200 runs)" in text and "run(s)" not in text
         assert "14:04 UTC — automatic" in text and "10:45 UTC" not in text  # the newest runs are kept
 
 

@@ -57,7 +57,7 @@ def test_command_posts_parent_progress_and_thread(harness: BotHarness) -> None:
     assert "Certificate in the Salesforce app does not match" in text and "high" in text
     assert f"<@{USER}>" in text
     actions = [b for b in parent["blocks"] if b["type"] == "actions"][0]["elements"]
-    assert {a["action_id"] for a in actions} == {ActionId.RETEST, ActionId.ESCALATE}
+    assert {a["action_id"] for a in actions} == {ActionId.RETEST, ActionId.ESCALATE, ActionId.FOR_CUSTOMER}
     assert all(a["value"] == sess["id"] for a in actions)
     thread = harness.stub.thread(CHANNEL, sess["thread_ts"])
     assert len(thread) >= 3  # passes grouped, each failure alone, the verdict

@@ -238,3 +238,44 @@ def test_app_type_in_connections_toml(tmp_path) -> None:
     path.write_text(base + 'app_type = "oauth"\n')
     with pytest.raises(ConfigError, match="connection 'a': app_type must be external_client_app or connected_app"):
         load("a", path)
+
+
+def test_for_customer_prints_the_admins_checklist_and_names_the_certificate(env, capsys) -> None:
+    assert main(["check", "--connection", "cert-regenerated", "--for-customer"]) == 1
+    captured = capsys.readouterr()
+    out = captured.out
+    assert out.startswith("Salesforce connection for aprity: steps for your Salesforce admin")
+    assert "aprity.crt, sent to you with this checklist" in out
+    assert "Salesforce can take up to 10 minutes to apply the change; then press Test Connection" in out
+    for internal in ("cert-regenerated", "[✖]", "How we know", "SHA-256", "aprity-diagnose"):
+        assert internal not in out, internal
+    # What support adds goes to stderr, so stdout pastes into an email as it is.
+    assert "aprity-diagnose certificate --connection cert-regenerated --output aprity.crt" in captured.err
+
+
+def test_for_customer_on_an_aprity_side_cause_says_there_is_nothing_to_send(env, world, capsys) -> None:
+    c = by_name("key-typo").build(world)
+    code = main(["check", "--username", c.username, "--consumer-key", c.consumer_key, "--login-url", c.login_url,
+                 "--private-key", str(c.private_key_file), "--for-customer"])
+    assert code == 1
+    assert capsys.readouterr().out.strip().startswith("This is fixed on aprity's side")
+    main(["check", "--username", c.username, "--consumer-key", c.consumer_key, "--login-url", c.login_url,
+          "--private-key", str(c.private_key_file)])
+    assert "This is fixed on aprity's side" in capsys.readouterr().out  # the verdict says so too
+
+
+def test_for_customer_and_json_do_not_mix(env, capsys) -> None:
+    assert main(["check", "--connection", "healthy", "--json", "--for-customer"]) == 2
+    assert "either --json or --for-customer" in capsys.readouterr().err
+
+
+def test_terminal_never_promises_automatic_retests(env, world, capsys) -> None:
+    from bot.terminal.render import terminal_words
+
+    assert terminal_words("Nothing to change; the automatic retests will tell when it is back.") == \
+        "Nothing to change; run `aprity-diagnose check` again in a few minutes to see whether it has changed."
+    c = by_name("maintenance").build(world)
+    main(["check", "--username", c.username, "--consumer-key", c.consumer_key, "--login-url", c.login_url,
+          "--private-key", str(c.private_key_file)])
+    out = capsys.readouterr().out
+    assert "automatic retest" not in out.lower() and "again in a few minutes to see whether it has changed" in out

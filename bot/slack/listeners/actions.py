@@ -1,4 +1,4 @@
-"""Buttons: retest now, escalate to support, and share an ``explain`` answer in the channel.
+"""Buttons: retest now, escalate to support, the customer's checklist, and share an ``explain`` answer.
 
 A session's buttons act only when clicked in the session's own channel, and only while
 the access policy still allows that session there; anything else gets an ephemeral
@@ -7,19 +7,22 @@ refusal and changes nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks
+from bot.sessions.customer import post_checklist, show_checklist
 from bot.sessions.escalation import escalate
 from bot.sessions.executor import QueueFull
 from bot.ids import ActionId
-from bot.sessions.service import SessionService
+from bot.sessions.service import SessionService, slack_error
 from bot.policy.throttle import Later, later_text
 from bot.slack.listeners.gate import Gate, session_request
 
+log = logging.getLogger(__name__)
 ELSEWHERE = "This button belongs to a check in another channel; it does nothing here."
 UNKNOWN = "This session is no longer known to the bot; run /aprity-diagnose again."
 
@@ -84,6 +87,32 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
             ack()
         if notice:
             tell(respond, notice)
+
+    @app.action(ActionId.FOR_CUSTOMER.value)
+    def on_for_customer(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        sess, notice = allowed_session(body, action)  # local: SQLite and the policy, before the ack
+        ack()
+        if sess is None:
+            tell(respond, notice or UNKNOWN)
+            return
+        try:  # to the clicker only: support decides whether the customer sees it
+            show_checklist(service, sess["id"], sess["channel"], body["user"]["id"])
+        except Exception as exc:  # noqa: BLE001 - no stack trace in Slack: one line, and the log
+            log.warning("checklist of %s not shown: %s", sess["id"], slack_error(exc))
+            tell(respond, "Slack did not take the checklist; press For the customer again.")
+
+    @app.action(ActionId.POST_CHECKLIST.value)
+    def on_post_checklist(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        sess, notice = allowed_session(body, action)  # the policy again: it may have changed since the preview
+        ack()
+        if sess is None:
+            tell(respond, notice or UNKNOWN)
+            return
+        problem = post_checklist(service, sess["id"], sess["channel"])
+        if problem:
+            tell(respond, problem)
+        else:
+            respond(replace_original=True, text="Posted in the channel.")
 
     @app.action(ActionId.SHARE_EXPLAIN.value)
     def on_share(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
