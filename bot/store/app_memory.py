@@ -23,10 +23,12 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 
 def key_of(name: str | None, username: str, consumer_key: str) -> str:
-    """A saved connection by name; an ad-hoc one by its user and consumer key (hashed: short and stable)."""
-    if name:
-        return f"name:{name}"
-    return "adhoc:" + hashlib.sha256(f"{username.lower()}\n{consumer_key}".encode()).hexdigest()[:32]
+    """A connection by its name (if saved), user and consumer key, hashed: short and stable.
+
+    A connection pointed at another user or app starts afresh, so an old org's My Domain is never
+    linked for a new one; a corrected login URL keeps what was learned (same user, same app)."""
+    ident = f"{name or ''}\n{username.lower()}\n{consumer_key}"
+    return ("name:" if name else "adhoc:") + hashlib.sha256(ident.encode()).hexdigest()[:32]
 
 
 def recall(query: Callable[..., list[dict]], key: str) -> tuple[str | None, str | None]:

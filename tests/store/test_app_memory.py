@@ -23,6 +23,9 @@ def test_remembered_per_connection_and_kept_across_a_restart(tmp_path) -> None:
     again = Store(path)  # a new process on the same file; the migration is idempotent
     assert again.recall_app(key) == ("external_client_app", "https://acme.my.salesforce.com")
     assert again.recall_app(key_of("other", "u@acme.com", "3MVG9x")) == (None, None)
+    # the same name pointed at another app or user starts afresh: no old org's My Domain for a new one
+    assert again.recall_app(key_of("acme", "u@acme.com", "3MVG9y")) == (None, None)
+    assert again.recall_app(key_of("acme", "v@acme.com", "3MVG9x")) == (None, None)
 
 
 def test_ad_hoc_connections_are_keyed_by_user_and_key_without_storing_the_key(tmp_path) -> None:
@@ -34,8 +37,9 @@ def test_ad_hoc_connections_are_keyed_by_user_and_key_without_storing_the_key(tm
 def test_a_database_from_before_is_migrated_in_place(tmp_path) -> None:
     path = tmp_path / "old.db"
     sqlite3.connect(path).close()  # an empty file from an older version: no app_memory table
-    Store(path).remember_app("name:a", "connected_app", None)
-    assert Store(path).recall_app("name:a") == ("connected_app", None)
+    key = key_of("a", "u@a.com", "3MVG9a")
+    Store(path).remember_app(key, "connected_app", None)
+    assert Store(path).recall_app(key) == ("connected_app", None)
 
 
 def test_links_and_app_type_survive_the_run_detail_and_old_rows_have_none() -> None:
