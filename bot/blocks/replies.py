@@ -86,7 +86,8 @@ def usage_message(*, adhoc: bool = True) -> dict[str, Any]:
     lines = [
         "*How to use* `/aprity-diagnose`",
         "• `/aprity-diagnose NAME` — check a saved connection by its name",
-        *(["• `/aprity-diagnose username=USER consumer_key=KEY login_url=URL [app=NAME] [app_type=eca|connected_app]` — "
+        *(["• `/aprity-diagnose username=USER consumer_key=KEY login_url=URL [app=NAME] "
+           "[app_type=eca|connected_app]` — "
            "check a connection described inline"] if adhoc else []),
         "• `/aprity-diagnose explain &lt;error&gt;` — read a pasted Salesforce error and say what it likely means "
         "(only you see the answer)",

@@ -54,6 +54,7 @@ def expiry_warning_message(*, connection: ConnectionSummary, not_after: datetime
     return finish(f"Certificate of {one_line(connection.name or connection.username)} expires {stamp(not_after)}", [
         section(head),
         context([connection_line(connection)]),
-        section(f"*Expires:* {stamp(not_after)}\n*SHA-256 of the connection's certificate file:* {code(fingerprint, 200)}"),
+        section(f"*Expires:* {stamp(not_after)}\n"
+                f"*SHA-256 of the connection's certificate file:* {code(fingerprint, 200)}"),
         section(steps),
     ])

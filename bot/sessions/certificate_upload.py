@@ -44,7 +44,8 @@ def attach_certificate(client: Any, channel: str, thread_ts: str, d: Diagnosis, 
         try:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=(
                 f"I could not attach {name} (Slack said `{error}`; the app needs the files:write scope). "
-                f"SHA-256 of that certificate (made from aprity's key): `{d.certificate.fingerprint}`; ask whoever runs "
+                f"SHA-256 of that certificate (made from aprity's key): `{d.certificate.fingerprint}`; "
+                "ask whoever runs "
                 "aprity for the file."))
         except Exception:  # noqa: BLE001
             log.warning("could not tell %s that the certificate upload failed", channel)

@@ -119,7 +119,7 @@ def self_signed_certificate(
     key: RSAPrivateKey, common_name: str = "aprity", days: int = 730, now: datetime | None = None,
     serial: int | None = None,
 ) -> bytes:
-    """A self-signed SHA-256 certificate (PEM) for upload to the app in Salesforce (External Client App or Connected App)."""
+    """A self-signed SHA-256 certificate (PEM) for upload to the app in Salesforce (ECA or Connected App)."""
     now = pem.utc(now or datetime.now(timezone.utc))
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     cert = (

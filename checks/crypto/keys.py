@@ -66,7 +66,8 @@ _NEW_KEY = (
     " -out key.pem), a certificate from it, and upload that certificate to the app in Salesforce."
 )
 _USE_KEY_FILE = "Use the private key file: its first line reads BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY."
-_CERT_NOT_KEY = "Give aprity the private key the certificate was made from; keep the certificate for the app in Salesforce."
+_CERT_NOT_KEY = ("Give aprity the private key the certificate was made from; keep the certificate for the app in "
+                 "Salesforce.")
 
 # Every user-facing text for private keys, in one place: reason -> (code, message, hint).
 _TEXT: dict[str, tuple[str, str, str]] = {

@@ -28,7 +28,8 @@ def unreachable_advice(ctx: AdviceContext) -> "Advice":
     if ctx.unreachable in ("host", "unknown"):  # not proven to be either side: say so, change nothing yet
         return Advice(
             verify=("Check status.salesforce.com for an incident on the org's instance.",) + ((
-                f"If {LOGIN} answers but {ctx.my_domain_url} does not, compare it with Setup → My Domain → \"Current My Domain URL\".",)
+                f"If {LOGIN} answers but {ctx.my_domain_url} does not, compare it with Setup → My Domain → "
+                "\"Current My Domain URL\".",)
                 if ctx.my_domain_url else ()),
             fix=(
                 "Nothing in the org's configuration is in question yet: Salesforce, or the network between aprity "

@@ -67,7 +67,8 @@ def check_private_key(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
         return _with_advice(StepId.PRIVATE_KEY, Status.FAIL, str(problem), C.PRIVATE_KEY_INVALID, ctx)
     bits = keys.key_bits(f.key)
     return StepResult(StepId.PRIVATE_KEY, Status.PASS, f"RSA {bits}-bit private key loaded",
-                      detail=(f"SHA-256 of the public half of aprity's private key: {keys.public_key_fingerprint(f.key)}",))
+                      detail=(f"SHA-256 of the public half of aprity's private key: "
+                              f"{keys.public_key_fingerprint(f.key)}",))
 
 
 def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
@@ -87,8 +88,9 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
                       f"{f.cert.subject.rfc4514_string()}, valid {facts.not_before:%Y-%m-%d} to "
                       f"{facts.not_after:%Y-%m-%d}, SHA-256 {keys.fingerprint_sha256(f.cert)}")
         if f.cert_matches is False and v.ok:
-            return StepResult(step, Status.WARN, "the login works, so the app in Salesforce holds the right certificate, "
-                              "but the certificate file on disk was not made from aprity's key: it is stale",
+            return StepResult(step, Status.WARN, "the login works, so the app in Salesforce holds the right "
+                              "certificate, but the certificate file on disk was not made from aprity's key: it is "
+                              "stale",
                               fix=("Replace the certificate file of the connection with the one matching the key, "
                                    "or remove certificate_file from the connection.",), detail=tuple(detail))
         if f.cert_matches is False:

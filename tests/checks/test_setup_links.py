@@ -24,7 +24,8 @@ def test_an_orgs_own_my_domain_gets_links(url: str, host: str) -> None:
     "https://acme.lightning.force.com", "https://acme.my.salesforce-setup.com", "https://acme.my.salesforce.mil",
     "https://acme.my.sfcrmproducts.cn", "https://acme.my-salesforce.com", "http://acme.my.salesforce.com",
     "https://127.0.0.1:8443", "https://acme.my.salesforce.com:8443", "https://acme.my.salesforce.com/path",
-    "https://acme.my.salesforce.com?x=1", "https://user@acme.my.salesforce.com", "https://evil.com/acme.my.salesforce.com",
+    "https://acme.my.salesforce.com?x=1", "https://user@acme.my.salesforce.com",
+    "https://evil.com/acme.my.salesforce.com",
     "https://acme.my.salesforce.com.evil.com", "acme.my.salesforce.com",
 ])
 def test_no_link_for_any_other_host(url) -> None:

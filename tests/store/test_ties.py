@@ -46,7 +46,8 @@ def test_history_and_home_name_both_causes_of_a_tie(store: Store) -> None:
     table = format_history(store.recent_sessions(5))
     assert "certificate_mismatch or digital_signatures_disabled" in table
     line = _session_line({**store.session(sid), "escalated": False, "link": None})
-    assert "tied: certificate in the Salesforce app" in line and "or JWT Bearer Flow / \"Use digital signatures\"" in line.replace(
+    assert "tied: certificate in the Salesforce app" in line
+    assert "or JWT Bearer Flow / \"Use digital signatures\"" in line.replace(
         "&quot;", "\"")
 
 
