@@ -100,7 +100,7 @@ class WebProcess:
 
 
 def machine() -> str:
-    """One line naming the machine: CPU model, cores and load, for the README's table."""
+    """One line naming the machine: CPU model, cores and load, for the table in docs/benchmarks.md."""
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), "unknown CPU")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -9,6 +9,7 @@ entry would. It widens nothing: the allowlist still decides what may be called.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,68 @@ def run_deadline(value: str | None) -> float:
     return seconds
 
 
+_KEY_SHAPE = ("APRITY_PRIVATE_KEY must be the private key's PEM text (from its -----BEGIN line) or the base64 "
+              "of the key file (base64 -w0 key.pem)")
+_key_paths: dict[bytes, str] = {}  # one in-memory file per distinct key, for the life of the process
+
+
+def key_from_env(value: str) -> bytes:
+    """``APRITY_PRIVATE_KEY`` as key bytes: PEM text as given, or base64 of a PEM or DER key file.
+
+    The key is checked here, so an unusable one stops start-up; the message names the variable
+    and the problem, never a byte of the value."""
+    from checks.crypto import keys, pem
+
+    text = value.strip()
+    if "-----BEGIN" in text:
+        data = text.encode("utf-8", "replace") + b"\n"
+    else:
+        decoded = pem.base64_payload(text.encode("ascii", "replace"))
+        if decoded is None:
+            raise SettingsError(_KEY_SHAPE)
+        data = decoded
+    try:
+        keys.parse_private_key(data)
+    except keys.KeyProblem as exc:
+        hint = " Give the PEM text with its line breaks, or the base64 of the key file." \
+            if exc.code in ("escaped_newlines", "newlines_lost") else ""
+        raise SettingsError(f"APRITY_PRIVATE_KEY: {exc.message}{hint}") from None
+    return data
+
+
+def key_file_for(data: bytes) -> str:
+    """A path only this process can read that holds ``data``: the rest of the code reads keys from files.
+
+    Linux: an anonymous memory file (memfd), never on a disk, gone with the process. Elsewhere:
+    an owner-only temporary file, removed at exit."""
+    if data in _key_paths:
+        return _key_paths[data]
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("aprity-private-key")  # close-on-exec: no child process inherits it
+        os.write(fd, data)
+        path = f"/proc/self/fd/{fd}"
+    else:  # pragma: no cover - macOS and friends
+        import atexit
+        import shutil
+
+        folder = tempfile.mkdtemp(prefix="aprity-key-")  # 0700
+        path = os.path.join(folder, "key.pem")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        atexit.register(shutil.rmtree, folder, True)
+    _key_paths[data] = path
+    return path
+
+
+def private_key_file(env: Mapping[str, str]) -> str | None:
+    """aprity's default signing key: ``APRITY_PRIVATE_KEY`` (the key itself) or ``APRITY_PRIVATE_KEY_FILE``."""
+    inline, file = (env.get("APRITY_PRIVATE_KEY") or "").strip(), env.get("APRITY_PRIVATE_KEY_FILE") or None
+    if inline and file:
+        raise SettingsError("set APRITY_PRIVATE_KEY or APRITY_PRIVATE_KEY_FILE, not both")
+    return key_file_for(key_from_env(inline)) if inline else file
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     connections_file: str | None
@@ -49,6 +112,7 @@ class EngineSettings:
     allowlist: Allowlist
     simulator_url: str | None
     run_deadline: float = DEFAULT_RUN_DEADLINE
+    key_from_env: bool = False  # the default key came from APRITY_PRIVATE_KEY (its path means nothing to people)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "EngineSettings":
@@ -58,10 +122,11 @@ class EngineSettings:
             raise SettingsError(f"APRITY_EXTRA_LOGIN_HOSTS: {exc}") from None
         return cls(
             connections_file=env.get("APRITY_CONNECTIONS") or None,
-            private_key_file=env.get("APRITY_PRIVATE_KEY_FILE") or None,
+            private_key_file=private_key_file(env),
             allowlist=allowlist,
             simulator_url=env.get("APRITY_SALESFORCE_SIMULATOR") or None,
             run_deadline=run_deadline(env.get("APRITY_RUN_DEADLINE")),
+            key_from_env=bool((env.get("APRITY_PRIVATE_KEY") or "").strip()),
         )
 
     def transport_factory(self) -> "Callable[[], httpx.BaseTransport] | None":

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from bot.runtime import EngineSettings, SettingsError
@@ -20,7 +21,7 @@ _SHARED_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channel
 T = TypeVar("T")
 
 
-def _channel_ids(name: str, value: str | None) -> frozenset[str]:
+def channel_ids(name: str, value: str | None) -> frozenset[str]:
     """Comma-separated ``C…``/``G…`` ids; empty means none (deny by default)."""
     ids = [v.strip() for v in (value or "").split(",") if v.strip()]
     bad = [v for v in ids if not _SHARED_CHANNEL.match(v)]
@@ -62,6 +63,56 @@ def _positive_int(name: str, value: str | None, default: int) -> int:
     return int(value)
 
 
+def _port(name: str, value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"{name} must be a TCP port between 1 and 65535 (got {value[:20]!r})")
+    return int(value)
+
+
+# Folders whose content does not outlive a restart or a redeploy (docs/operations.md, "The database's place").
+_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm", "/run")
+
+
+def _on_root_filesystem(folder: Path) -> bool:
+    """True when ``folder`` sits on the same filesystem as ``/``: in a container, that is no volume."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return folder.stat().st_dev == Path("/").stat().st_dev
+    except OSError:
+        return False
+
+
+def in_container() -> bool:
+    return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
+
+
+def ephemeral_db(env: Mapping[str, str] = os.environ, *, container: bool | None = None) -> str | None:
+    """Why the database's place will not survive the platform, as one line, or None when nothing says so.
+
+    Read at start-up by the production processes (gunicorn, Socket Mode). The reasons are the
+    list in docs/operations.md: unset (a file in the working directory), a relative path, a temporary folder,
+    Heroku's dyno filesystem, a container's own filesystem (no volume mounted there)."""
+    value = (env.get("APRITY_DB") or "").strip()
+    lost = "sessions, retest plans and 30-day stats are lost at the next deploy"
+    if not value:
+        return (f"APRITY_DB is not set: the database is ./{DEFAULT_DB} in the working directory; set it to a "
+                f"file on a persistent disk or volume, or {lost}")
+    path = Path(value)
+    if not path.is_absolute():
+        return f"APRITY_DB is a relative path ({value}): set an absolute path on a persistent disk or volume, or {lost}"
+    where = str(path.resolve(strict=False))
+    if any(where == t or where.startswith(t + "/") for t in _TEMPORARY):
+        return f"APRITY_DB is in a temporary folder ({value}): {lost}"
+    if env.get("DYNO"):
+        return f"APRITY_DB is on Heroku's dyno filesystem ({value}), wiped at every deploy and daily restart: {lost}"
+    if (in_container() if container is None else container) and _on_root_filesystem(path.parent):
+        return f"APRITY_DB is on the container's own filesystem ({value}), not on a volume: {lost}"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     bot_token: str
@@ -80,6 +131,7 @@ class Settings:
     watch_interval: int = DEFAULT_WATCH_INTERVAL
     alert_channel: str = ""  # empty: the support channel
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
+    health_port: int | None = None  # Socket Mode: serve GET /healthz on this port (HTTP mode serves it anyway)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
@@ -125,7 +177,7 @@ class Settings:
         delays = valid(lambda: _floats("APRITY_RETEST_DELAYS", env.get("APRITY_RETEST_DELAYS"),
                                        DEFAULT_RETEST_DELAYS), DEFAULT_RETEST_DELAYS)
         max_runs = valid(lambda: _positive_int("APRITY_MAX_RUNS", env.get("APRITY_MAX_RUNS"), 4), 4)
-        staff = valid(lambda: _channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")), frozenset())
+        staff = valid(lambda: channel_ids("APRITY_STAFF_CHANNELS", env.get("APRITY_STAFF_CHANNELS")), frozenset())
         retention = valid(lambda: _positive_int("APRITY_RETENTION_DAYS", env.get("APRITY_RETENTION_DAYS"),
                                                 DEFAULT_RETENTION_DAYS), DEFAULT_RETENTION_DAYS)
         watch_interval = valid(lambda: _positive_int("APRITY_WATCH_INTERVAL", env.get("APRITY_WATCH_INTERVAL"),
@@ -133,6 +185,7 @@ class Settings:
         alert = (env.get("APRITY_ALERT_CHANNEL") or "").strip() or support
         if alert and not _CHANNEL.match(alert):
             problems.append(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
+        health_port = valid(lambda: _port("APRITY_HEALTH_PORT", env.get("APRITY_HEALTH_PORT")), None)
         engine = valid(lambda: EngineSettings.from_env(env), None)
         if missing or problems:
             head = [f"missing {', '.join(missing)}"] if missing else []
@@ -154,4 +207,5 @@ class Settings:
             watch_interval=watch_interval,
             alert_channel=alert,
             shutdown_grace=grace,
+            health_port=health_port,
         )

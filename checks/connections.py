@@ -81,6 +81,24 @@ class Connection:
 
 def load_all(path: str | os.PathLike[str] | None = None) -> dict[str, Connection]:
     """Read every connection of a TOML file; relative paths resolve against its folder."""
+    file, table = _table(path)
+    return {name: _build(name, entry, file.parent) for name, entry in table.items()}
+
+
+def load_each(path: str | os.PathLike[str] | None = None) -> dict[str, Connection | ConfigError]:
+    """Every entry on its own, a bad one as its :class:`ConfigError` (``connections check`` lists them all);
+    a file that cannot be read at all still raises."""
+    file, table = _table(path)
+    found: dict[str, Connection | ConfigError] = {}
+    for name, entry in table.items():
+        try:
+            found[name] = _build(name, entry, file.parent)
+        except ConfigError as exc:
+            found[name] = exc
+    return found
+
+
+def _table(path: str | os.PathLike[str] | None) -> tuple[Path, dict[str, object]]:
     file = Path(path or os.environ.get("APRITY_CONNECTIONS") or DEFAULT_FILE)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -93,7 +111,7 @@ def load_all(path: str | os.PathLike[str] | None = None) -> dict[str, Connection
     table = data.get("connections")
     if not isinstance(table, dict):
         raise ConfigError(f"connections file {file} has no [connections.NAME] tables")
-    return {name: _build(name, entry, file.parent) for name, entry in table.items()}
+    return file, table
 
 
 def load(name: str, path: str | os.PathLike[str] | None = None) -> Connection:

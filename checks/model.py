@@ -72,6 +72,21 @@ class CauseId(StrEnum):
     METADATA_ACCESS_MISSING = "metadata_access_missing"
     PRIVATE_KEY_INVALID = "private_key_invalid"
     SALESFORCE_UNREACHABLE = "salesforce_unreachable"
+    # Read by `explain` from pasted text: failures outside the JWT token answer (proxy, TLS, the key file,
+    # other login flows, wrappers). Stored like the others; older builds fall back to UNKNOWN when restoring.
+    PROXY_AUTH_REQUIRED = "proxy_auth_required"
+    PROXY_REFUSED = "proxy_refused"
+    PROXY_SCHEME_WRONG = "proxy_scheme_wrong"
+    TLS_INTERCEPTION = "tls_interception"
+    TLS_PROTOCOL = "tls_protocol"
+    MUTUAL_TLS_CERTIFICATE = "mutual_tls_certificate"
+    LOCAL_KEY_UNREADABLE = "local_key_unreadable"
+    LOCAL_KEY_PASSPHRASE = "local_key_passphrase"
+    NOT_JWT_FLOW = "not_jwt_flow"
+    SESSION_EXPIRED = "session_expired"
+    REST_SESSION_INVALID = "rest_session_invalid"
+    WRAPPER_HID_ANSWER = "wrapper_hid_answer"
+    REQUEST_MALFORMED = "request_malformed"
     UNKNOWN = "unknown"
 
 
@@ -89,6 +104,23 @@ CAUSE_TITLES: dict[CauseId, str] = {
     CauseId.METADATA_ACCESS_MISSING: "User cannot read metadata (Metadata API permission missing)",
     CauseId.PRIVATE_KEY_INVALID: "Private key cannot be used to sign",
     CauseId.SALESFORCE_UNREACHABLE: "Salesforce could not be reached",
+    CauseId.PROXY_AUTH_REQUIRED: "The proxy in front of the client wants credentials (HTTP 407)",
+    CauseId.PROXY_REFUSED: "The proxy refused to open a tunnel to Salesforce",
+    CauseId.PROXY_SCHEME_WRONG: "The proxy URL says https:// but the proxy speaks plain HTTP",
+    CauseId.TLS_INTERCEPTION: "Salesforce's certificate is not trusted on the client's side (TLS inspection or "
+                              "an outdated trust store)",
+    CauseId.TLS_PROTOCOL: "TLS handshake failed on the client's side: protocol version or cipher",
+    CauseId.MUTUAL_TLS_CERTIFICATE: "Mutual TLS (port 8443): the org's client certificate was not presented or "
+                                    "not accepted",
+    CauseId.LOCAL_KEY_UNREADABLE: "The private key file is missing or not readable at the configured path",
+    CauseId.LOCAL_KEY_PASSPHRASE: "The private key (or keystore) is encrypted and the passphrase is missing or wrong",
+    CauseId.NOT_JWT_FLOW: "The client is not doing a JWT bearer login (a password, SOAP or client-credentials "
+                          "login failed)",
+    CauseId.SESSION_EXPIRED: "Login worked; the access token later expired or was revoked",
+    CauseId.REST_SESSION_INVALID: "Token issued but the API refuses the session (IP-locked session, session "
+                                  "level, API Access Control)",
+    CauseId.WRAPPER_HID_ANSWER: "A wrapper (Named Credential, Mule, Boomi, Talend…) hid Salesforce's answer",
+    CauseId.REQUEST_MALFORMED: "The token request itself is malformed (grant_type, body encoding, method or scheme)",
     CauseId.UNKNOWN: "Unrecognised failure",
 }
 

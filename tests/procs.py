@@ -39,6 +39,8 @@ def procfile_command(process: str, port: int) -> list[str]:
         return [sys.executable, "-m", "gunicorn", *argv[1:]]
     if argv[0] == "aprity-diagnose":
         return [sys.executable, "-m", "bot", *argv[1:]]
+    if argv[0] == "python":  # a Procfile platform runs the checkout with its interpreter
+        return [sys.executable, *argv[1:]]
     raise AssertionError(f"unexpected Procfile command {argv[0]}")
 
 

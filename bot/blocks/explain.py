@@ -23,7 +23,9 @@ class ExplainView:
     clues: Sequence[str] = ()
     warnings: Sequence[str] = ()
     fixes: Mapping[CauseId, Sequence[str]] = dc_field(default_factory=dict)
-    source: str = "salesforce"  # "local": a library/network error on the caller's side; "unavailable": maintenance
+    source: str = "salesforce"  # "local": a library/network error on the caller's side; "unavailable": maintenance;
+    # "hidden": a wrapper reported the failure without Salesforce's answer
+    next_check: str | None = None  # what separates the reading when the text does not decide it
 
 
 def explain_message(expl: ExplainView,
@@ -36,6 +38,8 @@ def explain_message(expl: ExplainView,
         status = f" (HTTP {e.status})" if e.status is not None else ""
         if expl.source == "local":
             text = "*Local error — it never reached Salesforce:*"
+        elif expl.source == "hidden":
+            text = "*A wrapper hid Salesforce's answer:*"
         elif expl.source == "unavailable":
             text = f"*Salesforce is unavailable{status}* — it answered with a page, not a login error:"
         else:
@@ -55,6 +59,8 @@ def explain_message(expl: ExplainView,
                  + (f" — {field(one_line(c.reason), 500)}" if c.reason else "")
                  for i, c in enumerate(expl.candidates, 1)]
         blocks += line_sections(lines, title="*Possible causes*", max_sections=3)
+    if expl.next_check:
+        blocks.append(section(f"*Next check:* {field(one_line(expl.next_check), 1500)}"))
     if expl.clues:
         blocks += line_sections([f"• {field(one_line(c), 500)}" for c in expl.clues],
                                 title="*Clues in the text*", max_sections=2)

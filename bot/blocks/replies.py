@@ -113,6 +113,14 @@ def internal_error_message(reference: str) -> dict[str, Any]:
     return finish(text, [section(text)])
 
 
+def crash_loop_message(session_id: str) -> dict[str, Any]:
+    """For a session whose run stopped the bot twice: it is not run again by itself."""
+    text = ("⛔ This check stopped the bot twice while it ran, so the bot will not run it again by itself. "
+            f"Whoever runs aprity can find what happened in the bot's logs (session {code(session_id, 80)}). "
+            "Press *I fixed it, retest* to try once more, or run /aprity-diagnose again.")
+    return finish(text, [section(text)])
+
+
 def moved_message(permalink: str | None) -> dict[str, Any]:
     """For a parent posted twice (Slack's answer to the first post was lost): point to the live one."""
     where = f"<{permalink}|the newer status message>" if permalink else "the newer status message below"

@@ -69,6 +69,7 @@ class Playground:
         self.bot: Bot | None = None
         self.slack: SlackSide | None = None
         self._server: _Server | None = None
+        self._serving = False  # shutdown() waits for serve_forever: only call it once that runs
 
     def settings(self) -> Settings:
         env = {
@@ -90,28 +91,33 @@ class Playground:
     def start(self) -> "Playground":
         from bot.playground import web  # the page and its API; imported here so building a Playground stays light
 
-        self.stub.start()
-        self.stub.add_user(YOU.id, "You (playground)")
-        self.stub.add_user(BOT_USER_ID, "aprity-diagnose", is_bot=True)
-        for cid, name in CHANNELS.items():
-            self.stub.add_channel(cid, name)
-            self.stub.add_member(cid, YOU.id)  # what the App Home shows depends on the viewer's channels
+        # The port first: when it is taken, nothing else has started (no bot, no stand-in, no log lines).
+        handler: list[Callable[..., Any]] = []
+        self._server = make_server("127.0.0.1", self.port, lambda env, reply: handler[0](env, reply),
+                                   server_class=_Server, handler_class=_Quiet)
+        self.port = self._server.server_port
         try:
+            self.stub.start()
+            self.stub.add_user(YOU.id, "You (playground)")
+            self.stub.add_user(BOT_USER_ID, "aprity-diagnose", is_bot=True)
+            for cid, name in CHANNELS.items():
+                self.stub.add_channel(cid, name)
+                self.stub.add_member(cid, YOU.id)  # what the App Home shows depends on the viewer's channels
             # The engine talks to the simulator in-process: its transport, never the network.
             self.bot = build(self.settings(), transport=SimTransport(self.world.sim))
-            self._server = make_server("127.0.0.1", self.port, web.application(self), server_class=_Server,
-                                       handler_class=_Quiet)
+            handler.append(web.application(self))
         except BaseException:
-            self.close()  # e.g. the port is taken: stop what already started
+            self.close()
             raise
-        self.port = self._server.server_port
         threading.Thread(target=self._server.serve_forever, name="playground", daemon=True).start()
+        self._serving = True
         self.slack = SlackSide(self.stub, f"{self.url}/slack/events", self._secret, CHANNELS, TEAM_DOMAIN)
         return self
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            if self._serving:
+                self._server.shutdown()
             self._server.server_close()
         if self.slack is not None:
             self.slack.close()
@@ -174,10 +180,17 @@ class Playground:
                              "ephemeral": self.stub.ephemeral_messages(cid)})
         views = [v for v in self.stub.views() if not v.get("closed") and v.get("type") == "modal"]
         home = next((v for v in self.stub.views() if v.get("type") == "home" and v.get("user") == YOU.id), None)
+        # Which thread belongs to which connection, and how it stands: the admin panel follows the
+        # thread you open and asks before fixing an org that has no failing session.
+        sessions = [{"id": s["id"], "connection": s.get("connection_name"), "channel": s.get("channel"),
+                     "thread_ts": s.get("thread_ts"), "status": s.get("status")}
+                    for s in (self.sessions() if self.bot is not None else [])]
         return {
             "me": {"id": YOU.id, "name": "You"}, "users": users, "command": COMMAND, "channels": channels,
             "view": views[-1] if views else None, "home": home, "connections": self.orgs.names,
-            "admin": {"orgs": self.orgs.describe(), "fixes": [{"id": f.id, "label": f.label} for f in FIXES],
+            "sessions": sessions,
+            "admin": {"orgs": self.orgs.describe(),
+                      "fixes": [{"id": f.id, "label": f.label, "where": f.where} for f in FIXES],
                       "propagation_delay": self.timing.propagation_delay},
         }
 

@@ -4,7 +4,9 @@ Each connection is one of :data:`checks.scenarios.SCENARIOS`, built on one simul
 A fix is what the support guide tells the customer's admin to do; applying it goes
 through the simulator's own change API, so it becomes visible only after the
 propagation delay, as Connected App edits do in Salesforce. Fixes on aprity's side
-(the login URL, the certificate on file) rewrite the connections file the bot reads.
+(the login URL, the consumer key, the certificate on file) rewrite the connections file
+the bot reads. The page lists whatever :data:`CONNECTIONS` names: an org added here shows
+in the composer's suggestions and the admin panel with no other change.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from checks.simulator import TEST_URL, ConnectedApp, Org, SimUser
 
 # The demo's broken orgs, one per fix the admin panel offers, plus a healthy one.
 CONNECTIONS = ("not-preauthorized", "cert-regenerated", "signatures-off", "no-api-scope", "sandbox-on-login",
-               "no-metadata", "healthy", "eca-closed", "eca-sandbox-generic")
+               "key-typo", "eca-generic-host", "no-metadata", "healthy", "eca-closed")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,11 @@ def _metadata(orgs: "Orgs", t: Target) -> None:
     orgs.world.sim.change_user(t.user.username, org_id=t.org.org_id, modify_metadata=True)
 
 
+def _consumer_key(orgs: "Orgs", t: Target) -> None:
+    # Support copies the key again from the customer's app: aprity's record changes, Salesforce does not.
+    orgs.update_connection(t.conn.name or "", consumer_key=t.app.consumer_key)
+
+
 FIXES: tuple[Fix, ...] = (
     Fix("upload_certificate", "Upload the certificate that matches aprity's key", "salesforce", _upload_certificate),
     Fix("digital_signatures", "Turn on \"Use digital signatures\" (ECA: \"Enable JWT Bearer Flow\")", "salesforce",
@@ -98,6 +105,7 @@ FIXES: tuple[Fix, ...] = (
     Fix("sandbox_login_url", "Use the sandbox login URL (test.salesforce.com)", "aprity", _sandbox_url),
     Fix("my_domain_login_url", "Use the org's My Domain URL as login URL", "aprity", _my_domain_url),
     Fix("modify_metadata", "Grant the user Modify Metadata", "salesforce", _metadata),
+    Fix("consumer_key", "Copy the Consumer Key again from the customer's app", "aprity", _consumer_key),
 )
 
 
@@ -169,8 +177,9 @@ class Orgs:
             out.append({
                 "name": name, "title": self._titles[name], "org": org.name, "org_id": org.org_id,
                 "sandbox": org.is_sandbox, "username": t.conn.username, "login_url": t.conn.login_url,
+                "app_kind": "External Client App" if app.external_client_app else "Connected App",
+                "app_name": app.name, "consumer_key_matches": t.conn.consumer_key == app.consumer_key,
                 "settings": [
-                    ["App", "External Client App" if app.external_client_app else "Connected App"],
                     ["Certificate", cert],
                     ["Enable JWT Bearer Flow" if app.external_client_app else "Use digital signatures",
                      "on" if app.digital_signatures else "off"],

@@ -53,7 +53,8 @@ class SlackSide:
         self._channel_names = channel_names
         self._domain = team_domain
         self._seq = itertools.count(1)
-        self._http = httpx.Client(timeout=10)
+        # Loopback only: a configured HTTP(S)_PROXY must never see the playground's own requests.
+        self._http = httpx.Client(timeout=10, trust_env=False)
 
     def close(self) -> None:
         self._http.close()
@@ -75,6 +76,7 @@ class SlackSide:
     def slash(self, who: Person, channel: str, text: str) -> dict[str, Any]:
         """Type ``/aprity-diagnose text`` in ``channel``; the ack's message goes to ``who`` only."""
         trigger = self._trigger()
+        typed_at = self.stub.new_ts()  # Slack shows the command's answer where it was typed, above what follows
         hook = self.stub.response_url(f"cmd{trigger}", channel=channel, user=who.id)
         response = self._post({
             "token": "legacy-verification-token", "team_id": TEAM_ID, "team_domain": self._domain,
@@ -82,7 +84,7 @@ class SlackSide:
             "user_id": who.id, "user_name": who.name, "command": COMMAND, "text": text,
             "api_app_id": APP_ID, "is_enterprise_install": "false", "response_url": hook, "trigger_id": trigger,
         })
-        return self._show_ack(response, who, channel)
+        return self._show_ack(response, who, channel, typed_at)
 
     def click(self, who: Person, channel: str, message_ts: str, action: dict[str, Any],
               block_id: str, thread_ts: str | None = None, *, ephemeral: bool = False) -> dict[str, Any]:
@@ -133,13 +135,13 @@ class SlackSide:
             self.stub.close_view(view_id)
         return {"status": response.status_code, "errors": errors or {}}
 
-    def _show_ack(self, response: httpx.Response, who: Person, channel: str) -> dict[str, Any]:
+    def _show_ack(self, response: httpx.Response, who: Person, channel: str, typed_at: str) -> dict[str, Any]:
         answer = _json(response) if response.content else {}
         if not answer and response.content:
             answer = {"text": response.text}
         if response.status_code == 200 and (answer.get("text") or answer.get("blocks")):
             # Slack shows a command's immediate answer like a response_url post: to the person, unless in_channel.
-            hook = self.stub.response_url(f"ack{self._trigger()}", channel=channel, user=who.id)
+            hook = self.stub.response_url(f"ack{self._trigger()}", channel=channel, user=who.id, ts=typed_at)
             self._http.post(hook, json=answer)
         return {"status": response.status_code}
 

@@ -46,6 +46,7 @@ class Hook:
     channel: str
     user: str
     message_ts: str | None = None  # the message a button was on (replace_original edits it)
+    ts: str | None = None  # the place in the channel a reply takes (a command's answer: where it was typed)
 
 
 class ApiError(Exception):
@@ -101,7 +102,7 @@ class SlackMethods:
             self._messages[hook.channel][ts] = Msg(hook.channel, ts, text, blocks, a.get("thread_ts") or None)
         else:  # Slack's default for response_url answers: only the person who acted sees it
             self._ephemeral.append({"channel": hook.channel, "user": hook.user, "text": text, "blocks": blocks,
-                                    "thread_ts": a.get("thread_ts"), "message_ts": self._new_ts()})
+                                    "thread_ts": a.get("thread_ts"), "message_ts": hook.ts or self._new_ts()})
 
     def _m_auth_test(self, a: dict) -> dict:
         return {"url": f"https://{self.team_domain}.slack.com/", "team": "Example", "user": "aprity-diagnose",

@@ -145,12 +145,17 @@ class SlackStub(SlackMethods, SlackFiles):
         return f"http://127.0.0.1:{self.port}/api"
 
     def response_url(self, webhook_id: str = "1", *, channel: str | None = None, user: str | None = None,
-                     message_ts: str | None = None) -> str:
-        """A response_url; with ``channel`` (and ``user``), posts to it show up there like in Slack."""
+                     message_ts: str | None = None, ts: str | None = None) -> str:
+        """A response_url; with ``channel`` (and ``user``), posts to it show up there (at ``ts``, if given)."""
         if channel:
             with self._lock:
-                self._hooks[webhook_id] = Hook(channel, user or "", message_ts)
+                self._hooks[webhook_id] = Hook(channel, user or "", message_ts, ts)
         return f"http://127.0.0.1:{self.port}/webhook/{webhook_id}"
+
+    def new_ts(self) -> str:
+        """Take a place in the channel's order now, for a message that comes later."""
+        with self._lock:
+            return self._new_ts()
 
     # ---- setup -------------------------------------------------------------------
     def fail_next(self, method: str, error: str | None = None, status: int | None = None,

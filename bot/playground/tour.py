@@ -76,6 +76,17 @@ def channel_text(pg: Playground, channel: str) -> str:
     return "\n".join(out)
 
 
+class TourNetworkError(Exception):
+    """The playground's own loopback request was not answered by the bot (a proxy or firewall in the way)."""
+
+
+def _sent(pg: Playground, what: str, answer: dict[str, Any]) -> None:
+    status = answer.get("status")
+    if status != 200:
+        raise TourNetworkError(f"network problem on 127.0.0.1: {what} got HTTP {status} instead of the bot's "
+                               f"answer at {pg.url}/slack/events")
+
+
 def _session(pg: Playground, name: str) -> dict[str, Any] | None:
     return next((s for s in pg.sessions() if s.get("connection_name") == name), None)
 
@@ -97,7 +108,7 @@ def run_tour(pg: Playground, out: TextIO, *, timeout: float = 60.0) -> None:
     """Play the tour on a started playground; raises TimeoutError or AssertionError when a step fails."""
     say = lambda text: print(text, file=out, flush=True)  # noqa: E731
     say(f"1. /aprity-diagnose {FIXED_CASE}")
-    pg.command(FIXED_CASE)
+    _sent(pg, "the command", pg.command(FIXED_CASE))
     first = pg.wait(f"the verdict on {FIXED_CASE}", _verdict(pg, FIXED_CASE), timeout)
     parent = pg.stub.message(SUPPORT_CHANNEL, first["thread_ts"]) or {}
     assert not first.get("last_ok"), f"{FIXED_CASE} was expected to fail first"
@@ -110,12 +121,12 @@ def run_tour(pg: Playground, out: TextIO, *, timeout: float = 60.0) -> None:
     say(f"   parent now: {parent.get('text')}")
 
     say(f"4. /aprity-diagnose {ESCALATED_CASE}")
-    pg.command(ESCALATED_CASE)
+    _sent(pg, "the command", pg.command(ESCALATED_CASE))
     second = pg.wait(f"the verdict on {ESCALATED_CASE}", _verdict(pg, ESCALATED_CASE), timeout)
     parent = pg.stub.message(SUPPORT_CHANNEL, second["thread_ts"]) or {}
     say(f"   verdict: {parent.get('text')}")
     say("5. Escalate to support")
-    pg.click(SUPPORT_CHANNEL, second["thread_ts"], ActionId.ESCALATE.value, second["id"])
+    _sent(pg, "the button", pg.click(SUPPORT_CHANNEL, second["thread_ts"], ActionId.ESCALATE.value, second["id"]))
     pg.wait("the escalation in the support channel", lambda: pg.stub.channel_messages(ESCALATION_CHANNEL), timeout)
     # The bot then confirms in the thread and marks the parent: wait for that last edit too.
     pg.wait("the parent marked as escalated", lambda: "Escalated to support" in json.dumps(

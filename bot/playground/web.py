@@ -2,9 +2,11 @@
 
 Plain WSGI served by the standard library. ``/slack/events`` is the production
 adapter (:func:`bot.serve.runners.wsgi_app`), so the bot verifies every request's signature
-exactly as it does behind Slack. The JSON API only accepts ``application/json``
-posts addressed to a loopback host name: another web site open in the same browser
-can neither send them (no simple-request JSON) nor rebind a name onto them.
+exactly as it does behind Slack. The JSON API only accepts posts whose media type is
+exactly ``application/json``, addressed to a loopback host name, from the page's own
+origin (``Origin`` and ``Sec-Fetch-Site``, when the browser sends them): another web
+site open in the same browser can neither send them (no simple request carries that
+type; a cross-site one is refused) nor rebind a name onto them.
 """
 
 from __future__ import annotations
@@ -107,8 +109,10 @@ def application(pg: "Playground") -> Callable[[dict[str, Any], StartResponse], I
             return _send(start_response, 200, content, "application/octet-stream",
                          [("Content-Disposition", f"attachment; filename*=UTF-8''{quote(info['name'])}")])
         if method == "POST" and path.startswith("/api/"):
-            if "application/json" not in environ.get("CONTENT_TYPE", ""):
-                return _json(start_response, 415, {"error": "send application/json"})
+            if not same_origin(environ):
+                return _json(start_response, 403, {"error": "only the playground's own page may call its API"})
+            if not is_json(environ.get("CONTENT_TYPE", "")):
+                return _json(start_response, 415, {"error": "send Content-Type: application/json"})
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 if length > MAX_BODY:
@@ -125,6 +129,30 @@ def application(pg: "Playground") -> Callable[[dict[str, Any], StartResponse], I
         return _send(start_response, 404, b"not found", "text/plain")
 
     return app
+
+
+def is_json(content_type: str) -> bool:
+    """Exactly ``application/json`` (what the page's fetch sends): never a type a cross-site page may post.
+
+    A substring test would let ``text/plain; charset=application/json`` through, which a page
+    on another site may send without asking (a CORS "simple" request). No parameters either.
+    """
+    return content_type.strip().lower() == "application/json"
+
+
+def same_origin(environ: dict[str, Any]) -> bool:
+    """The request comes from the page itself, or from no browser at all (the tour, curl).
+
+    Browsers send ``Sec-Fetch-Site`` and, on every POST, ``Origin``: either must name this
+    very origin. A client that sends neither is not a browser a web page could drive.
+    """
+    fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    return origin == f"http://{environ.get('HTTP_HOST', '')}"
 
 
 def _send(start_response: StartResponse, status: int, body: bytes, ctype: str,

@@ -1,6 +1,6 @@
 """gunicorn settings for the Procfile's ``web`` process: ``gunicorn -c python:bot.serve.gunicorn_conf``.
 
-Why these values (the README says it for operators too):
+Why these values (docs/operations.md says it for operators too):
 
 - One worker: the retest scheduler lives in the process (see bot/sessions/scheduler.py).
 - gthread with 32 threads: a thread is held for as long as a request is arriving, so the thread

@@ -6,6 +6,7 @@ alone (413, never read), a body still arriving after :data:`BODY_DEADLINE` is cu
 the thread is free again), a bad or stale signature gets 401 and a body Bolt could not parse
 gets 400, each with one log line that never holds the body. Only a signed, well-formed request
 reaches Bolt. Both servers use it: gunicorn (``bot.serve.wsgi``) and ``aprity-diagnose http``.
+``GET /healthz`` is answered here too, unsigned (:mod:`bot.serve.health`): it carries no data.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bot.serve.health import PATH as HEALTH_PATH
+from bot.serve.health import Health
 from bot.serve.slack_shapes import shape_problem
 
 log = logging.getLogger(__name__)
@@ -96,13 +99,18 @@ class HttpGuard:
 
     def __init__(self, inner: WSGIApp, signing_secret: str, *, path: str = "/slack/events",
                  max_body: int = MAX_BODY, deadline: float = BODY_DEADLINE,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.inner, self.path = inner, path
+                 clock: Callable[[], float] = time.time, health: Health | None = None) -> None:
+        self.inner, self.path, self.health = inner, path, health
         self._secret = signing_secret.encode()
         self._max_body, self._deadline, self._clock = max_body, deadline, clock
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
+            if environ.get("PATH_INFO") == HEALTH_PATH and self.health is not None:
+                # Unsigned on purpose: load balancers and Docker have no Slack secret; the body holds no data.
+                if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+                    raise Refused("405 Method Not Allowed", "")
+                return self.health.answer(start_response, head_only=environ.get("REQUEST_METHOD") == "HEAD")
             if environ.get("PATH_INFO") != self.path:
                 raise Refused("404 Not Found", "")
             if environ.get("REQUEST_METHOD") != "POST":

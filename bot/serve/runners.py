@@ -15,32 +15,43 @@ from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.serve import lifecycle
+from bot.serve import health, lifecycle
+from bot.serve.health import Health
 from bot.slack.app import Bot, build, make_web_client
 from bot.serve.http_guard import BODY_DEADLINE, HttpGuard, Watchdog, quiet_bolt_bodies
-from bot.settings import DEFAULT_SHUTDOWN_GRACE, Settings
+from bot.settings import DEFAULT_SHUTDOWN_GRACE, Settings, ephemeral_db
 
 log = logging.getLogger(__name__)
 EXIT_REJECTED, EXIT_UNREACHABLE = 2, 1
 READ_DEADLINE = BODY_DEADLINE  # the development server's per-connection read deadline (see gunicorn_worker)
+HEALTH_SLACK_TIMEOUT = 5  # seconds /healthz waits for Slack's auth.test in HTTP mode
 HELLO_WAIT = 15.0  # seconds to wait for Slack's hello before saying we are still waiting
 
 
 class BotApp(HttpGuard):
-    """What the HTTP servers serve: Bolt behind the guard, and the bot to stop on the way out."""
+    """What the HTTP servers serve: Bolt behind the guard (and ``/healthz``), and the bot to stop on the way out."""
 
-    def __init__(self, bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRACE) -> None:
-        super().__init__(SlackRequestHandler(bot.app, path="/slack/events"), signing_secret)
+    def __init__(self, bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRACE,
+                 health: Health | None = None) -> None:
+        super().__init__(SlackRequestHandler(bot.app, path="/slack/events"), signing_secret, health=health)
         self.bot, self.grace = bot, grace
 
     def stop(self, grace: float | None = None) -> bool:
         return self.bot.shutdown(self.grace if grace is None else grace)
 
 
+def http_health(bot: Bot) -> Health:
+    """HTTP mode's health: Slack is "up" when auth.test answers (a client of its own: short timeout, no retries)."""
+    web = bot.app.client
+    client = WebClient(token=web.token, base_url=web.base_url, timeout=HEALTH_SLACK_TIMEOUT, retry_handlers=[])
+    return Health(health.probes(bot, health.SlackReachable(client.auth_test)))
+
+
 def wsgi_app(bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRACE) -> BotApp:
-    app = BotApp(bot, signing_secret, grace)
+    app = BotApp(bot, signing_secret, grace, health=http_health(bot))
     quiet_bolt_bodies()  # after build(): Bolt has made its loggers by now
     return app
 
@@ -55,6 +66,13 @@ def _stop_signal() -> threading.Event:
 
 def _say(line: str) -> None:
     print(f"aprity-diagnose: {line}", file=sys.stderr, flush=True)
+
+
+def warn_if_ephemeral_db() -> None:
+    """One warning line at start-up when the database's place will not outlive a deploy."""
+    reason = ephemeral_db(os.environ)
+    if reason:
+        log.warning(reason)
 
 
 def _check_tokens(settings: Settings) -> tuple[str, int] | None:
@@ -77,6 +95,7 @@ def run_socket_mode() -> int:
     if refused:
         _say(refused[0])
         return refused[1]
+    warn_if_ephemeral_db()
     stop = _stop_signal()
     bot = build(settings, start_scheduler=False)
     handler = SocketModeHandler(bot.app, settings.app_token)
@@ -88,6 +107,25 @@ def run_socket_mode() -> int:
             hello.set()
 
     handler.client.message_listeners.append(on_hello)
+    health_server = None
+    if settings.health_port is not None:
+
+        websocket = handler.client  # the WebSocket client (not a Web API one)
+
+        def slack_up() -> str | None:
+            if hello.is_set() and websocket.is_connected():
+                return None
+            return "Socket Mode connection not open" if hello.is_set() else "Socket Mode connection not open yet"
+
+        try:
+            health_server = health.serve(Health(health.probes(bot, slack_up)),
+                                         os.environ.get("HOST", "127.0.0.1"), settings.health_port)
+        except OSError as exc:  # the port is taken, or not ours to bind
+            bot.shutdown()
+            _say(f"cannot serve the health check on APRITY_HEALTH_PORT {settings.health_port} "
+                 f"({exc.strerror or exc.__class__.__name__})")
+            return EXIT_REJECTED
+        log.info("health check on port %d, path %s", settings.health_port, health.PATH)
     try:
         handler.connect()  # apps.connections.open, then the WebSocket; Bolt reconnects by itself
     except Exception as exc:  # noqa: BLE001 - e.g. Slack changed its mind since _check_tokens
@@ -107,6 +145,9 @@ def run_socket_mode() -> int:
         for noisy in (handler.client.logger, logging.getLogger("slack_sdk.socket_mode")):
             noisy.setLevel(logging.CRITICAL)
         handler.close()
+        if health_server is not None:
+            health_server.shutdown()
+            health_server.server_close()
         lifecycle.stop(bot, settings.shutdown_grace)
     return 0
 

@@ -12,7 +12,7 @@ import sys
 
 from bot.slack.app import build
 from bot.runtime import SettingsError
-from bot.serve.runners import BotApp, wsgi_app
+from bot.serve.runners import BotApp, warn_if_ephemeral_db, wsgi_app
 from bot.settings import Settings
 
 # gunicorn's arbiter stops for good when a worker exits with this code ("Worker failed to
@@ -31,4 +31,5 @@ def create() -> BotApp:
         print(f"aprity-diagnose: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(WORKER_BOOT_ERROR) from None
     assert settings.signing_secret is not None
+    warn_if_ephemeral_db()
     return wsgi_app(bot, settings.signing_secret, settings.shutdown_grace)

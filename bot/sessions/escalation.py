@@ -61,7 +61,7 @@ def escalate(service: SessionService, session_id: str, user: str) -> None:
         error = slack_error(exc)
         log.warning("escalation of %s failed: %s", session_id, error)
         try:
-            service._post(channel, {"text": f"Could not post to the support channel (`{error}`); "
+            service._post(channel, {"text": f"Could not post to the support channel ({blocks.text.code(error)}); "
                                             "check that I am a member of it, then press Escalate again."},
                           thread=thread)
         except Exception:  # noqa: BLE001

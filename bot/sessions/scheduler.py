@@ -54,15 +54,23 @@ class RetestScheduler:
             log.info("re-added %d pending retest(s) from the session log", count)
         return count
 
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler thread is running (the health check asks)."""
+        return bool(self._scheduler.running)
+
     def schedule(self, session_id: str, due_at: float) -> None:
         """Replace this session's pending retest with one at ``due_at`` (epoch seconds)."""
         when = datetime.fromtimestamp(max(due_at, self._clock()), timezone.utc)
         self._scheduler.add_job(self._fire, "date", run_date=when, args=[session_id], id=job_id(session_id),
                                 replace_existing=True)
 
-    def every(self, job: str, seconds: float, fn: Callable[[], object]) -> None:
-        """A housekeeping job (``job`` is its id) every ``seconds``, on the same scheduler thread."""
-        self._scheduler.add_job(fn, "interval", seconds=seconds, id=job, replace_existing=True)
+    def every(self, job: str, seconds: float, fn: Callable[[], object], *, first_in: float | None = None) -> None:
+        """A housekeeping job (``job`` is its id) every ``seconds``, on the same scheduler thread;
+        ``first_in``: the first run that many seconds from now instead of after a whole period."""
+        first = {} if first_in is None else {
+            "next_run_time": datetime.fromtimestamp(time.time() + first_in, timezone.utc)}
+        self._scheduler.add_job(fn, "interval", seconds=seconds, id=job, replace_existing=True, **first)
 
     def cancel(self, session_id: str) -> None:
         try:

@@ -173,6 +173,32 @@ class SessionService:
         else:
             self.executor.submit(lambda: self._guarded(sid, trigger))
 
+    def abandon(self, sid: str) -> None:
+        """End a session whose run stopped the process twice instead of resuming it a third time.
+
+        SQLite first (closed for retests, no longer busy), then the thread is told on the run pool.
+        """
+        sess = self.store.session(sid)
+        if sess is None:
+            return
+        self.store.clear_retests(sid)
+        if self.store.last_run(sid) is None:  # no verdict ever: it must not stay "running"
+            self.store.close(sid, "failing")
+        self._release(sid)
+
+        def tell() -> None:
+            fresh = self.store.session(sid) or sess
+            if fresh.get("thread_ts"):
+                self._reply(fresh, blocks.crash_loop_message(sid))
+                self._update(fresh, running=False, stopped="this check stopped the bot twice")
+            else:
+                self.delivery.tell_requester(fresh, blocks.crash_loop_message(sid)["text"])
+
+        try:
+            self.executor.submit(tell)
+        except QueueFull:
+            log.warning("could not queue the crash-loop notice of session %s", sid)
+
     def _claim(self, sid: str, trigger: str | None = None) -> bool:
         """One run per session: SQLite's busy flag, held until :meth:`_release` after the follow-up."""
         return self.store.claim(sid, trigger)
@@ -204,6 +230,7 @@ class SessionService:
     def _guarded(self, sid: str, trigger: str, connection: Connection | None = None) -> None:
         """Run, and turn any failure into one clear thread message plus a log line."""
         before = self.store.last_run(sid)
+        self.ledger.run_begins(sid)  # a crash from here on is counted (bot.sessions.recovery)
         try:
             self._run(sid, trigger, connection)
         except Exception:  # noqa: BLE001 - the last line of defence: nothing may escape to Slack
@@ -398,5 +425,5 @@ class SessionService:
     def _tell_requester(self, sess: dict[str, Any], exc: Exception, response_url: str | None = None) -> None:
         error = slack_error(exc)
         hint = ("invite me first: `/invite @aprity-diagnose`, then run the command again"
-                if error in ("not_in_channel", "channel_not_found") else f"Slack said `{error}`")
+                if error in ("not_in_channel", "channel_not_found") else f"Slack said {blocks.text.code(error)}")
         self.delivery.tell_requester(sess, f"I could not post the status message here: {hint}.", response_url)

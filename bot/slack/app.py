@@ -27,7 +27,7 @@ from bot.slack.listeners import home as home_listener
 from bot.slack.listeners import register
 from bot.slack.listeners.gate import Gate, session_request
 from bot.sessions.repair import Repairer
-from bot.store.retention import DAY, JOB_ID, Retention
+from bot.store.retention import DAY, FIRST_PASS_DELAY, JOB_ID, Retention
 from bot.runtime import make_engine
 from bot.sessions.scheduler import RetestScheduler
 from bot.sessions.recovery import recover
@@ -60,13 +60,13 @@ class Bot:
     watcher: Watcher | None = None
 
     def start_scheduler(self) -> int:
-        """Rerun what a crash interrupted, re-add pending retests, repair what Slack was owed; retention daily."""
+        """Rerun what a crash interrupted, re-add pending retests, repair what Slack was owed; retention daily,
+        its first pass a minute after start-up (in small batches, once the bot is serving)."""
         resumed = recover(self.service)
         if resumed:
             log.warning("running again %d check(s) interrupted by the previous shutdown", resumed)
-        self.retention.run()
         count = self.scheduler.start(self.store.pending_retests())
-        self.scheduler.every(JOB_ID, DAY, self.retention.run)
+        self.scheduler.every(JOB_ID, DAY, self.retention.run, first_in=FIRST_PASS_DELAY)
         self.repairer.start()
         if self.watcher is not None:
             self.watcher.start()
@@ -117,6 +117,12 @@ def log_access(settings: Settings) -> None:
         bound = sorted({c for chans in rules.bindings.values() for c in chans})
         log.info("answering in %d staff channel(s) and %d customer channel(s)", len(rules.staff_channels),
                  len(bound))
+    if settings.support_channel not in rules.staff_channels:
+        # An escalation shows a customer's connection, error and evidence to whoever reads that channel.
+        log.warning("the support channel %s (APRITY_SUPPORT_CHANNEL) is not a staff channel: escalations show "
+                    "customers' connections and errors to everyone in it; add it to APRITY_STAFF_CHANNELS if it is "
+                    "aprity's own support channel, or set APRITY_SUPPORT_CHANNEL to one that is",
+                    settings.support_channel)
     alert = settings.alert_channel or settings.support_channel
     unshown = [n for n, c in conns.items() if (c.watch or c.certificate_file) and not shows(alert, n, rules)]
     if unshown:
@@ -126,8 +132,10 @@ def log_access(settings: Settings) -> None:
 
 def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
           clock: Callable[[], float] = time.time, start_scheduler: bool = True,
-          slack_timeout: float = 30, repair_interval: float = 15.0) -> Bot:
-    """``slack_timeout`` (per Web API call) and ``repair_interval`` are knobs for tests."""
+          slack_timeout: float = 30, repair_interval: float = 15.0,
+          monotonic: Callable[[], float] = time.monotonic) -> Bot:
+    """``slack_timeout`` (per Web API call) and ``repair_interval`` are knobs for tests; ``monotonic``
+    counts the per-connection windows (a wall clock stepped back must not lengthen them)."""
     quiet_http_logs()
     log_access(settings)
     client = make_web_client(settings.bot_token, settings.api_url, timeout=slack_timeout)
@@ -143,7 +151,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
         pacer=pacer, clock=clock, delivery=delivery,
     )
-    throttle = Throttle(store, clock=clock)
+    throttle = Throttle(store, clock=clock, monotonic=monotonic)
 
     def still_allowed(sid: str) -> None:
         # A retest nobody pressed obeys the policy as a button would: a connection unbound from the
@@ -186,6 +194,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
     watcher = Watcher(service, watch_store, alert_channel=alert, interval=settings.watch_interval,
                       connections_file=settings.engine.connections_file,
                       private_key_file=settings.engine.private_key_file, allow_run=throttle.allow_watch,
+                      run_done=throttle.watch_done,
                       may_alert=alert_may_show, on_sweep=expiry.sweep, clock=clock)
     # The App Home's staff are the access policy's: members of APRITY_STAFF_CHANNELS see every connection.
     home_listener.register(app, service, home_listener.publisher(

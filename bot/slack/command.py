@@ -109,7 +109,7 @@ def connection_for(parsed: Parsed, *, allowlist: Allowlist, connections_file: st
         if looks_like_consumer_secret(f["consumer_key"]):
             raise CommandError(SECRET_IN_KEY_FIELD)
         if not private_key_file:
-            raise CommandError("ad-hoc checks need APRITY_PRIVATE_KEY_FILE set on the bot")
+            raise CommandError("ad-hoc checks need aprity's key on the bot (APRITY_PRIVATE_KEY_FILE or APRITY_PRIVATE_KEY)")
         conn = Connection(username=f["username"], consumer_key=f["consumer_key"], login_url=f["login_url"],
                           connected_app=f.get("app") or None, app_type=f.get("app_type") or "unknown")
     else:

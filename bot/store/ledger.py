@@ -41,6 +41,9 @@ _SESSION_COLUMNS = {
     "reply_url": "TEXT",
     "reply_url_expires": "REAL",
     "reply_url_uses": "INTEGER NOT NULL DEFAULT 0",
+    # Runs begun and not ended in this process since the last release: 2 at start-up means the run
+    # stopped the process twice (bot.sessions.recovery ends the session instead of resuming it again).
+    "run_starts": "INTEGER NOT NULL DEFAULT 0",
 }
 
 
@@ -126,10 +129,17 @@ class Ledger:
         At start-up no run is in progress, so every claimed session is one; so is a session
         still ``running`` with no run at all (acked, then lost before its first run).
         """
+        # Two indexed reads (the busy-only index, the status index), never a scan of the whole log.
         rows = self.store.query(
-            "SELECT id FROM sessions WHERE busy = 1 OR (status = 'running'"
-            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id)) ORDER BY created_at")
+            "SELECT id, created_at FROM sessions WHERE busy = 1"
+            " UNION SELECT id, created_at FROM sessions WHERE status = 'running'"
+            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id) ORDER BY created_at")
         return [s for s in (self.store.session(r["id"]) for r in rows) if s is not None]
+
+    def run_begins(self, session_id: str) -> None:
+        """A run of the session starts now: counted until the run lets go of the session (release)."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE sessions SET run_starts = run_starts + 1 WHERE id = ?", (session_id,))
 
     def mark_restarted(self, session_id: str) -> None:
         with self.store.transaction() as conn:

@@ -56,13 +56,21 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in value) if isinstance(value, list) else ()
 
 
+def _cause(value: Any) -> CauseId:
+    """A stored cause id; one this build does not know (a newer bot's) reads as unknown, not as a failure."""
+    try:
+        return CauseId(value)
+    except ValueError:
+        return CauseId.UNKNOWN
+
+
 def apply(d: Diagnosis, text: str | None) -> Diagnosis:
     """``d`` (rebuilt from the rows) completed with the stored detail; unchanged when there is none."""
     if not text:
         return d
     try:
         body = json.loads(text)
-        candidates = [Candidate(CauseId(i), Confidence(c), str(r or "")) for i, c, r in body.get("candidates") or []]
+        candidates = [Candidate(_cause(i), Confidence(c), str(r or "")) for i, c, r in body.get("candidates") or []]
         steps = list(d.steps)
         for i, extra in enumerate(body.get("steps") or []):
             if i < len(steps) and isinstance(extra, dict):

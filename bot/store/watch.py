@@ -107,9 +107,12 @@ class WatchStore:
         last update was left by a crash and does not count (``since``).
         """
         row = self._conn().execute(
-            "SELECT 1 FROM sessions WHERE username = ? AND consumer_key = ? AND login_url = ?"
-            " AND (busy = 1 OR status = 'running') AND updated_at >= ? LIMIT 1",
-            (username, consumer_key, login_url, since)).fetchone()
+            # Two indexed reads (busy-only, by status): never a scan of the whole session log.
+            "SELECT 1 FROM sessions WHERE busy = 1 AND username = ? AND consumer_key = ? AND login_url = ?"
+            " AND updated_at >= ? UNION ALL"
+            " SELECT 1 FROM sessions WHERE status = 'running' AND username = ? AND consumer_key = ?"
+            " AND login_url = ? AND updated_at >= ? LIMIT 1",
+            (username, consumer_key, login_url, since) * 2).fetchone()
         return row is not None
 
     # -- certificate warnings --------------------------------------------------------------

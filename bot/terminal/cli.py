@@ -1,4 +1,5 @@
-"""``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, socket, http.
+"""``aprity-diagnose``: check, explain, certificate, simulate, demo, playground, history, stats, backup,
+connections check, socket, http.
 
 Exit codes: 0 the connection works, 1 it is failing, 2 usage or configuration error.
 
@@ -10,6 +11,7 @@ its function (``check`` never loads Slack, APScheduler or sqlite-utils).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -67,7 +69,7 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
     conn = conn.with_default_key(settings.private_key_file)
     if conn.private_key_file is None:
         raise UsageError("no private key: give --private-key, private_key_file in the connection, or set "
-                         "APRITY_PRIVATE_KEY_FILE")
+                         "APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
     return conn
 
 
@@ -115,7 +117,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     from bot.terminal.render import explanation_text
 
-    text = " ".join(args.text) if args.text else sys.stdin.read()
+    # "-" means standard input, as for most Unix tools (`… | aprity-diagnose explain --json -`).
+    text = " ".join(args.text) if args.text and args.text != ["-"] else sys.stdin.read()
     if not text.strip():
         raise UsageError("paste the error text as an argument or on standard input")
     expl = explain(text)
@@ -141,7 +144,21 @@ def _key_file(args: argparse.Namespace, settings: EngineSettings) -> Path:
             return Path(conn.private_key_file)
     elif settings.private_key_file:
         return Path(settings.private_key_file)
-    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE")
+    raise UsageError("no private key: give --private-key, --connection NAME, or set APRITY_PRIVATE_KEY_FILE (or APRITY_PRIVATE_KEY)")
+
+
+def _write_new(path: "Path", data: bytes, *, overwrite: bool) -> None:
+    """Write ``data`` to ``path`` itself, never through a symbolic link (one placed after the check
+    included: O_NOFOLLOW), and only over an existing file when ``overwrite``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, "it is a symbolic link") from None
+        raise
+    with open(fd, "wb") as fh:
+        fh.write(data)
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
@@ -156,7 +173,9 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= MAX_CERT_DAYS:
         raise UsageError(f"--days must be between 1 and {MAX_CERT_DAYS}")
     out = Path(args.output) if args.output else None
-    if out is not None and out.exists() and not args.force:
+    if out is not None and out.is_symlink():  # dangling too: writing through it would land who knows where
+        raise UsageError(f"{out} is a symbolic link; give the path of the file itself")
+    if out is not None and os.path.lexists(out) and not args.force:
         raise UsageError(f"{out} already exists; add --force to overwrite it")
     try:
         key = keys.read_private_key(key_file)
@@ -171,7 +190,7 @@ def cmd_certificate(args: argparse.Namespace) -> int:
         sys.stdout.write(pem.decode())
     else:
         try:
-            out.write_bytes(pem)
+            _write_new(out, pem, overwrite=args.force)
         except OSError as exc:
             raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {out}", file=sys.stderr)
@@ -199,6 +218,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        print(f"aprity-diagnose: --port must be between 0 and 65535, not {args.port}", file=sys.stderr)
+        return 2
     from bot.playground import run
 
     return run.script(args.port) if args.script else run.serve(args.port)
@@ -229,6 +251,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(json.dumps(figures.to_dict(), indent=2) if args.json else stats.as_text(figures))
     return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.store.backup import BackupError, backup
+
+    source = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
+    try:
+        size = backup(source, args.path, force=args.force)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {args.path} ({size} bytes, owner-only) from {source}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_connections_check(args: argparse.Namespace) -> int:
+    from bot.terminal import connections_check
+
+    return connections_check.run()
 
 
 def cmd_socket(args: argparse.Namespace) -> int:
@@ -263,12 +303,13 @@ EPILOG = """exit codes:
 environment variables:
   APRITY_CONNECTIONS           TOML file of named connections (--connection NAME)
   APRITY_PRIVATE_KEY_FILE      default private key file for every connection
+  APRITY_PRIVATE_KEY           or the default private key itself (PEM text or its base64), not both
   APRITY_EXTRA_LOGIN_HOSTS     extra exact origins allowed besides Salesforce's hosts (tests, private setups)
   APRITY_SALESFORCE_SIMULATOR  loopback URL of `aprity-diagnose simulate`: Salesforce calls go there
   APRITY_DB                    SQLite session log (history, and the Slack bot)
   APRITY_LOG_LEVEL             log level (default WARNING)
   SSL_CERT_FILE, HTTPS_PROXY   CA bundle and proxy for the Salesforce calls
-  The Slack bot's own settings (SLACK_*, APRITY_*) are listed in README.md.
+  The Slack bot's own settings (SLACK_*, APRITY_*): .env.example and docs/operations.md in the repository.
 """
 
 
@@ -286,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the checklist for the customer's Salesforce admin instead (plain text)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("explain", help="triage a pasted error message")
-    p.add_argument("text", nargs="*", help="the error text (default: read standard input)")
+    p.add_argument("text", nargs="*", help="the error text (default, or \"-\": read standard input)")
     p.add_argument("--json", action="store_true", help="print the reading as JSON")
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload",
@@ -321,6 +362,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=30, help="how many days back (default: 30)")
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("backup", help="copy APRITY_DB to PATH while the bot runs (consistent, owner-only)")
+    p.add_argument("path", help="file to write the copy to")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("connections", help="the connections file (APRITY_CONNECTIONS)")
+    conn_sub = p.add_subparsers(dest="connections_command", required=True, help="what to do with the file")
+    q = conn_sub.add_parser("check", help="check every entry as deployed: key, certificate, login URL, "
+                                          "channels, watch; exit 0 or 1, one line per problem")
+    q.set_defaults(func=cmd_connections_check)
     p = sub.add_parser("socket", help="run the Slack bot in Socket Mode")
     p.set_defaults(func=cmd_socket)
     p = sub.add_parser("http", help="run the Slack bot over HTTP (development server; use gunicorn in production)")

@@ -105,6 +105,8 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
     if err is not None and source == "local":
         # A library or network error on the caller's side: Salesforce never said it.
         lines.append(f"Local error (it never reached Salesforce): {err.error_description}")
+    elif err is not None and source == "hidden":
+        lines.append(f"A wrapper hid Salesforce's answer: {err.error_description}")
     elif err is not None and source == "unavailable":
         status = f"HTTP {err.status}, " if err.status else ""
         lines.append(f"Salesforce is unavailable ({status}a page instead of a login answer): {err.error_description}")
@@ -115,6 +117,9 @@ def explanation_text(expl: object, fixes: dict) -> str:  # explain.Explanation, 
     for i, cand in enumerate(cands):
         lines.append(f"{'Most likely' if i == 0 else 'Also possible'}: {CAUSE_TITLES[cand.id]} "
                      f"(confidence {cand.confidence})")
+    next_check = getattr(expl, "next_check", None)
+    if next_check:
+        lines.append(f"Next check: {next_check}")
     clues = getattr(expl, "clues", [])
     if clues:
         lines.append("Clues:")

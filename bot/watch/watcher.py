@@ -60,10 +60,11 @@ def _utc(ts: float) -> datetime:
 class Watcher:
     """Schedules and runs the checks of watched connections; see the module docstring.
 
-    ``allow_run(connection) -> bool`` is where the per-connection token-request limit
-    plugs in, as a try-acquire: answering True counts this check as one run of the connection;
-    a check it refuses is skipped until the next slot. The alert session's first run asks
-    too; refused, the alert waits for the next failing check. ``may_alert(name)``: the access
+    ``allow_run(connection) -> bool`` is where the per-connection rule plugs in, as a
+    try-acquire: answering True counts this check as one run of the connection and holds it
+    (no other run of it starts) until ``run_done(connection)``; a check it refuses tries again
+    in a minute, not a whole interval. The alert session's first run asks too; refused, the
+    alert waits for the next failing check. ``may_alert(name)``: the access
     policy's word on posting that connection's alert session in the alert channel. ``on_sweep`` runs at
     start-up and once per interval (the certificate-expiry warnings).
     """
@@ -71,6 +72,7 @@ class Watcher:
     def __init__(self, service: SessionService, store: WatchStore, *, alert_channel: str, interval: float,
                  connections_file: str | None, private_key_file: str | None,
                  allow_run: Callable[[Connection], bool] = lambda conn: True,
+                 run_done: Callable[[Connection], None] = lambda conn: None,
                  may_alert: Callable[[str], bool] = lambda name: True,
                  on_sweep: Callable[[], object] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
@@ -78,6 +80,7 @@ class Watcher:
         self.alert_channel, self.interval = alert_channel, float(interval)
         self.connections_file, self.private_key_file = connections_file, private_key_file
         self.allow_run, self.may_alert, self.on_sweep, self.clock = allow_run, may_alert, on_sweep, clock
+        self.run_done = run_done
         self._lock = threading.Lock()
         self._checking: set[str] = set()
         self._scheduler = BackgroundScheduler(
@@ -196,11 +199,14 @@ class Watcher:
         stale_before = self.service.clock() - STALE_RUNNING
         if self.store.session_running(conn.username, conn.consumer_key, conn.login_url, since=stale_before):
             return self._again(name, now + min(BUSY_RETRY, self.interval), "skipped: its session is running")
-        if not self.allow_run(conn):
-            return self._again(name, next_slot(name, self.interval, now), "skipped: run limit reached")
-        row = self._settle_recovered_alert(row)
-        started = self.clock()
-        d = self.service.diagnose(conn, reader="support")  # the alert channel is staff's
+        if not self.allow_run(conn):  # the limit frees a slot within a minute: not a whole interval later
+            return self._again(name, now + min(BUSY_RETRY, self.interval), "skipped: run limit reached")
+        try:
+            row = self._settle_recovered_alert(row)
+            started = self.clock()
+            d = self.service.diagnose(conn, reader="support")  # the alert channel is staff's
+        finally:
+            self.run_done(conn)
         now = self.clock()
         if d.ok:
             outcome, fields = self._passed(row, d, started, now)
@@ -255,6 +261,8 @@ class Watcher:
             sid, _ = self.service.start(channel=self.alert_channel, requester=AUTOMATIC_WATCH, connection=conn)
         except QueueFull:
             return ("failing, alert postponed: the bot is busy", fields)
+        finally:
+            self.run_done(conn)  # from here the session's busy flag holds the connection
         fields["alert_session"] = sid
         return ("alerted", fields)
 

@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -105,11 +106,33 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
 def read_file(path: str | os.PathLike[str], what: str) -> bytes:
     """The bytes of a ``what`` ("private key" or "certificate") file, or a KeyProblem saying why not."""
     shown = os.fsdecode(path)
     try:
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer and hang the run;
+        # it is then refused below as not a regular file. No effect on a regular file.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            os.close(fd)
+            raise
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise KeyProblem(
+                "unreadable", f"The {what} path {shown} is not a regular file (it is {_kind(mode)}).",
+                f"Point it at the {what} file itself (PEM or DER).",
+            )
+        with open(fd, "rb") as fh:
             data = fh.read(_MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise KeyProblem(

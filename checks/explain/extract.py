@@ -28,7 +28,7 @@ MAX_HITS = 50  # more distinct errors than this is a log dump; the first ones te
 UNREACHABLE = "unreachable"
 PRIVATE_KEY = "private_key_invalid"
 LOGIN_HISTORY = "login_history"
-REST_CODES = ("INVALID_SESSION_ID", "INSUFFICIENT_ACCESS", "URL_NOT_RESET")  # API answers after a login
+REST_CODES = ("INVALID_SESSION_ID", "INSUFFICIENT_ACCESS", "URL_NOT_RESET", "INVALID_LOGIN")  # API/SOAP answers
 
 OAUTH_CODES = (
     "invalid_grant", "invalid_client_id", "invalid_client_credentials", "invalid_client", "invalid_app_access",
@@ -116,7 +116,9 @@ _LOCAL: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (LOGIN_HISTORY, r"(?:Failed:\s{0,3})?Not approved for access|\bRestricted IP\b"),
     )
 )
-_REST = re.compile(r"\b(?P<code>" + "|".join(REST_CODES) + r")\b")
+# Any casing, and with spaces for underscores ("Invalid Session ID"): clients reword the code; normalised on read.
+_REST = re.compile(r"(?i)\b(?P<code>INVALID[_ ]SESSION[_ ]ID|INSUFFICIENT_ACCESS|URL_NOT_RESET|INVALID_LOGIN)\b"
+                   r"|(?P<phrase>Invalid username, password, security token; or user locked out)")
 _REST_LEAD = re.compile(r"[\s\"',:=]{0,6}(?:message[\"']?\s{0,3}[:=]\s{0,3}[\"']?)?")
 _REST_DESC = re.compile(r"[^\r\n\"<\]}]{0,300}")
 _REST_MESSAGE = re.compile(r"[\"']message[\"']\s{0,3}:\s{0,3}[\"'](?P<m>[^\"'\r\n]{1,300})[\"']")
@@ -275,14 +277,15 @@ def _local_hits(text: str) -> list[Hit]:
             hits.append(Hit(TokenError(None, label, m[0]), m.start(), local=True))
     best: dict[str, Hit] = {}  # SOAP faults name the code twice; keep the copy with a message
     for m in _REST.finditer(text):
+        code = m["code"].upper().replace(" ", "_") if m["code"] else "INVALID_LOGIN"
         lead = _REST_LEAD.match(text, m.end())
-        desc = _REST_DESC.match(text, lead.end())[0].strip()  # type: ignore[union-attr,index]
+        desc = m["phrase"] or _REST_DESC.match(text, lead.end())[0].strip()  # type: ignore[union-attr,index]
         if not desc:  # {"message": "...", "errorCode": "..."}: the message came first
             before = list(_REST_MESSAGE.finditer(text, max(0, m.start() - 400), m.start()))
             desc = before[-1]["m"].strip() if before else ""
-        old = best.get(m["code"])
+        old = best.get(code)
         if old is None or len(desc) > len(old.error.error_description):
-            best[m["code"]] = Hit(TokenError(None, m["code"], desc), old.pos if old else m.start(), local=True)
+            best[code] = Hit(TokenError(None, code, desc), old.pos if old else m.start(), local=True)
     return hits + list(best.values())
 
 

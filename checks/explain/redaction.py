@@ -13,9 +13,17 @@ from dataclasses import dataclass
 
 MAX_CHARS = 2_000_000  # beyond this keep head and tail: errors sit near either end of a log
 
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE[ ]KEY-----")
+_PEM_BEGIN = re.compile(r"-----BEGIN (?P<label>(?:[A-Z0-9]{1,12} ){0,3})PRIVATE[ ]KEY-----")
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----")
-_PEM_TAIL = re.compile(r"[A-Za-z0-9+/=\\\s]{0,10000}")
+# A key without its END line: only what belongs to a key goes with it (base64 chunks, the Proc-Type/DEK-Info
+# headers of an encrypted PKCS#1 key), never the prose after it, which holds the error. Chunks are separated by
+# newlines, escaped newlines (JSON) or spaces (chat clients fold lines); a short last chunk ends in padding or
+# mixes digits and letters, as a word of prose does not.
+_PEM_CHUNK = (r"(?:[A-Za-z0-9+/]{16,10000}={0,2}|[A-Za-z0-9+/]{1,15}={1,2}"
+              r"|(?=[A-Za-z+/]{0,14}\d)(?=\d{0,14}[A-Za-z])[A-Za-z0-9+/]{4,15}(?![\w.+/=-])"
+              r"|Proc-Type: [^\r\n]{1,40}|DEK-Info: [^\r\n]{1,80})")
+_PEM_TAIL = re.compile(r"(?:(?:[ \t]{0,8}(?:\r?\n|(?:\\r)?\\n)){0,3}[ \t]{0,8}" + _PEM_CHUNK + r"){0,400}")
+_ENCRYPTED_HEADER = re.compile(r"Proc-Type: 4,ENCRYPTED")
 # Key bodies pasted without their BEGIN line: PKCS#1 and PKCS#8 RSA keys start this way.
 _KEY_BODY = re.compile(r"MII[A-Za-z0-9+/]{2,4}(?:IBAAKC|IBADANBgkqhkiG9w0BAQEFAAS)[A-Za-z0-9+/=\\\s]{100,10000}")
 _ACCESS_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._-]{20,500}")  # raw or form-encoded
@@ -32,6 +40,9 @@ class Redacted:
     text: str
     secrets: frozenset[str]  # kinds removed: private_key, access_token, secret, password
     claims: tuple[dict, ...] = ()  # payloads of JWT assertions found before they were removed
+    # labels of the redacted keys' BEGIN lines ("OPENSSH", "RSA", "EC", "ENCRYPTED"; "PKCS8" for none), plus
+    # "ENCRYPTED" for a key with a Proc-Type: 4,ENCRYPTED header: the key's format is a clue, its body a secret.
+    key_labels: tuple[str, ...] = ()
 
 
 def _cap(text: str) -> str:
@@ -41,19 +52,23 @@ def _cap(text: str) -> str:
     return text[:half] + "\n…\n" + text[-half:]
 
 
-def _strip_pem(text: str) -> tuple[str, bool]:
-    out, pos, found, ends = [], 0, False, True
+def _strip_pem(text: str) -> tuple[str, list[str]]:
+    """``text`` without private keys, each replaced by ``[REDACTED <label> PRIVATE KEY]``; the labels seen."""
+    out, pos, labels, ends = [], 0, [], True
     while (m := _PEM_BEGIN.search(text, pos)) is not None:
-        found = True
+        label = (m["label"] or "").strip() or "PKCS8"
         out.append(text[pos:m.start()])
         end = _PEM_END.search(text, m.end()) if ends else None
         ends = end is not None  # no END after this BEGIN means none after later ones: don't rescan
         # A key without its END line (truncated paste) still loses its body.
         stop = end.end() if end else _PEM_TAIL.match(text, m.end()).end()  # type: ignore[union-attr]
-        out.append("[REDACTED PRIVATE KEY]")
+        labels.append(label)
+        if "ENCRYPTED" not in label and _ENCRYPTED_HEADER.search(text, m.end(), min(stop, m.end() + 200)):
+            labels.append("ENCRYPTED")
+        out.append(f"[REDACTED {label} PRIVATE KEY]")
         pos = stop
     out.append(text[pos:])
-    return "".join(out), found
+    return "".join(out), labels
 
 
 def _decode_claims(payload: str) -> dict | None:
@@ -78,8 +93,8 @@ def _normalise(text: str) -> str:
 def redact(text: str) -> Redacted:
     """Remove private keys, access tokens, secrets and JWT assertions; say which kinds were present."""
     text = _normalise(_cap(text))
-    text, pem = _strip_pem(text)
-    kinds: set[str] = {"private_key"} if pem else set()
+    text, labels = _strip_pem(text)
+    kinds: set[str] = {"private_key"} if labels else set()
     for rx, kind in ((_KEY_BODY, "private_key"), (_ACCESS_TOKEN, "access_token")):
         text, n = rx.subn(f"[REDACTED {kind.upper().replace('_', ' ')}]", text)
         kinds |= {kind} if n else set()
@@ -102,4 +117,4 @@ def redact(text: str) -> Redacted:
         return "[JWT ASSERTION]"  # a signed assertion with a far exp is replayable: keep it out of output
 
     text = _JWT.sub(jwt, text)
-    return Redacted(text, frozenset(kinds), tuple(claims))
+    return Redacted(text, frozenset(kinds), tuple(claims), tuple(dict.fromkeys(labels)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
+from checks.rules.advice_local import LOCAL_ADVICE
 from checks.model import CauseId
 from checks.rules.advice_model import PROPAGATION, Advice, AdviceContext
 from checks.rules.advice_org import clock, inactive, ip, metadata, private_key, rate
@@ -278,6 +279,8 @@ _ADVICE: dict[CauseId, Callable[[AdviceContext], Advice]] = {
     CauseId.PRIVATE_KEY_INVALID: private_key,
     CauseId.SALESFORCE_UNREACHABLE: unreachable_advice,
     CauseId.UNKNOWN: _unknown,
+    # --- causes read by `explain` outside the JWT answer (proxy, TLS, key file, …): checks/rules/advice_local.py
+    **LOCAL_ADVICE,
 }
 
 

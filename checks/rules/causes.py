@@ -353,7 +353,8 @@ def _judge_success(facts: Facts) -> Verdict:
     if failed:
         for name, r in failed:
             evidence.append(f"{name} failed: {r.code if r else 'not run'} {r.message if r else ''}".strip())
-        unreachable = all(r is not None and r.code in ("UNREACHABLE", "NOT_JSON", "NOT_XML") for _, r in failed)
+        unreachable = all(r is not None and r.code in ("UNREACHABLE", "NOT_JSON", "NOT_XML", "TOO_LARGE")
+                          for _, r in failed)
         cause = C.SALESFORCE_UNREACHABLE if unreachable else C.UNKNOWN
         return Verdict([Candidate(cause, M, "verification calls failed")], evidence, retryable=True)
     evidence.append("Identity, Organization query and describeMetadata all answered.")

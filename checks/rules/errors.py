@@ -30,6 +30,9 @@ class ErrorKind(StrEnum):
     INACTIVE_ORG = "inactive_org"
     RATE_LIMITED = "rate_limited"
     UNREACHABLE = "unreachable"
+    INVALID_REQUEST = "invalid_request"  # a generic answer: the request itself is malformed
+    AUTH_FAILURE = "auth_failure"  # "authentication failure": a password or web login answers this, not JWT
+    NO_VALID_SCOPES = "no_valid_scopes"  # a client-credentials answer
     OTHER = "other"
 
 
@@ -67,6 +70,9 @@ _RULES: tuple[tuple[str | None, str | None, ErrorKind], ...] = (
     (None, "number of logins exceeded", ErrorKind.RATE_LIMITED),
     ("login_rate_exceeded", None, ErrorKind.RATE_LIMITED),
     ("unreachable", None, ErrorKind.UNREACHABLE),
+    (None, "no valid scopes defined", ErrorKind.NO_VALID_SCOPES),
+    (None, "authentication failure", ErrorKind.AUTH_FAILURE),
+    ("invalid_request", None, ErrorKind.INVALID_REQUEST),
 )
 
 # Transport failures are reported as TokenError(status=None or 5xx, error="unreachable", …).
@@ -120,8 +126,21 @@ _BASE: dict[ErrorKind, tuple[tuple[CauseId, Confidence, str], ...]] = {
         (C.PRIVATE_KEY_INVALID, L, "the assertion was not signed RS256 with an RSA private key"),
         (C.CONSUMER_KEY_MISMATCH, L, "client authentication failed"),
     ),
+    # Generic (issue 18): a missing or misspelled grant_type, a JSON body, or a grant the org does not offer.
     ErrorKind.UNSUPPORTED_GRANT: (
-        (C.UNKNOWN, M, "the request was not a form-encoded jwt-bearer grant; the client is misconfigured"),
+        (C.REQUEST_MALFORMED, M, "grant_type is missing or wrong, or the body is not form-encoded"),
+        (C.NOT_JWT_FLOW, L, "the client asks for another grant type than jwt-bearer"),
+    ),
+    ErrorKind.INVALID_REQUEST: (
+        (C.REQUEST_MALFORMED, M, "the token request is malformed (method, scheme or parameters)"),
+        (C.UNKNOWN, L, "only the generic code is visible"),
+    ),
+    ErrorKind.AUTH_FAILURE: (
+        (C.NOT_JWT_FLOW, M, "a password, refresh-token or web login answers this, not a JWT bearer login"),
+        (C.UNKNOWN, L, "a generic answer"),
+    ),
+    ErrorKind.NO_VALID_SCOPES: (
+        (C.NOT_JWT_FLOW, H, "a client-credentials answer: the client is not doing a JWT bearer login"),
     ),
     ErrorKind.IP_RESTRICTED: (
         (C.IP_OR_LOGIN_HOURS, H, "the profile's Login IP Ranges or Login Hours refuse this login"),
@@ -134,6 +153,17 @@ _BASE: dict[ErrorKind, tuple[tuple[CauseId, Confidence, str], ...]] = {
 }
 
 
+# invalid_request descriptions that name what is wrong with the request: they decide it.
+_KNOWN_REQUEST_FAULTS = ("https required", "must use http post", "must use http get", "out-of-band not supported")
+
+
 def base_candidates(error: TokenError) -> list[Candidate]:
     """Causes the answer alone can mean, most likely first."""
-    return [Candidate(cid, conf, why) for cid, conf, why in _BASE[kind_of(error)]]
+    kind = kind_of(error)
+    desc = (error.error_description or "").lower()
+    if kind == ErrorKind.INVALID_REQUEST and any(f in desc for f in _KNOWN_REQUEST_FAULTS):
+        return [Candidate(C.REQUEST_MALFORMED, H, f"Salesforce named the fault: {error.error_description}")]
+    cands = [Candidate(cid, conf, why) for cid, conf, why in _BASE[kind]]
+    if kind == ErrorKind.AUTH_FAILURE and not error.error:  # the phrase alone: a wrapper may have reworded it
+        cands.insert(1, Candidate(C.WRAPPER_HID_ANSWER, L, "a wrapper may have reworded Salesforce's answer"))
+    return cands

@@ -116,7 +116,8 @@ class Facts:
         kind = self.error_kind
         if self.reply is not None and self.reply.ok:
             return True
-        if kind is None or kind in (ErrorKind.UNREACHABLE, ErrorKind.OTHER, ErrorKind.UNSUPPORTED_GRANT):
+        if kind is None or kind in (ErrorKind.UNREACHABLE, ErrorKind.OTHER, ErrorKind.UNSUPPORTED_GRANT,
+                                    ErrorKind.INVALID_REQUEST, ErrorKind.AUTH_FAILURE, ErrorKind.NO_VALID_SCOPES):
             return None
         if kind in (ErrorKind.CLIENT_ID_INVALID, ErrorKind.APP_NOT_FOUND):
             return False

@@ -9,16 +9,15 @@ only inside :class:`AccessToken`, whose ``repr`` hides it.
 from __future__ import annotations
 
 import copy
-import email.utils
 import json
-import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
 import httpx
 
+from checks.salesforce.answers import MAX_BODY_SHOWN, describe_transport_error, parse_date, short_body, xml_escape
 from checks.salesforce.deadline import Deadline, DeadlineExceeded
 from checks.salesforce.hosts import Allowlist, UnsafeURL
 from checks.model import TokenError
@@ -28,8 +27,20 @@ JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 API_VERSION = "62.0"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 MAX_REDIRECTS = 3
-MAX_BODY_SHOWN = 200
+# Salesforce's largest answer here (describeMetadata) is tens of kB; a login page a few hundred. Counted after
+# decoding, so a small gzip body that inflates to gigabytes is stopped at this size, not after it.
+MAX_ANSWER_BYTES = 2 * 1024 * 1024
+TOO_LARGE = "TOO_LARGE"
 USER_AGENT = "aprity-diagnose/0.1"
+
+
+class AnswerTooLarge(Exception):
+    """Salesforce's answer grew past :data:`MAX_ANSWER_BYTES` once decoded: reading stopped there."""
+
+    def __init__(self, status: int, limit: int) -> None:
+        super().__init__(f"Salesforce answered something too large (HTTP {status}, more than "
+                         f"{limit // (1024 * 1024) or 1} MB once decoded); the answer was not read")
+        self.status = status
 
 
 @dataclass(frozen=True, repr=False)
@@ -84,45 +95,6 @@ def _timed_out(exc: Exception) -> bool:  # a connect timeout is not one: nothing
     return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
 
 
-def _describe_transport_error(exc: Exception) -> tuple[str, bool]:
-    """Plain words for an httpx failure, and whether it was a DNS lookup failure."""
-    text = str(exc) or exc.__class__.__name__
-    lowered = text.lower()
-    if isinstance(exc, httpx.TimeoutException):
-        kind = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
-        return f"timed out ({kind} timeout) waiting for Salesforce", False
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered \
-            or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
-        return "DNS lookup failed: this host name does not exist", True
-    if isinstance(exc, ssl.SSLError) or "certificate verify failed" in lowered or "ssl" in lowered:
-        return ("TLS handshake failed (a proxy inspecting TLS? set SSL_CERT_FILE to its CA bundle): "
-                + text[:MAX_BODY_SHOWN]), False
-    if isinstance(exc, httpx.ProxyError):
-        return "the HTTPS proxy refused the connection: " + text[:MAX_BODY_SHOWN], False
-    return "connection failed: " + text[:MAX_BODY_SHOWN], False
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    # "-0000" parses as naive; HTTP dates are always UTC (RFC 9110).
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
-
-
-def _short_body(response: httpx.Response) -> str:
-    text = response.text.strip()
-    if not text:
-        return "an empty body"
-    ctype = response.headers.get("content-type", "")
-    if "html" in ctype or text.lstrip().lower().startswith(("<!doctype", "<html")):
-        return "an HTML page instead of JSON (not a token endpoint, or a Salesforce incident)"
-    return "a body that is not JSON"
-
-
 class SalesforceClient:
     """Talks to Salesforce over httpx; transport and timeouts are injectable for tests."""
 
@@ -133,9 +105,11 @@ class SalesforceClient:
         transport: httpx.BaseTransport | None = None,
         transport_factory: TransportFactory | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.allowlist = allowlist
         self._timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
         self._pools = Pools(transport=transport, transport_factory=transport_factory, timeout=timeout,
                             headers={"User-Agent": USER_AGENT})
         # Calls made outside a run (no overall limit) use the client's own pool.
@@ -187,12 +161,20 @@ class SalesforceClient:
             if http.is_closed:  # the run ended between lending its client and this send (a late warm-up)
                 raise httpx.TransportError("this run has ended; its connections are closed") from None
             raise
-        if response.is_stream_consumed:  # an in-memory transport already read the whole body
+        if response.is_stream_consumed:  # an in-memory transport already read (and decoded) the whole body
+            if len(response.content) > self.max_answer_bytes:
+                raise AnswerTooLarge(response.status_code, self.max_answer_bytes)
             return response
         cutoff.track(response)
         chunks: list[bytes] = []
+        size = 0
         try:
-            for chunk in response.iter_raw():
+            # iter_bytes decodes (gzip, deflate, br…) as it reads: the cap counts what the answer becomes
+            # in memory, so a small compressed body cannot inflate past it.
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise AnswerTooLarge(response.status_code, self.max_answer_bytes)
                 chunks.append(chunk)
                 if deadline.expired:
                     raise DeadlineExceeded(deadline.message)
@@ -207,9 +189,10 @@ class SalesforceClient:
             raise DeadlineExceeded(deadline.message)
         if cutoff.closed:  # the run ended under a warm-up: what arrived may be a stump
             raise httpx.ReadError("the run ended before this answer did", request=request)
-        # Raw bytes with the original headers: httpx decodes any Content-Encoding as usual.
-        return httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
-                              request=request)
+        # Already decoded: the encoding headers go, or httpx would decode the body a second time.
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send, following at most a few redirects, each checked against the allowlist.
@@ -251,7 +234,7 @@ class SalesforceClient:
             self.allowlist.check(url)
             self.deadline.check()
             self._fetch("HEAD", url)
-        except (UnsafeURL, DeadlineExceeded, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError):
+        except (UnsafeURL, DeadlineExceeded, AnswerTooLarge, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError):
             return False
         return True
 
@@ -267,10 +250,12 @@ class SalesforceClient:
             return _unreachable(url, f"refused before calling: {exc}")
         except DeadlineExceeded as exc:
             return _unreachable(url, str(exc), slow=True)
+        except AnswerTooLarge as exc:  # an HTTP answer, unusable: Salesforce's side, like a maintenance page
+            return _unreachable(url, str(exc), status=exc.status)
         except httpx.HTTPError as exc:
-            text, dns = _describe_transport_error(exc)
+            text, dns = describe_transport_error(exc)
             return _unreachable(url, text, dns=dns, slow=_timed_out(exc))
-        date = _parse_date(response.headers.get("date"))
+        date = parse_date(response.headers.get("date"))
         status = response.status_code
         try:
             body = response.json()
@@ -278,7 +263,7 @@ class SalesforceClient:
             body = None
         if not isinstance(body, dict):
             return TokenReply(url, status, TokenError(status, "unreachable",
-                                                      f"HTTP {status} with {_short_body(response)}"),
+                                                      f"HTTP {status} with {short_body(response)}"),
                               server_date=date)
         if status == 200 and isinstance(body.get("access_token"), str) and body["access_token"]:
             scope = body.get("scope")
@@ -319,6 +304,8 @@ class SalesforceClient:
             self._fetch("GET", url, headers={"Accept": "text/html"})  # any answer, a redirect too, will do
         except DeadlineExceeded:  # the run's time ran out under the question: unknown, not "unreachable"
             return None
+        except AnswerTooLarge:  # it answered: that is all this asks
+            return True
         except httpx.HTTPError as exc:  # connected but slow is not our egress failing
             return None if _timed_out(exc) else False
         except UnsafeURL:
@@ -350,14 +337,16 @@ class SalesforceClient:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
         except DeadlineExceeded as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
+        except AnswerTooLarge as exc:
+            return ApiReply(False, exc.status, code=TOO_LARGE, message=str(exc))
         except httpx.HTTPError as exc:
-            return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
+            return ApiReply(False, None, code="UNREACHABLE", message=describe_transport_error(exc)[0])
         try:
             body = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             text = response.text.strip()[:MAX_BODY_SHOWN]
             return ApiReply(False, response.status_code, code=text if text.isidentifier() else "NOT_JSON",
-                            message=f"HTTP {response.status_code} with {_short_body(response)}")
+                            message=f"HTTP {response.status_code} with {short_body(response)}")
         if response.is_success and isinstance(body, dict):
             return ApiReply(True, response.status_code, data=body)
         # REST errors are a list of {"errorCode", "message"}.
@@ -376,7 +365,7 @@ class SalesforceClient:
             "</soapenv:Header><soapenv:Body><met:describeMetadata><met:asOfVersion>{v}</met:asOfVersion>"
             "</met:describeMetadata></soapenv:Body></soapenv:Envelope>"
         )
-        body = envelope.format(sid=_xml_escape(token.value), v=version)
+        body = envelope.format(sid=xml_escape(token.value), v=version)
         try:
             response = self._api(
                 "POST", f"{instance_url}/services/Soap/m/{version}", token,
@@ -386,13 +375,11 @@ class SalesforceClient:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
         except DeadlineExceeded as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
+        except AnswerTooLarge as exc:
+            return ApiReply(False, exc.status, code=TOO_LARGE, message=str(exc))
         except httpx.HTTPError as exc:
-            return ApiReply(False, None, code="UNREACHABLE", message=_describe_transport_error(exc)[0])
+            return ApiReply(False, None, code="UNREACHABLE", message=describe_transport_error(exc)[0])
         return _parse_soap(response)
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _parse_soap(response: httpx.Response) -> ApiReply:
@@ -400,7 +387,7 @@ def _parse_soap(response: httpx.Response) -> ApiReply:
         root = ElementTree.fromstring(response.content)
     except ElementTree.ParseError:
         return ApiReply(False, response.status_code, code="NOT_XML",
-                        message=f"HTTP {response.status_code} with {_short_body(response)}")
+                        message=f"HTTP {response.status_code} with {short_body(response)}")
     fault = next((el for el in root.iter() if el.tag.endswith("Fault")), None)
     if fault is not None:
         code = next((el.text or "" for el in fault.iter() if el.tag.endswith("faultcode")), "")

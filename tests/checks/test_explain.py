@@ -70,7 +70,8 @@ KINDS = [
      "json-rev-pretty simple-sf-old apex cumulus restforce-paren spring"),
     ("cid", "invalid_client_id", "client identifier invalid", C.CONSUMER_KEY_MISMATCH, M, "json guzzle sf-cli jsforce"),
     ("ic", "invalid_client", "invalid client credentials", C.PRIVATE_KEY_INVALID, L, "pyrepr http"),
-    ("ug", "unsupported_grant_type", "grant type not supported", C.UNKNOWN, M, "http jsforce"),
+    # issue 18: unsupported_grant_type gets its real cause, still medium: the code alone does not decide it
+    ("ug", "unsupported_grant_type", "grant type not supported", C.REQUEST_MALFORMED, M, "http jsforce"),
     ("ip", "invalid_grant", "ip restricted", C.IP_OR_LOGIN_HOURS, H, "json sf-cli mule"),
     ("ip-doc", "invalid_grant", "IP restricted or invalid login hours", C.IP_OR_LOGIN_HOURS, H, "restforce"),
     ("iu", "invalid_grant", "inactive user", C.USER_OR_ORG_INACTIVE, H, "restforce simple-sf"),
@@ -78,7 +79,8 @@ KINDS = [
     ("io-obs", "invalid_grant", "inactive organization", C.USER_OR_ORG_INACTIVE, H, "simple-sf"),
     ("rate", "invalid_grant", "login rate exceeded", C.LOGIN_RATE_EXCEEDED, H, "http mule"),
     ("rate-doc", "rate_limit_exceeded", "Number of logins exceeded", C.LOGIN_RATE_EXCEEDED, H, "json"),
-    ("auth-fail", "invalid_grant", "authentication failure", C.UNKNOWN, L, "restforce simple-sf-old"),
+    # issue 18: "authentication failure" answers a non-JWT login (was unknown/low)
+    ("auth-fail", "invalid_grant", "authentication failure", C.NOT_JWT_FLOW, M, "restforce simple-sf-old"),
 ]
 PK, NET = C.PRIVATE_KEY_INVALID, C.SALESFORCE_UNREACHABLE
 SESSION = "This session is not valid for use with the REST API"
@@ -95,8 +97,9 @@ OTHERS = [
      PK, H, ("private_key_invalid", "private key should be a PEM or plain PKCS1 or PKCS8", None)),
     ("pem-drupal", "Warning: openssl_sign(): supplied key param cannot be coerced into a private key in JWT::sign()",
      PK, H, ("private_key_invalid", "supplied key param cannot be coerced into a private key", None)),
+    # issue 18: the TLS failure is the root, "unreachable" its consequence (was salesforce_unreachable/high)
     ("tls", "ERROR running force:auth:jwt:grant:  unable to get local issuer certificate",
-     NET, H, ("unreachable", "unable to get local issuer certificate", None)),
+     C.TLS_INTERCEPTION, H, ("tls", "unable to get local issuer certificate", None)),
     ("empty-json", CLI_HEAD + "Unexpected end of JSON input\n", NET, H,
      ("unreachable", "Unexpected end of JSON input", None)),
     ("jsforce-503", "ERROR_HTTP_503: <html><head><title>Service Unavailable</title></head></html>\n    at OAuth2."
@@ -108,10 +111,11 @@ OTHERS = [
     ("dns-python", "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='acme.my.salesforce.com', port=443):"
      " Max retries exceeded (Caused by NameResolutionError(\"Failed to resolve 'acme.my.salesforce.com'\"))",
      NET, H, ("unreachable", "NameResolutionError", None)),
+    # issue 18: scopes tie with session restrictions, never high (was high)
     ("rest-scope", http(401, "Unauthorized", f'[{{"message":"{SESSION}","errorCode":"INVALID_SESSION_ID"}}]'),
-     C.OAUTH_NOT_ENABLED_OR_SCOPES, H, ("INVALID_SESSION_ID", SESSION, 401)),
+     C.OAUTH_NOT_ENABLED_OR_SCOPES, M, ("INVALID_SESSION_ID", SESSION, 401)),
     ("rest-scope-2", f'[{{"errorCode":"INVALID_SESSION_ID","message":"{SESSION}"}}]',
-     C.OAUTH_NOT_ENABLED_OR_SCOPES, H, ("INVALID_SESSION_ID", SESSION, None)),
+     C.OAUTH_NOT_ENABLED_OR_SCOPES, M, ("INVALID_SESSION_ID", SESSION, None)),
     ("metadata", "<soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode><faultstring>INSUFFICIENT_ACCESS: "
      f"{METADATA}</faultstring></soapenv:Fault>", C.METADATA_ACCESS_MISSING, H,
      ("INSUFFICIENT_ACCESS", METADATA, None)),
@@ -165,10 +169,11 @@ def test_table_is_large_and_covers_every_wrapping() -> None:
 
 def test_to_dict_shape() -> None:
     d = explain(http(400, "Bad Request", jsn("invalid_grant", "invalid assertion"))).to_dict()
-    assert set(d) == {"candidates", "error"}
+    assert set(d) == {"candidates", "error", "next_check"}
+    assert d["next_check"]  # medium: the text does not decide, so the separating check comes with it
     assert d["error"] == {"status": 400, "error": "invalid_grant", "error_description": "invalid assertion"}
     assert d["candidates"][0] == {"id": "certificate_mismatch", "confidence": "medium"}
-    assert explain("nothing here").to_dict() == {"candidates": [], "error": None}
+    assert explain("nothing here").to_dict() == {"candidates": [], "error": None, "next_check": None}
 
 
 # ----------------------------------------------------------------- clues
@@ -216,7 +221,9 @@ CLUES = [
     ("prose-restricted-ip", "our profile has restricted IP ranges\n" + IA, "", C.IP_OR_LOGIN_HOURS, None, False),
     ("session-expired", '[{"errorCode":"INVALID_SESSION_ID","message":"Session expired or invalid"}]',
      "expired or was revoked", C.OAUTH_NOT_ENABLED_OR_SCOPES, None, False),
-    ("tls", "unable to get local issuer certificate", "TLS inspection", C.SALESFORCE_UNREACHABLE, H, True),
+    # issue 18: the TLS cause leads, "unreachable" stays as its consequence at low (was unreachable/high first)
+    ("tls", "unable to get local issuer certificate", "TLS inspection", C.TLS_INTERCEPTION, H, True),
+    ("tls-consequence", "unable to get local issuer certificate", "not trusted", C.SALESFORCE_UNREACHABLE, L, False),
     ("code-only", '{"error":"invalid_grant"}', "ask for the full message", C.UNKNOWN, L, True),
 ]
 

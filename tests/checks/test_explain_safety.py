@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from checks.explain.reader import Explanation, explain
+from checks.explain.reader import Explanation, explain, redact
 from checks.model import CauseId as C
 
 from pasted_errors import jsn, mule
@@ -49,6 +49,42 @@ def test_private_key_inside_json_string_and_without_header() -> None:
         r = explain(text)
         assert r.warnings and bare[:64] not in _everything(r) and pem.splitlines()[4] not in _everything(r)
         assert r.error is not None and r.error.error_description == "invalid assertion"
+
+
+def _key(fmt: serialization.PrivateFormat, encrypted: bool = False) -> list[str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    enc = serialization.BestAvailableEncryption(b"pw") if encrypted else serialization.NoEncryption()
+    return key.private_bytes(serialization.Encoding.PEM, fmt, enc).decode().splitlines()
+
+
+@pytest.mark.parametrize("joiner", ["\n", "\\n", " ", "\r\n"])  # plain, JSON-escaped, folded by chat, Windows
+@pytest.mark.parametrize(("fmt", "encrypted", "label"), [
+    (serialization.PrivateFormat.OpenSSH, False, "OPENSSH"),
+    (serialization.PrivateFormat.TraditionalOpenSSL, True, "RSA"),
+    (serialization.PrivateFormat.PKCS8, False, "PKCS8"),
+])
+def test_truncated_key_loses_its_body_but_keeps_its_label_and_the_prose_after_it(
+        joiner: str, fmt: serialization.PrivateFormat, encrypted: bool, label: str) -> None:
+    lines = _key(fmt, encrypted)
+    body = [ln for ln in lines[1:-1] if ln and not ln.startswith(("Proc-Type", "DEK-Info"))]
+    text = joiner.join(lines[:-1]) + joiner + "TypeError: the key could not be read, java.security failed"
+    r = explain(text)
+    everything = _everything(r)
+    assert not any(ln in everything or ln[:16] in everything for ln in body)
+    assert any("private key" in w for w in r.warnings)
+    red = redact(text)
+    assert f"[REDACTED {label} PRIVATE KEY]" in red.text and label in red.key_labels
+    assert red.text.endswith("TypeError: the key could not be read, java.security failed")  # no word swallowed
+    if encrypted:
+        assert "ENCRYPTED" in red.key_labels
+
+
+def test_openssh_key_is_read_as_the_wrong_format_without_echoing_it() -> None:
+    lines = _key(serialization.PrivateFormat.OpenSSH)
+    r = explain("\n".join(lines) + "\nError: error:1E08010C:DECODER routines::unsupported")
+    assert r.candidates[0].id == C.PRIVATE_KEY_INVALID and r.candidates[0].confidence == "high"
+    assert lines[2] not in _everything(r) and any("private key" in w for w in r.warnings)
+    assert any("OpenSSH" in c for c in r.clues)
 
 
 def test_access_token_is_redacted() -> None:
@@ -104,6 +140,10 @@ BIG = {
     "deep-host": lambda: "https://" + "a." * 400_000,
     "backslashes": lambda: '"error_description":"' + "\\" * 1_000_000,
     "status-lines": lambda: "HTTP/1.1 400 Bad Request\n" * 40_000,
+    # the family readers' words, over and over (issue 18)
+    "family-words": lambda: "proxy tunnel 407 ssl tls cert handshake key pem der rsa password failed\n" * 15_000,
+    "key-paths": lambda: "ENOENT: no such file or directory, open '/a/" + "b/" * 400_000 + "k.pem'",
+    "one-line-nouns": lambda: "certificate key proxy " * 90_000,
 }
 
 

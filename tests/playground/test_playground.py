@@ -16,15 +16,20 @@ from bot.playground.core import ESCALATION_CHANNEL, SUPPORT_CHANNEL, Playground,
 from bot.playground.orgs import CONNECTIONS, FIXES, Orgs
 from bot.playground.slack_events import signature_headers
 from checks.engine import Engine
+from checks.model import CauseId
 from checks.salesforce.hosts import Allowlist
 from checks.salesforce.client import SalesforceClient
 from checks.scenarios import World
 from checks.simulator import SimTransport, Simulator
 
-FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate",
+# The support guide's six causes (salesforce-jwt.md §8): each is the verdict, or half a tie, of a demo org.
+GUIDE_CAUSES = {CauseId.CERTIFICATE_MISMATCH, CauseId.CONSUMER_KEY_MISMATCH, CauseId.OAUTH_NOT_ENABLED_OR_SCOPES,
+                CauseId.DIGITAL_SIGNATURES_DISABLED, CauseId.USER_NOT_PREAUTHORIZED, CauseId.USERNAME_OR_LOGIN_URL}
+FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate", "key-typo": "consumer_key",
+           "eca-generic-host": "my_domain_login_url",
            "signatures-off": "digital_signatures", "no-api-scope": "api_scope",
            "sandbox-on-login": "sandbox_login_url", "no-metadata": "modify_metadata",
-           "eca-closed": "preauthorize", "eca-sandbox-generic": "my_domain_login_url"}
+           "eca-closed": "preauthorize"}
 
 
 def test_scripted_tour_walks_the_whole_flow(capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,9 +58,12 @@ def test_each_fix_turns_its_connection_green_only_after_propagation(tmp_path: Pa
     assert set(FIX_FOR) | {"healthy"} == set(CONNECTIONS) and set(FIX_FOR.values()) == {f.id for f in FIXES}
     client = SalesforceClient(Allowlist(), transport=SimTransport(world.sim))
     engine = Engine(client, clock=clock)
+    named: set[CauseId] = set()
     try:
         for name, fix in FIX_FOR.items():
-            assert not engine.diagnose(orgs.connection(name)).ok, name
+            d = engine.diagnose(orgs.connection(name))
+            assert not d.ok, name
+            named |= {c.id for c in (d.tied or [d.cause])}
             orgs.apply(name, fix)
         pending = {o["name"]: o["pending"] for o in orgs.describe()}
         assert pending["no-metadata"] and not pending["sandbox-on-login"]  # aprity's own file changes at once
@@ -66,9 +74,10 @@ def test_each_fix_turns_its_connection_green_only_after_propagation(tmp_path: Pa
             assert engine.diagnose(orgs.connection(name)).ok, name
     finally:
         client.close()
+    assert GUIDE_CAUSES <= named  # every cause of the support guide can be walked from the composer
     text = (tmp_path / "connections.toml").read_text()
     assert 'login_url = "https://test.salesforce.com"' in text and "aprity-old.crt" not in text
-    assert 'login_url = "https://eca-oscorp--uat.sandbox.my.salesforce.com"' in text  # the ECA's My Domain
+    assert 'login_url = "https://massive.my.salesforce.com"' in text  # the ECA's My Domain
 
 
 @pytest.fixture(scope="module")

@@ -3,63 +3,14 @@
 The whole story a newcomer walks: a command, the verdict in the parent message, the
 thread, "I fixed it, retest", a fix in the admin panel, the automatic retest turning
 the parent green; then the form, and a second case escalated into the support channel.
-Screenshots land in artifacts/playground/ (git-ignored).
+Screenshots land in artifacts/playground/ (git-ignored); the ``page`` fixture is in conftest.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from bot.playground.core import Playground, Timing
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "playground"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-WAIT_MS = 30_000
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = "Debian's chromium is not installed (make test installs it with apt-get when it can)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the browser test")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    timing = Timing(propagation_delay=2.0, retest_delays=(4.0, 8.0, 16.0, 32.0), post_interval=0.0)
-    with Playground(tmp_path / "pg", port=0, timing=timing) as pg, sync_playwright() as p:
-        # A fresh profile per run; headless new mode is Playwright's default for Chromium.
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1700, "height": 1000})
-        errors: list[str] = []
-        pg_page = context.new_page()
-        pg_page.on("pageerror", lambda e: errors.append(str(e)))
-        pg_page.goto(pg.url)
-        pg_page.playground = pg  # type: ignore[attr-defined]
-        try:
-            yield pg_page
-        finally:
-            pg_page.screenshot(path=str(ARTIFACTS / "last.png"))
-            context.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def _send(page, text: str) -> None:  # noqa: ANN001
-    page.fill("#composer-input", text)
-    page.press("#composer-input", "Enter")
-
-
-def _parent(page, connection: str):  # noqa: ANN001
-    return page.locator("#messages-C0PLAYHELP .msg", has_text=f"Connection: {connection}").first
+from browser_page import ARTIFACTS, WAIT_MS
+from browser_page import parent as _parent
+from browser_page import send as _send
 
 
 def test_fail_fix_retest_green_then_escalate(page) -> None:  # noqa: ANN001

@@ -267,6 +267,16 @@ def test_explain_message():
     assert "No Salesforce error found" in flat(explain_message(ExplainView(found=False)))
 
 
+def test_explain_message_shows_the_next_check_and_a_hidden_answer():
+    expl = ExplainView(found=True, error=TokenError(None, "wrapper", "Unable to fetch the OAuth token"),
+                       candidates=[Candidate(CauseId.WRAPPER_HID_ANSWER, Confidence.HIGH, "hid it")],
+                       source="hidden", next_check="Get Salesforce's own answer from the wire log.")
+    text = flat(explain_message(expl))
+    assert "A wrapper hid Salesforce's answer:" in text and "Unable to fetch the OAuth token" in text
+    assert "*Next check:* Get Salesforce's own answer from the wire log." in text
+    assert "Next check" not in flat(explain_message(ExplainView(found=True, error=expl.error)))
+
+
 def test_finish_caps_blocks_and_keeps_buttons():
     from bot.blocks.kit import actions, button, finish, section
     msg = finish("", [section(f"s{i} " + "x" * 2900) for i in range(80)] + [actions([button("Go", "a", "v")])])

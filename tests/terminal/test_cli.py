@@ -139,6 +139,29 @@ def test_explain_text_json_and_stdin(capsys) -> None:
     assert proc.returncode == 1 and "No Salesforce login error found" in proc.stdout
 
 
+def test_explain_dash_reads_stdin_text_and_json() -> None:
+    proxy = "curl: (56) Received HTTP code 407 from proxy after CONNECT"
+    for args in (["explain", "-"], ["explain", "--json", "-"]):
+        proc = subprocess.run([sys.executable, "-m", "bot", *args], input=proxy, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        if "--json" in args:
+            data = json.loads(proc.stdout)
+            assert data["candidates"][0] == {"id": "proxy_auth_required", "confidence": "high"}
+            assert set(data) == {"candidates", "error", "next_check"}
+        else:
+            assert "Most likely: The proxy in front of the client wants credentials" in proc.stdout
+
+
+def test_explain_prints_the_next_check_for_an_undecided_reading(capsys) -> None:
+    assert main(["explain", '{"error":"invalid_grant","error_description":"authentication failure"}']) == 0
+    out = capsys.readouterr().out
+    assert "Most likely: The client is not doing a JWT bearer login" in out and "(confidence medium)" in out
+    assert "Next check: Does the client send grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer?" in out
+    assert main(["explain", "org.mule.runtime.api.connection.ConnectionException: Unable to fetch the OAuth token"]) == 0
+    assert "A wrapper hid Salesforce's answer: " in capsys.readouterr().out
+
+
 def test_history_lists_sessions(tmp_path, monkeypatch, capsys) -> None:
     from bot.store.db import Store
     from checks.model import ConnectionSummary

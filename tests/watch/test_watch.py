@@ -108,6 +108,8 @@ def test_skipped_while_its_session_runs_and_when_the_run_limit_says_no(setup) ->
     h.bot.store.close(sid, "closed")
     s["allowed"][0] = False
     assert check(s) == "skipped: run limit reached" and len(sim_log) == before
+    # Refused by the per-minute limit, it tries again in a minute, not a whole interval later.
+    assert s["w"].store.watch("acme")["next_due_at"] == s["clock"].now + 60
     s["allowed"][0] = True
     assert check(s) == "working" and len(sim_log) > before
 

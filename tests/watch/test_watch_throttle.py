@@ -66,7 +66,10 @@ def _spend(h: BotHarness, world: World) -> bool:
     from checks.connections import load_all
 
     conn = load_all(h.bot.service.connections_file)["acme"]
-    return h.bot.gate.throttle.allow_watch(conn)
+    allowed = h.bot.gate.throttle.allow_watch(conn)
+    if allowed:
+        h.bot.gate.throttle.watch_done(conn)
+    return allowed
 
 
 def test_an_alert_session_is_counted_once_started(s) -> None:

@@ -2,7 +2,7 @@
 // and sends what you do (commands, clicks, form submissions, fixes) to the playground server.
 "use strict";
 
-const {esc, mrkdwn, blocksHtml, filesHtml, textObj} = window.BlockKit;
+const {esc, mrkdwn, blocksHtml, filesHtml, textObj, markHtml} = window.BlockKit;
 const HELP = "C0PLAYHELP";
 const BOT = "U0APRITY";
 let state = null;
@@ -12,6 +12,7 @@ let shownView = "";    // id + hash of the modal on screen, so typing in it is n
 let viewErrors = {};
 let viewErrorsFor = "";  // the view the errors belong to
 let adminOrg = "";
+let knownSessions = null;  // session ids already seen: a new one (a command, the form) moves the admin panel
 let showingHome = false;  // the bot's Home tab in place of the channels, as Slack shows an app's Home
 
 async function api(path, body) {
@@ -134,27 +135,60 @@ function modalValues() {
   return values;
 }
 
+// The admin panel shows the org you are working on: the connection of your last command (or form),
+// or of the thread you open, whichever came last. Choosing another in the list holds until then.
+function followConnection(name) {
+  if (!state || !name || !state.admin.orgs.some(o => o.name === name)) return;
+  adminOrg = name;
+  renderAdmin();
+}
+
+function followNewSessions() {
+  const ids = state.sessions.map(x => x.id);
+  if (knownSessions === null) { knownSessions = new Set(ids); return; }  // what was there before the page opened
+  const fresh = state.sessions.filter(x => !knownSessions.has(x.id));  // newest first
+  fresh.forEach(x => knownSessions.add(x.id));
+  if (fresh.length) followConnection(fresh[0].connection);
+}
+
+function sessionOf(channel, ts) {
+  return state.sessions.find(x => x.channel === channel && x.thread_ts === ts);
+}
+
+function fixButtons(where, heading) {
+  const fixes = state.admin.fixes.filter(f => f.where === where);
+  if (!fixes.length) return "";
+  return `<div class="fixgroup">${heading}</div>` + fixes.map(f =>
+    `<button class="fix ${esc(where)}" data-fix="${esc(f.id)}" data-where="${esc(where)}">${esc(f.label)}</button>`).join("");
+}
+
 function renderAdmin() {
   const select = document.getElementById("admin-org");
   const orgs = state.admin.orgs;
-  if (select.options.length !== orgs.length) {
+  const names = orgs.map(o => o.name).join("\n");
+  if (select.dataset.names !== names) {  // orgs.py decides which orgs there are: list them all
     select.innerHTML = orgs.map(o => `<option value="${esc(o.name)}">${esc(o.name)} — ${esc(o.org)}</option>`).join("");
-    select.value = adminOrg || orgs[0].name;
+    select.dataset.names = names;
   }
-  adminOrg = select.value;
-  const o = orgs.find(x => x.name === adminOrg) || orgs[0];
+  if (!orgs.some(o => o.name === adminOrg)) adminOrg = orgs[0].name;
+  if (select.value !== adminOrg) select.value = adminOrg;
+  const o = orgs.find(x => x.name === adminOrg);
   const rows = o.settings.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("");
-  const pending = o.pending.map(p => `<li>⏳ ${esc(p.label)}: visible to Salesforce logins in ${Math.ceil(p.in)} s</li>`).join("");
-  const fixes = state.admin.fixes.map(f => `<button class="fix" data-fix="${esc(f.id)}">${esc(f.label)}</button>`).join("");
+  const pending = o.pending.map(p => `<li>${markHtml("wait")} ${esc(p.label)}: visible to Salesforce logins in ${Math.ceil(p.in)} s</li>`).join("");
+  const key = o.consumer_key_matches ? `<span class="keyline">aprity's Consumer Key matches the app</span>`
+    : `<span class="keyline bad">aprity's Consumer Key is not this app's</span>`;
   document.getElementById("admin-body").innerHTML =
     `<div class="orgline">${esc(o.title)}</div>` +
     `<div class="orgmeta">${esc(o.org)} · ${o.sandbox ? "sandbox" : "production"} · <code>${esc(o.org_id)}</code><br>` +
-    `user <code>${esc(o.username)}</code><br>aprity uses <code>${esc(o.login_url)}</code></div>` +
+    `${esc(o.app_kind)} <b>${esc(o.app_name)}</b><br>` +
+    `user <code>${esc(o.username)}</code><br>aprity uses <code>${esc(o.login_url)}</code><br>${key}</div>` +
     `<table class="settings">${rows}</table>` +
     (pending ? `<ul class="pending">${pending}</ul>` : "") +
-    `<div class="adminlabel">Apply a fix from the guide</div><div class="fixes">${fixes}</div>` +
-    `<div class="adminnote">Salesforce takes 2–10 minutes to apply Connected App changes; here it takes ` +
-    `${state.admin.propagation_delay} s. The bot retests on its own.</div>`;
+    `<div class="adminlabel">Apply a fix from the guide</div><div class="fixes">` +
+    fixButtons("salesforce", "In Salesforce (the customer's admin)") +
+    fixButtons("aprity", "On aprity's side (the connections file)") + `</div>` +
+    `<div class="adminnote">Salesforce takes 2–10 minutes to apply app changes; here it takes ` +
+    `${state.admin.propagation_delay} s. Changes on aprity's side apply at once. The bot retests on its own.</div>`;
 }
 
 function renderHome() {
@@ -180,7 +214,7 @@ async function poll() {
   try {
     const r = await fetch("/api/state", {cache: "no-store"});
     const text = await r.text();
-    if (text !== lastJson) { lastJson = text; state = JSON.parse(text); render(); }
+    if (text !== lastJson) { lastJson = text; state = JSON.parse(text); followNewSessions(); render(); }
     else if (state && state.admin.orgs.some(o => o.pending.length)) renderAdmin();  // countdowns
   } catch (e) { /* the server restarts or stops: try again */ }
   setTimeout(poll, 500);
@@ -218,7 +252,8 @@ const suggest = document.getElementById("suggest");
 
 function suggestions() {
   const names = state ? state.connections : [];
-  return [...names.map(n => [`/aprity-diagnose ${n}`, "diagnose this saved connection"]),
+  const title = n => ((state.admin.orgs.find(o => o.name === n) || {}).title || "diagnose this saved connection");
+  return [...names.map(n => [`/aprity-diagnose ${n}`, title(n)]),
     ["/aprity-diagnose", "open the form"], ["/aprity-diagnose help", "how to use it"],
     ["/aprity-diagnose explain ", "paste an error message after it"]];
 }
@@ -227,7 +262,7 @@ input.addEventListener("input", () => {
   const v = input.value;
   const items = v.startsWith("/") ? suggestions().filter(([cmd]) => cmd.startsWith(v) || v.startsWith("/aprity-diagnose") && cmd.includes(v.slice(17).trim())) : [];
   suggest.hidden = !items.length;
-  suggest.innerHTML = items.slice(0, 9).map(([cmd, what]) => `<li data-cmd="${esc(cmd)}"><b>${esc(cmd)}</b><span>${esc(what)}</span></li>`).join("");
+  suggest.innerHTML = items.map(([cmd, what]) => `<li data-cmd="${esc(cmd)}"><b>${esc(cmd)}</b><span>${esc(what)}</span></li>`).join("");
 });
 
 suggest.addEventListener("mousedown", ev => {
@@ -246,6 +281,7 @@ document.getElementById("composer").addEventListener("submit", async ev => {
   if (!text) return;
   if (!text.startsWith("/aprity-diagnose")) { toast("Only the bot listens here: start with /aprity-diagnose"); return; }
   input.value = "";
+  followConnection(text.slice("/aprity-diagnose".length).trim().split(/\s+/)[0]);
   try { await api("/api/command", {channel: HELP, text}); } catch (e) { toast(`Not sent: ${e.message}`); }
   setTimeout(poll, 0);
 });
@@ -266,6 +302,8 @@ document.addEventListener("click", async ev => {
     ev.preventDefault();
     showingHome = false;  // a thread link on the Home tab opens the thread beside its channel
     openThread = {channel: rep.dataset.channel, ts: rep.dataset.thread};
+    const session = state && sessionOf(openThread.channel, openThread.ts);
+    if (session) followConnection(session.connection);
     renderHome(); renderThread(); return;
   }
   if (ev.target.closest("[data-home]")) {
@@ -279,9 +317,17 @@ document.addEventListener("click", async ev => {
   if (ev.target.closest("#thread-close")) { openThread = null; renderThread(); return; }
   const fix = ev.target.closest("[data-fix]");
   if (fix) {
+    const org = adminOrg;
+    const failing = state.sessions.some(x => x.connection === org && x.status === "failing");
+    const label = fix.textContent;
+    if (!failing && !(await showConfirm({
+      title: {type: "plain_text", text: "No failing session"},
+      text: {type: "mrkdwn", text: `No session of *${org}* is failing, so nothing is waiting for this fix. ` +
+        `Apply “${label}” to ${fix.dataset.where === "aprity" ? "aprity's record of it" : "its org"} anyway?`},
+      confirm: {type: "plain_text", text: "Apply anyway"}, deny: {type: "plain_text", text: "Cancel"}}))) return;
     try {
-      const r = await api("/api/fix", {connection: adminOrg, fix: fix.dataset.fix});
-      toast(`${r.label}: applied to ${adminOrg}`);
+      const r = await api("/api/fix", {connection: org, fix: fix.dataset.fix});
+      toast(`${r.label}: applied to ${org}`);
     } catch (e) { toast(`Not applied: ${e.message}`); }
     return;
   }

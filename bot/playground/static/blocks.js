@@ -9,6 +9,33 @@ const EMOJI = {
   rotating_light: "🚨", wrench: "🔧", bulb: "💡", eyes: "👀", clock1: "🕐", no_entry: "⛔",
 };
 
+// Status marks are drawn, not typed: an emoji font differs from machine to machine (or is missing, and
+// the mark becomes an empty box). Each mark the bot uses maps to a small inline SVG.
+const MARK_SVG = {
+  ok: '<rect x="1" y="1" width="14" height="14" rx="3" fill="#2eb67d"/><path d="M4.2 8.4l2.6 2.6 5-5.6" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>',
+  fail: '<path d="M3.5 3.5l9 9M12.5 3.5l-9 9" stroke="#e01e5a" stroke-width="2.6" stroke-linecap="round"/>',
+  warn: '<path d="M8 1.6L15.2 14.2H.8z" fill="#ecb22e" stroke="#ecb22e" stroke-linejoin="round"/><path d="M8 5.8v4" stroke="#1d1c1d" stroke-width="1.8" stroke-linecap="round"/><circle cx="8" cy="12.2" r="1" fill="#1d1c1d"/>',
+  wait: '<path d="M3.5 1.8h9M3.5 14.2h9" stroke="#7a5c00" stroke-width="1.6" stroke-linecap="round"/><path d="M4.6 2c0 3.6 6.8 3.6 6.8 6s-6.8 2.4-6.8 6M11.4 2c0 3.6-6.8 3.6-6.8 6s6.8 2.4 6.8 6" fill="none" stroke="#7a5c00" stroke-width="1.3"/><path d="M5.8 13.4c.4-2 4-2 4.4 0z" fill="#ecb22e"/>',
+  skip: '<rect x="1" y="1" width="14" height="14" rx="3" fill="#9e9ea6"/><path d="M4.5 8h7" stroke="#fff" stroke-width="2" stroke-linecap="round"/>',
+  idle: '<circle cx="8" cy="8" r="5.8" fill="none" stroke="#9e9ea6" stroke-width="2"/>',
+  stop: '<rect x="2.5" y="2.5" width="11" height="11" rx="2" fill="#616061"/>',
+};
+const MARK_WORD = {ok: "works", fail: "fails", warn: "warning", wait: "running", skip: "not reached",
+  idle: "not checked yet", stop: "stopped"};
+const MARK_CHARS = {"\u2705": "ok", "\u2714": "ok", "\u274c": "fail", "\u2716": "fail", "\u26a0": "warn",
+  "\u23f3": "wait", "\u231b": "wait", "\u23ed": "skip", "\u23fa": "idle", "\u23f9": "stop"};
+const MARK_RE = new RegExp(`(${Object.keys(MARK_CHARS).join("|")})\ufe0f?`, "g");
+
+function markHtml(kind) {
+  return `<span class="mark mark-${kind}" role="img" aria-label="${MARK_WORD[kind]}">` +
+    `<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">${MARK_SVG[kind]}</svg></span>`;
+}
+
+// Escaped text in, the same with every status mark drawn (run on text, never on attributes).
+function marks(html) {
+  return html.replace(MARK_RE, (m, ch) => markHtml(MARK_CHARS[ch]));
+}
+
 function esc(s) {
   return String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 }
@@ -51,10 +78,10 @@ function mrkdwn(src, ctx) {
   s = esc(unentity(s));
   s = s.replace(/```([\s\S]*?)```/g, (m, c) => hold(`<pre class="codeblock">${c.replace(/^\n/, "")}</pre>`));
   s = s.replace(/`([^`\n]+)`/g, (m, c) => hold(`<code>${c}</code>`));
-  s = s.replace(/(^|[\s(\u0000>_~])\*(?!\s)([^*\n]+?)\*(?=$|[\s).,:;!?\u0000_~-])/gm, "$1<b>$2</b>");
-  s = s.replace(/(^|[\s(\u0000>*~])_(?!\s)([^_\n]+?)_(?=$|[\s).,:;!?\u0000*~-])/gm, "$1<i>$2</i>");
-  s = s.replace(/(^|[\s(\u0000>*_])~(?!\s)([^~\n]+?)~(?=$|[\s).,:;!?\u0000*_-])/gm, "$1<s>$2</s>");
-  s = s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
+  s = s.replace(/(^|[\s(\u0000>_~])\*(?!\s)([^*\n]+?)\*(?=$|[\s).,:;!?\u2026\u0000_~-])/gm, "$1<b>$2</b>");
+  s = s.replace(/(^|[\s(\u0000>*~])_(?!\s)([^_\n]+?)_(?=$|[\s).,:;!?\u2026\u0000*~-])/gm, "$1<i>$2</i>");
+  s = s.replace(/(^|[\s(\u0000>*_])~(?!\s)([^~\n]+?)~(?=$|[\s).,:;!?\u2026\u0000*_-])/gm, "$1<s>$2</s>");
+  s = marks(s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m));
   s = s.split("\n").map(l => l.startsWith("&gt; ") ? `<span class="quote">${l.slice(5)}</span>` : l).join("\n");
   s = s.replace(/\n/g, "<br>");
   for (let i = 0; i < 3 && s.includes("\u0000"); i++) {
@@ -68,7 +95,7 @@ function textObj(t, ctx) {
   if (t.type === "mrkdwn") return mrkdwn(t.text, ctx);
   let s = esc(t.text || "");
   if (t.emoji !== false) s = s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
-  return s.replace(/\n/g, "<br>");
+  return marks(s).replace(/\n/g, "<br>");
 }
 
 // Buttons carry what the page needs to press them: the message, the action, the confirm dialog.
@@ -142,5 +169,5 @@ function filesHtml(files) {
     `<span class="filemeta">${esc(f.filetype || "")} · ${Number(f.size || 0).toLocaleString()} bytes</span></span></a>`).join("");
 }
 
-window.BlockKit = {esc, mrkdwn, blocksHtml, filesHtml, textObj};
+window.BlockKit = {esc, mrkdwn, blocksHtml, filesHtml, textObj, marks, markHtml};
 })();

@@ -19,12 +19,13 @@ from bot.sessions.escalation import escalate
 from bot.sessions.executor import QueueFull
 from bot.ids import ActionId
 from bot.sessions.service import SessionService, slack_error
-from bot.policy.throttle import Later, later_text
+from bot.policy.throttle import Busy, Later, busy_text, later_text
 from bot.slack.listeners.gate import Gate, session_request
 
 log = logging.getLogger(__name__)
 ELSEWHERE = "This button belongs to a check in another channel; it does nothing here."
 UNKNOWN = "This session is no longer known to the bot; run /aprity-diagnose again."
+RUNNING = "A check of this connection is already running; its result will appear in the thread."
 
 
 def click_channel(body: dict[str, Any]) -> str:
@@ -63,10 +64,17 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
         try:
             sess, notice = allowed_session(body, action)
             if sess is not None:
+                # "I fixed it" and "Check again" obey the connection's rule like a command: one run at a
+                # time (any session of it), six a minute, the first press after a run always honoured.
                 outcome = gate.throttle.retest(sess, lambda: service.retest(sess["id"], body["user"]["id"]),
                                                button=True, ran=lambda refused: refused is None)
-                notice = later_text(outcome.at, gate.throttle.clock()) if isinstance(outcome, Later) \
-                    else outcome.value
+                if isinstance(outcome, Busy):
+                    notice = RUNNING if outcome.session and outcome.session["id"] == sess["id"] else \
+                        busy_text(outcome.session, sess["channel"], (body.get("team") or {}).get("domain"))
+                elif isinstance(outcome, Later):
+                    notice = later_text(outcome.at, gate.throttle.clock())
+                else:
+                    notice = outcome.value
         finally:
             ack()
         if notice:

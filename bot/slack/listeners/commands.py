@@ -37,7 +37,8 @@ def explain_reply(text: str, *, warnings: bool = True) -> dict[str, Any]:
     view = blocks.ExplainView(found=expl.found, error=expl.error, candidates=expl.candidates, clues=expl.clues,
                               warnings=expl.warnings if warnings else (), source=expl.source,
                               fixes={c.id: advice_for(c.id, expl.advice_context("slack")).fix
-                                     for c in expl.candidates[:1]})
+                                     for c in expl.candidates[:1]},
+                              next_check=expl.next_check_for("slack"))
     return blocks.explain_message(view)
 
 
