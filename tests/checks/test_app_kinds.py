@@ -112,3 +112,15 @@ def test_the_customers_checklist_follows_the_proven_app_and_its_own_my_domain(wo
     assert "- External Client App Manager: https://eca-tyrell.my.salesforce.com/lightning/setup/" in text
     generic = customer_checklist(make_engine().diagnose(by_name("not-preauthorized").build(world)), attached=True)
     assert generic.text and "lightning/setup" not in generic.text  # login.salesforce.com: no org's own host
+
+
+def test_a_pasted_eca_answer_gets_the_eca_screens_only() -> None:
+    from checks.explain.reader import explain
+    from checks.rules.advice import advice_for
+
+    expl = explain('{"error":"app_not_found","error_description":"External client app is not installed in this org"}')
+    assert expl.advice_context().app_type == "external_client_app"
+    text = "\n".join(advice_for(expl.candidates[0].id, expl.advice_context()).fix)
+    assert "My Domain" in text and not CA_SCREEN_NAMES.search(text) and "login.salesforce.com" not in text
+    other = explain('{"error":"invalid_client_id","error_description":"client identifier invalid"}')
+    assert other.advice_context().app_type == "unknown"
