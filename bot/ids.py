@@ -20,6 +20,8 @@ class ActionId(StrEnum):
     POST_CHECKLIST = "aprity_post_checklist"
     # On the ephemeral ``explain`` answer; its value is a key the bot holds in memory, not the session id.
     SHARE_EXPLAIN = "aprity_share_explain"
+    # Link buttons into the customer's own Setup: Slack opens the URL, and still tells the app, which acks.
+    SETUP_LINK = "aprity_setup_link"
 
 
 # The "/aprity-diagnose" form (opened when the command has no arguments).
@@ -34,6 +36,7 @@ class ModalBlock(StrEnum):
     CONSUMER_KEY = "aprity_modal_consumer_key"
     LOGIN_URL = "aprity_modal_login_url"
     APP = "aprity_modal_app"
+    APP_TYPE = "aprity_modal_app_type"
 
 
 class ModalAction(StrEnum):
@@ -44,6 +47,7 @@ class ModalAction(StrEnum):
     CONSUMER_KEY = "aprity_consumer_key_input"
     LOGIN_URL = "aprity_login_url_input"
     APP = "aprity_app_input"
+    APP_TYPE = "aprity_app_type_select"
 
 
 # Prefix of the block ids of the live parent message; a revision number follows so

@@ -57,15 +57,20 @@ class Checklist:
     certificate_name: str = CERTIFICATE_NAME
 
 
+def app_kind(d: Diagnosis, app_type: str = "unknown") -> str:
+    """The app's kind: the caller's when given, else what the diagnosis knows (configured, or proven)."""
+    return app_type if app_type and app_type != "unknown" else str(d.app_type or "unknown")
+
+
 def customer_context(d: Diagnosis, app_type: str = "unknown") -> AdviceContext:
-    """What the advice rules may know for the customer's checklist: the org's facts, no file or connection name."""
+    """What the advice rules may know for the customer's checklist: the org's facts, no file or connection name.
+
+    Links go only to the My Domain the diagnosis established as the org's own (``Diagnosis.my_domain_url``)."""
     c = d.connection
     login = c.login_url.rstrip("/") if c.login_url else None
-    host = login.split("://", 1)[-1] if login else ""
     return AdviceContext(connected_app=c.connected_app or "aprity", username=c.username, login_url=login,
-                         environment=org_environment(d) or c.environment,
-                         my_domain_url=login if host and my_domain_name(host) else None,
-                         surface="customer", app_type=app_type)
+                         environment=org_environment(d) or c.environment, my_domain_url=d.my_domain_url,
+                         surface="customer", app_type=app_kind(d, app_type))
 
 
 def org_environment(d: Diagnosis) -> str | None:
@@ -104,7 +109,7 @@ def customer_checklist(d: Diagnosis, *, attached: bool, app_type: str = "unknown
         cid in (CauseId.CERTIFICATE_MISMATCH, CauseId.DIGITAL_SIGNATURES_DISABLED) for cid, _ in advice)
     app = ctx.connected_app
     lines = ["Salesforce connection for aprity: steps for your Salesforce admin", ""]
-    lines += _org_lines(d, app, app_type)
+    lines += _org_lines(d, app, ctx.app_type)
     lines += ["", "What is wrong"]
     if len(advice) > 1:
         lines.append("Salesforce gives the same answer for two causes, and one check in your org tells which:")

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from checks.salesforce.hosts import environment_of
-from checks.model import ConnectionSummary
+from checks.model import ConnectionSummary, parse_app_type
 
 DEFAULT_FILE = "connections.toml"
 REQUIRED = ("username", "login_url", "consumer_key")
-STRINGS = {"private_key_file", "certificate_file", "connected_app", "org_id"}
+STRINGS = {"private_key_file", "certificate_file", "connected_app", "org_id", "app_type"}
 KNOWN = set(REQUIRED) | STRINGS | {"channels"}
 FLAGS = {"watch"}  # booleans, unlike every other field
 # Slack channel ids (public C…, private G…) that may diagnose a connection: see ``channels``.
@@ -54,6 +54,11 @@ class Connection:
     # Slack channels bound to this connection (a customer's shared channel); empty: staff channels only.
     channels: tuple[str, ...] = ()
     watch: bool = False  # checked on a schedule by the bot (bot/watch/watcher.py)
+    # "external_client_app" | "connected_app" | "unknown": what the connection says its app is.
+    app_type: str = "unknown"
+    # What earlier runs proved (remembered by the bot, never typed): the app's kind, the org's My Domain.
+    known_app_type: str | None = None
+    known_my_domain: str | None = None
 
     def summary(self) -> ConnectionSummary:
         return ConnectionSummary(
@@ -64,6 +69,7 @@ class Connection:
             environment=environment_of(self.login_url),
             connected_app=self.connected_app,
             org_id=self.org_id,
+            app_type=self.app_type,
         )
 
     def with_default_key(self, key_file: str | os.PathLike[str] | None) -> "Connection":
@@ -156,7 +162,15 @@ def _build(name: str, entry: object, folder: Path) -> Connection:
         org_id=entry.get("org_id") or None,
         channels=_channels(name, entry.get("channels", [])),
         watch=bool(entry.get("watch", False)),
+        app_type=_app_type(name, entry.get("app_type")),
     )
+
+
+def _app_type(name: str, value: object) -> str:
+    try:
+        return str(parse_app_type(value if isinstance(value, str) else None))
+    except ValueError as exc:
+        raise ConfigError(f"connection {name!r}: {exc}") from None
 
 
 def _channels(name: str, value: object) -> tuple[str, ...]:

@@ -18,14 +18,16 @@ from cryptography.hazmat.primitives import serialization
 from checks.crypto import keys
 from checks.rules.advice import AdviceContext
 from checks.crypto.assertion import claims_for, sign
-from checks.rules.causes import LOGIN_URL, Verdict, judge, plan_probes, unreachable_side
+from checks.rules.apptype import app_kind
+from checks.rules.causes import KEY_KNOWN, LOGIN_URL, Verdict, judge, plan_probes, unreachable_side
+from checks.rules.setup_links import link_host
 from checks.connections import Connection
 from checks.salesforce.deadline import Deadline
 from checks.rules.environment import org_environment
-from checks.rules.facts import Facts, Probe, ProbePlan, Verification
-from checks.salesforce.hosts import UnsafeURL, my_domain_name
-from checks.model import (STEP_ORDER, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId, StepResult,
-                    TokenError)
+from checks.rules.facts import Facts, Probe, ProbeKind, ProbePlan, Verification
+from checks.salesforce.hosts import UnsafeURL
+from checks.model import (STEP_ORDER, AppTypeSource, CauseId, CertificateInfo, Diagnosis, OrgInfo, Status, StepId,
+                          StepResult, TokenError)
 from checks.prefetch import Prefetch
 from checks.salesforce.client import SalesforceClient, TokenReply
 from checks.rules.steps import CHECKS, EXPIRY_WARN_DAYS
@@ -80,7 +82,8 @@ class Engine:
         self.monotonic = monotonic
         self.surface = surface
 
-    def diagnose(self, connection: Connection, on_step: OnStep = _noop) -> Diagnosis:
+    def diagnose(self, connection: Connection, on_step: OnStep = _noop, *, reader: str = "") -> Diagnosis:
+        """``reader``: "support" or "customer", who changes aprity's side (empty: by the surface)."""
         started = time.monotonic()
         total = len(STEP_ORDER)
         index = {step: i for i, step in enumerate(STEP_ORDER, start=1)}
@@ -107,24 +110,32 @@ class Engine:
                                                  else client.resolves(LOGIN_URL))
                 on_step(index[StepId.VERIFICATION], total, StepId.VERIFICATION, None)
                 if not client.deadline.expired:  # out of time: the answer so far is the verdict
-                    self._second_round(facts, client, prefetch)
+                    self._second_round(facts, client, prefetch, link_host(connection.known_my_domain))
             finally:
                 client.close()  # the run's connections end with it: warm-ups and kept-alive ones too
                 prefetch.close()
 
+        app = app_kind(facts, connection.app_type, connection.known_app_type)
+        facts.app_type = app.type
         verdict = judge(facts)
+        if app.source == AppTypeSource.PROVEN and app.proof and not verdict.ok:
+            verdict.evidence.extend(x for x in (app.proof, app.conflict) if x and x not in verdict.evidence)
         certificate = _matching_certificate(facts)
+        my_domain = known_my_domain(facts)
         ctx = AdviceContext(
             connected_app=connection.connected_app or "aprity",
             connection=connection.name,
             username=connection.username,
             login_url=facts.login_origin or connection.login_url,
             environment=connection.summary().environment,
-            my_domain_url=facts.login_origin if facts.login_origin and my_domain_name(
-                facts.login_origin.split("://", 1)[-1]) else None,
+            my_domain_url=my_domain,
             surface=self.surface,
             certificate_fingerprint=certificate.fingerprint if certificate else None,
             unreachable=unreachable_side(facts),
+            app_type=app.type,
+            reader=reader,
+            certificate_subject=certificate.subject if certificate else None,
+            certificate_expires=certificate.not_after if certificate else None,
         )
         steps: list[StepResult] = []
         for step in STEP_ORDER:
@@ -151,16 +162,21 @@ class Engine:
             certificate=certificate,
             api_error=_api_error(facts),
             needs_certificate=certificate is not None and _needs_certificate(verdict, steps, facts),
+            app_type=app.type,
+            app_type_source=app.source,
+            app_type_proof=app.proof,
+            my_domain_url=my_domain,
         )
 
-    def _second_round(self, facts: Facts, client: SalesforceClient, prefetch: Prefetch | None = None) -> None:
+    def _second_round(self, facts: Facts, client: SalesforceClient, prefetch: Prefetch | None = None,
+                      my_domain: str | None = None) -> None:
         reply = facts.reply
         assert reply is not None and facts.claims is not None and facts.key is not None
         if reply.ok:
             facts.verification = self._verify(reply, client)
             return
         kind = facts.error_kind
-        plans = plan_probes(facts.login_origin or "", kind) if kind is not None else []
+        plans = plan_probes(facts.login_origin or "", kind, my_domain) if kind is not None else []
         if not plans:
             return
         key, claims = facts.key, facts.claims
@@ -224,7 +240,24 @@ def _matching_certificate(facts: Facts) -> CertificateInfo | None:
         pem_bytes = keys.certificate_for_key(facts.key, now)
         cert, source = keys.parse_certificate(pem_bytes), "generated"
     return CertificateInfo(pem=pem_bytes, fingerprint=keys.fingerprint_sha256(cert),
-                           not_after=f"{cert.not_valid_after_utc:%Y-%m-%d}", source=source)
+                           not_after=f"{cert.not_valid_after_utc:%Y-%m-%d}", source=source,
+                           subject=cert.subject.rfc4514_string())
+
+
+def known_my_domain(facts: Facts) -> str | None:
+    """The org's own My Domain when this run (or an earlier one) established it; Setup links are built on it.
+
+    In order: the login URL itself, a probe to a My Domain that Salesforce answered as knowing the key,
+    the instance URL of a login, the one remembered from an earlier run. Only ``*.my.salesforce.com``.
+    """
+    reply = facts.reply
+    answered = reply is not None and (reply.ok or (reply.error is not None and reply.error.status is not None))
+    found = [facts.login_origin if answered else None]  # a mistyped My Domain that never answered is no org's
+    found += [p.plan.origin for p in facts.probes_of(ProbeKind.HOST) if p.reply.ok or p.kind in KEY_KNOWN]
+    found += [p.reply.instance_url for p in facts.probes if p.reply.ok]
+    found += [facts.reply.instance_url if facts.reply is not None and facts.reply.ok else None,
+              facts.connection.known_my_domain]
+    return next((host for host in map(link_host, found) if host), None)
 
 
 def _needs_certificate(verdict: Verdict, steps: list[StepResult], facts: Facts) -> bool:

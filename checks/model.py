@@ -27,6 +27,35 @@ class Confidence(StrEnum):
 CONFIDENCE_RANK = {Confidence.HIGH: 3, Confidence.MEDIUM: 2, Confidence.LOW: 1}
 
 
+class AppType(StrEnum):
+    """Which kind of app the customer's org holds for aprity: their admins see different Setup screens."""
+
+    EXTERNAL_CLIENT_APP = "external_client_app"
+    CONNECTED_APP = "connected_app"
+    UNKNOWN = "unknown"
+
+
+def parse_app_type(value: str | None) -> AppType:
+    """``external_client_app`` / ``connected_app`` (also ``eca``, ``ca``); empty or ``unknown`` → UNKNOWN.
+
+    Raises ValueError naming the accepted values."""
+    text = (value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {"": AppType.UNKNOWN, "unknown": AppType.UNKNOWN, "eca": AppType.EXTERNAL_CLIENT_APP,
+               "external_client_app": AppType.EXTERNAL_CLIENT_APP, "ca": AppType.CONNECTED_APP,
+               "connected_app": AppType.CONNECTED_APP}
+    if text not in aliases:
+        raise ValueError("app_type must be external_client_app or connected_app (or unknown)")
+    return aliases[text]
+
+
+class AppTypeSource(StrEnum):
+    """Where a diagnosis got the app type from: the connection said so, Salesforce's answers proved it, or neither."""
+
+    CONFIGURED = "configured"
+    PROVEN = "proven"
+    UNKNOWN = "unknown"
+
+
 class CauseId(StrEnum):
     """The causes a diagnosis can name. Stable: stored, shown, and parsed back."""
 
@@ -62,10 +91,10 @@ class CauseId(StrEnum):
 
 
 CAUSE_TITLES: dict[CauseId, str] = {
-    CauseId.CERTIFICATE_MISMATCH: "Certificate in the Connected App does not match the private key",
-    CauseId.CONSUMER_KEY_MISMATCH: "Consumer key does not match the Connected App",
+    CauseId.CERTIFICATE_MISMATCH: "Certificate in the Salesforce app does not match the private key",
+    CauseId.CONSUMER_KEY_MISMATCH: "Consumer key does not match the Salesforce app",
     CauseId.OAUTH_NOT_ENABLED_OR_SCOPES: "OAuth settings off or required scopes missing",
-    CauseId.DIGITAL_SIGNATURES_DISABLED: "\"Use digital signatures\" is not enabled",
+    CauseId.DIGITAL_SIGNATURES_DISABLED: "JWT Bearer Flow / \"Use digital signatures\" off: the app has no certificate",
     CauseId.USER_NOT_PREAUTHORIZED: "Integration user is not pre-authorized for the app",
     CauseId.USERNAME_OR_LOGIN_URL: "Wrong username or login URL for this org",
     CauseId.CLOCK_SKEW_OR_EXPIRY: "Assertion expired: clock skew or a bad exp claim",
@@ -135,13 +164,15 @@ class StepResult:
     verify: tuple[str, ...] = ()
     fix: tuple[str, ...] = ()
     detail: tuple[str, ...] = ()  # extra facts (fingerprints, probe outcomes), never secrets
+    # (label, URL) of the Setup pages the steps use, on the org's own My Domain only (checks.rules.setup_links).
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def title(self) -> str:
         return STEP_TITLES[self.id]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": str(self.id),
             "title": self.title,
             "status": str(self.status),
@@ -150,6 +181,9 @@ class StepResult:
             "fix": list(self.fix),
             "detail": list(self.detail),
         }
+        if self.links:
+            out["links"] = [{"label": label, "url": url} for label, url in self.links]
+        return out
 
 
 @dataclass(frozen=True)
@@ -209,6 +243,7 @@ class ConnectionSummary:
     environment: str  # "production" | "sandbox" | "unknown"
     connected_app: str | None = None
     org_id: str | None = None
+    app_type: str = AppType.UNKNOWN  # as configured (connections.toml, the form, --app-type)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -228,6 +263,7 @@ class CertificateInfo:
     fingerprint: str  # SHA-256, AB:CD:… as Salesforce and openssl show it
     not_after: str  # YYYY-MM-DD
     source: str  # "file" | "generated"
+    subject: str = ""  # e.g. "CN=aprity": what Setup shows next to the expiry date
 
     def to_dict(self) -> dict[str, Any]:
         return {"fingerprint": self.fingerprint, "not_after": self.not_after, "source": self.source}
@@ -251,6 +287,10 @@ class Diagnosis:
     certificate: CertificateInfo | None = None  # the certificate matching aprity's key, when the key loaded
     api_error: TokenError | None = None  # the last error a call after the login returned
     needs_certificate: bool = False  # the fix involves uploading the certificate (mismatch, signatures, expiry)
+    app_type: str = AppType.UNKNOWN  # the app's kind as this run knows it (checks.rules.apptype)
+    app_type_source: str = AppTypeSource.UNKNOWN  # configured | proven | unknown
+    app_type_proof: str | None = None  # in plain words, when Salesforce's answers proved it
+    my_domain_url: str | None = None  # the org's own My Domain when known for sure: Setup links point there
 
     @property
     def last_error(self) -> TokenError | None:
@@ -269,6 +309,15 @@ class Diagnosis:
     def cause(self) -> Candidate | None:
         return None if self.ok or not self.candidates else self.candidates[0]
 
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """Every Setup link the failing steps carry, once each, in step order."""
+        seen: dict[str, str] = {}
+        for s in self.steps:
+            for label, url in s.links:
+                seen.setdefault(url, label)
+        return [(label, url) for url, label in seen.items()]
+
     def step(self, step_id: StepId) -> StepResult | None:
         return next((s for s in self.steps if s.id == step_id), None)
 
@@ -285,13 +334,17 @@ class Diagnosis:
             "org_environment": self.org_environment,
             "connection": self.connection.to_dict(),
             "steps": [
-                {k: v for k, v in s.to_dict().items() if k in ("id", "title", "status", "finding", "fix")}
+                {k: v for k, v in s.to_dict().items() if k in ("id", "title", "status", "finding", "fix", "links")}
                 for s in self.steps
             ],
             "evidence": list(self.evidence),
             "separating_check": self.separating_check,
             "last_error": self.last_error.to_dict() if self.last_error else None,
             "certificate": self.certificate.to_dict() if self.certificate else None,
+            "app_type": {"value": str(self.app_type), "source": str(self.app_type_source),
+                         "proof": self.app_type_proof},
+            "my_domain_url": self.my_domain_url,
+            "links": [{"label": label, "url": url} for label, url in self.links],
             "duration_ms": self.duration_ms,
         }
 

@@ -21,6 +21,7 @@ from checks.model import CauseId, Confidence
 from checks.simulator import ConnectedApp, Org, SimUser, Simulator
 
 PROFILE = "aprity Integration"
+PERMISSION_SET = "aprity Integration"
 
 
 def _sf_id(prefix: str, seed: str) -> str:
@@ -67,17 +68,27 @@ class World:
         return path
 
     def org(self, slug: str, *, sandbox_of: str | None = None, app: dict | None = None,
-            user: dict | None = None, org: dict | None = None) -> tuple[Org, ConnectedApp, SimUser]:
-        """Add an org with one integration user and one Connected App, customised by keyword dicts."""
+            user: dict | None = None, org: dict | None = None, eca: bool = False) -> tuple[Org, ConnectedApp, SimUser]:
+        """Add an org with one integration user and one app, customised by keyword dicts.
+
+        ``eca``: an External Client App, set up the recommended way: no profile, the integration
+        user let in through the "aprity Integration" permission set (ECAs are closed by default).
+        """
         if slug in self._orgs:  # scenarios may be built more than once against one world
             return self._orgs[slug]
         base = sandbox_of or slug
         is_sandbox = sandbox_of is not None
         username = f"integration@{base}.com" + (f".{slug.split('--')[-1]}" if is_sandbox else "")
-        the_app = ConnectedApp(name="aprity", consumer_key=consumer_key(base), certificate_pem=self.good_cert,
-                               profiles=frozenset({PROFILE}))
+        if eca:
+            the_app = ConnectedApp.eca("aprity", consumer_key(base), self.good_cert,
+                                       permission_sets=frozenset({PERMISSION_SET}))
+        else:
+            the_app = ConnectedApp(name="aprity", consumer_key=consumer_key(base), certificate_pem=self.good_cert,
+                                   profiles=frozenset({PROFILE}))
         the_app = replace(the_app, **(app or {}))
-        the_user = replace(SimUser(username=username, user_id=_sf_id("005", slug), profile=PROFILE), **(user or {}))
+        the_user = replace(SimUser(username=username, user_id=_sf_id("005", slug), profile=PROFILE,
+                                   permission_sets=frozenset({PERMISSION_SET}) if eca else frozenset()),
+                           **(user or {}))
         the_org = Org(org_id=_sf_id("00D", slug), name=f"{base.title()} {'Sandbox' if is_sandbox else 'Inc.'}",
                       my_domain=slug, is_sandbox=is_sandbox, users=[the_user], apps=[the_app])
         the_org = replace(the_org, **(org or {}))
@@ -86,7 +97,10 @@ class World:
         return self._orgs[slug]
 
     def connection(self, name: str, o: Org, a: ConnectedApp, u: SimUser, **overrides: object) -> Connection:
+        """The org's generic host for a Connected App; its My Domain for an External Client App."""
         login = "https://test.salesforce.com" if o.is_sandbox else "https://login.salesforce.com"
+        if a.external_client_app:
+            login = o.instance_url
         conn = Connection(name=name, username=u.username, login_url=login, consumer_key=a.consumer_key,
                           private_key_file=self.key_file, certificate_file=self.cert_file,
                           connected_app=a.name)
@@ -165,7 +179,7 @@ def _sandbox_on_login(w: World) -> Connection:
 
 def _eca_generic_host(w: World) -> Connection:
     o, a, u = w.org("massive", app={"external_client_app": True})
-    return w.connection("eca-generic-host", o, a, u)
+    return w.connection("eca-generic-host", o, a, u, login_url="https://login.salesforce.com")
 
 
 def _clock_behind(w: World) -> Connection:
@@ -205,7 +219,76 @@ def _my_domain_typo(w: World) -> Connection:
     return w.connection("my-domain-typo", o, a, u, login_url="https://apertrue.my.salesforce.com")
 
 
+def _eca(slug: str, *, login: str | None = None, sandbox_of: str | None = None, **conn: object
+         ) -> Callable[..., Callable[[World], Connection]]:
+    """A scenario builder on an External Client App org (reached through its My Domain unless ``login``)."""
+    def make(name: str, **org_kw: object) -> Callable[[World], Connection]:
+        def build(w: World) -> Connection:
+            o, a, u = w.org(slug, eca=True, sandbox_of=sandbox_of, **org_kw)  # type: ignore[arg-type]
+            extra = {k: (v(w, o, a, u) if callable(v) else v) for k, v in conn.items()}
+            if login:
+                extra["login_url"] = login
+            return w.connection(name, o, a, u, **extra)
+        return build
+    return make
+
+
+def _eca_cert_regenerated(w: World) -> Connection:
+    o, a, u = w.org("eca-initech", eca=True, app={"certificate_pem": w.other_cert})
+    return w.connection("eca-cert-regenerated", o, a, u, certificate_file=w.other_cert_file)
+
+
+def _eca_cert_unknown(w: World) -> Connection:
+    o, a, u = w.org("eca-hooli", eca=True, app={"certificate_pem": w.other_cert})
+    return w.connection("eca-cert-mismatch", o, a, u, certificate_file=None)
+
+
+def _eca_bad_key(w: World) -> Connection:
+    o, a, u = w.org("eca-piper", eca=True)
+    wrapped = w._write("eca-wrapped.key", base64.b64encode(keys.private_key_pem(w.good_key)), secret=True)
+    return w.connection("eca-bad-key", o, a, u, private_key_file=wrapped)
+
+
 H, M = Confidence.HIGH, Confidence.MEDIUM
+# External Client App orgs, one per cause of the guide: the same verdicts, the ECA's screens in every fix.
+ECA_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("eca-healthy", "External Client App, set up the recommended way", None, None,
+             _eca("eca-globex")("eca-healthy")),
+    Scenario("eca-cert-regenerated", "ECA: certificate regenerated, old one still uploaded",
+             CauseId.CERTIFICATE_MISMATCH, H,
+             _eca_cert_regenerated),
+    Scenario("eca-cert-mismatch", "ECA holds another certificate (none on file)", CauseId.CERTIFICATE_MISMATCH, M,
+             _eca_cert_unknown),
+    Scenario("eca-jwt-off", "ECA: \"Enable JWT Bearer Flow\" off", CauseId.CERTIFICATE_MISMATCH, M,
+             _eca("eca-cyberdyne")("eca-jwt-off", app={"digital_signatures": False})),
+    Scenario("eca-key-typo", "ECA: consumer key pasted with a character missing", CauseId.CONSUMER_KEY_MISMATCH, H,
+             _eca("eca-umbrella", consumer_key=lambda w, o, a, u: a.consumer_key[:-1])("eca-key-typo")),
+    Scenario("eca-no-api-scope", "ECA: OAuth scopes lack api", CauseId.OAUTH_NOT_ENABLED_OR_SCOPES, H,
+             _eca("eca-wayne")("eca-no-api-scope", app={"scopes": frozenset({"id", "refresh_token"})})),
+    Scenario("eca-closed", "ECA closed by default: no profile or permission set selected",
+             CauseId.USER_NOT_PREAUTHORIZED, M, _eca("eca-tyrell")("eca-closed", app={"permission_sets": frozenset()})),
+    Scenario("eca-not-admin-approved", "ECA: user not let in (invalid_app_access)", CauseId.USER_NOT_PREAUTHORIZED, H,
+             _eca("eca-soylent")("eca-not-admin-approved", app={"permission_sets": frozenset(),
+                                                                "unapproved_error": "invalid_app_access"})),
+    Scenario("eca-sandbox-generic", "ECA sandbox reached through test.salesforce.com", CauseId.USERNAME_OR_LOGIN_URL,
+             H, _eca("eca-oscorp--uat", sandbox_of="eca-oscorp", login="https://test.salesforce.com")(
+                 "eca-sandbox-generic")),
+    Scenario("eca-clock-behind", "ECA: diagnosing machine's clock 10 minutes slow", CauseId.CLOCK_SKEW_OR_EXPIRY, H,
+             _eca("eca-vandelay")("eca-clock-behind"), clock_offset=-600.0),
+    Scenario("eca-inactive-user", "ECA: integration user deactivated", CauseId.USER_OR_ORG_INACTIVE, H,
+             _eca("eca-acme")("eca-inactive-user", user={"active": False})),
+    Scenario("eca-ip-restricted", "ECA: profile Login IP Ranges exclude aprity", CauseId.IP_OR_LOGIN_HOURS, H,
+             _eca("eca-nakatomi")("eca-ip-restricted", user={"login_ip_ranges": ("198.51.100.0/24",)})),
+    Scenario("eca-rate-limited", "ECA: login rate exceeded", CauseId.LOGIN_RATE_EXCEEDED, H,
+             _eca("eca-gringotts")("eca-rate-limited", org={"login_rate_limit": 0})),
+    Scenario("eca-no-metadata", "ECA: user lacks Modify Metadata", CauseId.METADATA_ACCESS_MISSING, H,
+             _eca("eca-dunder")("eca-no-metadata", user={"modify_metadata": False})),
+    Scenario("eca-bad-key", "ECA: private key base64-wrapped by a CI secret store", CauseId.PRIVATE_KEY_INVALID, H,
+             _eca_bad_key),
+    Scenario("eca-username-typo", "ECA: username mistyped", CauseId.USER_NOT_PREAUTHORIZED, M,
+             _eca("eca-acmecorp", username=lambda w, o, a, u: u.username.replace("integration", "integraton"))(
+                 "eca-username-typo")),
+)
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("healthy", "Everything set up right", None, None, _healthy),
     Scenario("cert-regenerated", "Certificate regenerated, old one still uploaded",
@@ -244,7 +327,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("cert-expiring", "Works, but the certificate expires within 30 days", None, None, _cert_expiring),
     Scenario("username-typo", "Username mistyped (Salesforce answers as for an unapproved user)",
              CauseId.USER_NOT_PREAUTHORIZED, M, _username_typo),
-)
+) + ECA_SCENARIOS
 
 DEMO = ("healthy", "cert-regenerated", "sandbox-on-login", "not-preauthorized", "no-metadata")
 

@@ -54,6 +54,8 @@ def toml_for(connections: dict[str, Connection]) -> str:
             lines.append(f"connected_app = {json.dumps(c.connected_app)}")
         if c.channels:
             lines.append(f"channels = {json.dumps(list(c.channels))}")
+        if c.app_type != "unknown":
+            lines.append(f"app_type = {json.dumps(c.app_type)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -7,7 +7,7 @@ Action and block ids come from :mod:`bot.ids`.
 
 from bot.blocks.customer import certificate_comment as customer_certificate_comment
 from bot.blocks.customer import checklist_message, checklist_preview
-from bot.blocks.escalation import EscalationView, RunRecord, escalation_message, suggested_fix
+from bot.blocks.escalation import EscalationView, RunRecord, escalation_message, suggested_fix, suggested_links
 from bot.blocks.explain import ExplainView, explain_message, private_explain_message, shared_explain_message
 from bot.blocks.modal import ModalInput, diagnose_modal, notice_modal, read_diagnose_modal
 from bot.blocks.replies import (already_escalated, crash_loop_message, escalation_ack, internal_error_message, moved_message,
@@ -23,5 +23,5 @@ __all__ = [
     "diff_line", "escalation_ack", "escalation_message", "escape_mrkdwn", "explain_message", "internal_error_message",
     "moved_message", "notice_modal", "outcome_note", "parent_message", "private_explain_message", "queued_message",
     "read_diagnose_modal", "redact", "retest_result_message", "shared_explain_message", "step_messages",
-    "still_applying", "still_failing_message", "success_message", "suggested_fix", "usage_message",
+    "still_applying", "still_failing_message", "success_message", "suggested_fix", "suggested_links", "usage_message",
 ]

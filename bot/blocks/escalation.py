@@ -56,6 +56,7 @@ class EscalationView:
     fix: Sequence[str] = ()
     certificate: CertificateInfo | None = None  # the certificate matching aprity's key
     separating_check: str | None = None
+    app_type: str = "unknown"  # the app's kind as the last run knew it
     org_name: str | None = None  # the org's name, when a run reached its Organization record
     tied: Sequence[CauseId] = ()  # both causes, when the latest verdict is a tie
 
@@ -76,7 +77,11 @@ class EscalationView:
                    evidence=tuple(d.evidence) if d else (), fix=suggested_fix(d),
                    certificate=(d.certificate if d and d.certificate else certificate),
                    separating_check=d.separating_check if d else None, org_name=org.name if org else None,
-                   tied=tuple(c.id for c in d.tied) if d else ())
+                   tied=tuple(c.id for c in d.tied) if d else (),
+                   app_type=str(d.app_type) if d else connection.app_type)
+
+
+APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App"}
 
 
 def suggested_fix(d: Diagnosis | None) -> tuple[str, ...]:
@@ -87,6 +92,17 @@ def suggested_fix(d: Diagnosis | None) -> tuple[str, ...]:
         for step in d.steps:
             if step.status == wanted and step.fix and not step.fix[0].startswith("See \""):
                 return tuple(step.fix)
+    return ()
+
+
+def suggested_links(d: Diagnosis | None) -> tuple[tuple[str, str], ...]:
+    """The Setup links of the step :func:`suggested_fix` takes its fix from."""
+    if d is None:
+        return ()
+    for wanted in (Status.FAIL, Status.WARN):
+        for step in d.steps:
+            if step.status == wanted and step.fix and not step.fix[0].startswith("See \""):
+                return tuple(step.links)
     return ()
 
 
@@ -136,7 +152,8 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
     blocks.append(fields_section([
         f"*Org ID*\n{org}",
         f"*Environment*\n{field(env, 300)}",
-        f"*Connected App*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'unknown'}",
+        f"*App in Salesforce*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'name unknown'}"
+        f" — {APP_WORDS.get(e.app_type, 'kind unknown')}",
         f"*Consumer key*\n{code(c.consumer_key, 300)}",
         f"*Username*\n{field(one_line(c.username), 300)}",
         f"*Login URL*\n{field(one_line(c.login_url), 500)}",

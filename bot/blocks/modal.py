@@ -31,6 +31,19 @@ def _text_input(block: ModalBlock, action: ModalAction, label: str, placeholder:
     return b
 
 
+APP_TYPES = (("external_client_app", "External Client App"), ("connected_app", "Connected App (older)"),
+             ("unknown", "Don't know"))
+
+
+def _app_type_select() -> dict[str, Any]:
+    """Which kind of app: the fixes name that kind's Setup screens (Salesforce's answers may still prove it)."""
+    return {"type": "input", "block_id": ModalBlock.APP_TYPE, "optional": True, "label": _pt("App type", 2000),
+            "hint": _pt("New apps since Spring '26 are External Client Apps.", 2000),
+            "element": {"type": "static_select", "action_id": ModalAction.APP_TYPE,
+                        "placeholder": _pt("Don't know", 150),
+                        "options": [{"text": _pt(label, OPTION_TEXT), "value": value} for value, label in APP_TYPES]}}
+
+
 def _connection_select(names: Sequence[str]) -> tuple[dict[str, Any] | None, str | None]:
     # Values carry the full name (the lookup key), so names longer than a value allows are left out.
     usable = [n for n in dict.fromkeys(n for n in names if n and n.strip()) if len(n) <= OPTION_VALUE]
@@ -74,11 +87,12 @@ def diagnose_modal(connection_names: Sequence[str], *, private_metadata: str = "
         _text_input(ModalBlock.USERNAME, ModalAction.USERNAME, "Integration username",
                     "integration.user@example.com", None, 80),
         _text_input(ModalBlock.CONSUMER_KEY, ModalAction.CONSUMER_KEY, "Consumer key",
-                    "3MVG9…", "The Connected App's consumer key (not the secret).", 255),
+                    "3MVG9…", "The app's Consumer Key (not the secret).", 255),
         _text_input(ModalBlock.LOGIN_URL, ModalAction.LOGIN_URL, "Login URL",
                     "https://login.salesforce.com", "Production, test.salesforce.com, or the org's My Domain URL.",
                     300),
-        _text_input(ModalBlock.APP, ModalAction.APP, "Connected App name", "Optional", None, 80),
+        _text_input(ModalBlock.APP, ModalAction.APP, "App name in Salesforce", "Optional", None, 80),
+        _app_type_select(),
     ]
     view = {
         "type": "modal", "callback_id": DIAGNOSE_MODAL,
@@ -105,6 +119,7 @@ class ModalInput:
     consumer_key: str | None
     login_url: str | None
     app: str | None
+    app_type: str | None = None
 
 
 def read_diagnose_modal(state_values: Mapping[str, Any]) -> ModalInput:
@@ -122,4 +137,5 @@ def read_diagnose_modal(state_values: Mapping[str, Any]) -> ModalInput:
         consumer_key=get(ModalBlock.CONSUMER_KEY, ModalAction.CONSUMER_KEY),
         login_url=get(ModalBlock.LOGIN_URL, ModalAction.LOGIN_URL),
         app=get(ModalBlock.APP, ModalAction.APP),
+        app_type=get(ModalBlock.APP_TYPE, ModalAction.APP_TYPE),
     )

@@ -43,8 +43,11 @@ def success_message(requester: str, seconds: float) -> dict[str, Any]:
 
 def still_failing_message(minutes: float, cause: CauseId | str | None, fix: Sequence[str],
                           session_id: str, *, escalated: bool = False,
-                          tied: Sequence[CauseId | str] = ()) -> dict[str, Any]:
-    """Sent when retests keep failing: the cause (both, when two tie), how to fix it, a way to reach support."""
+                          tied: Sequence[CauseId | str] = (),
+                          links: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Sent when retests keep failing: the cause (both, when two tie), how to fix it, a way to reach support.
+
+    ``links``: (label, URL) into the org's own Setup (checks.rules.setup_links builds only those)."""
     title = cause_title(cause)
     if len(tied) >= 2:
         title = " — or — ".join(cause_title(c) for c in tied)
@@ -55,6 +58,9 @@ def still_failing_message(minutes: float, cause: CauseId | str | None, fix: Sequ
     if fix:
         blocks += line_sections([f"{i}. {field(one_line(s), 1500)}" for i, s in enumerate(fix, 1)],
                                 title="*How to fix*", max_sections=4)
+    if links:  # fixed page names on a validated My Domain: nothing in them can break the link syntax
+        blocks.append(context(["*In your org's Setup:* " + " · ".join(
+            f"<{url}|{field(label, 60)}>" for label, url in links[:7])]))
     if escalated:
         blocks.append(context(["Support already has this one."]))
     else:
@@ -80,7 +86,8 @@ def usage_message(*, adhoc: bool = True) -> dict[str, Any]:
     lines = [
         "*How to use* `/aprity-diagnose`",
         "• `/aprity-diagnose NAME` — check a saved connection by its name",
-        *(["• `/aprity-diagnose username=USER consumer_key=KEY login_url=URL [app=NAME]` — "
+        *(["• `/aprity-diagnose username=USER consumer_key=KEY login_url=URL [app=NAME] "
+           "[app_type=eca|connected_app]` — "
            "check a connection described inline"] if adhoc else []),
         "• `/aprity-diagnose explain &lt;error&gt;` — read a pasted Salesforce error and say what it likely means "
         "(only you see the answer)",

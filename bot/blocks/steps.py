@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.ids import ActionId
 from checks.model import Diagnosis, STEP_ORDER, Status, StepResult
 
 from bot.blocks.kit import context, finish, header, line_sections, section
@@ -11,6 +12,7 @@ from bot.blocks.text import (ELLIPSIS, cause_title, code, code_block, confidence
                    short_cause)
 
 _ICON = {Status.PASS: "✅", Status.SKIP: "⏭️", Status.FAIL: "❌", Status.WARN: "⚠️"}
+_APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App"}
 _LIST_LINE = 1500  # one verify/fix step; several must share a section
 
 
@@ -20,6 +22,13 @@ def _order(step: StepResult) -> int:
 
 def _numbered(items: tuple[str, ...] | list[str]) -> list[str]:
     return [f"{i}. {field(one_line(t), _LIST_LINE)}" for i, t in enumerate(items, 1)]
+
+
+def link_buttons(links: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> dict[str, Any]:
+    """One actions block of URL buttons into the org's own Setup (at most 25 elements per block)."""
+    return {"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": f"Open {label}"[:75], "emoji": False},
+         "url": url, "action_id": f"{ActionId.SETUP_LINK.value}_{i}"} for i, (label, url) in enumerate(links[:25])]}
 
 
 def _grouped(steps: list[StepResult], heading_blocks: list) -> dict[str, Any]:
@@ -39,6 +48,8 @@ def _problem(step: StepResult, heading_blocks: list) -> dict[str, Any]:
         blocks += line_sections(_numbered(step.verify), title="*How to verify*", max_sections=4)
     if step.fix:
         blocks += line_sections(_numbered(step.fix), title="*How to fix*", max_sections=4)
+    if step.links:
+        blocks.append(link_buttons(step.links))
     if step.detail:
         blocks.append(context([field(one_line(x), 500) for x in step.detail[:9]]
                               + ([f"{ELLIPSIS} {len(step.detail) - 9} more"] if len(step.detail) > 9 else [])))
@@ -101,6 +112,9 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
         if d.org_environment:
             env = environment_text(d.connection.environment, d.org_environment, d.org_environment_proof)
             blocks.append(context([f"*Org environment:* {field(env, 300)}"]))
+        if d.app_type in _APP_WORDS:
+            how = "proven by Salesforce's answers" if d.app_type_source == "proven" else "as configured"
+            blocks.append(context([f"*App in Salesforce:* {_APP_WORDS[d.app_type]} ({how})"]))
         if not d.retryable:
             blocks.append(context(["Waiting will not fix this one: correct the setting, then press "
                                    "*I fixed it, retest*."]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from checks.rules.advice import upload_path
+
 from checks.model import ConnectionSummary
 
 from bot.blocks.kit import context, finish, section
@@ -37,9 +39,10 @@ def expiry_warning_message(*, connection: ConnectionSummary, not_after: datetime
     else:
         when = f"expires in *{int(days_left)} day(s)*"
     app = f" *{field(one_line(connection.connected_app), 100)}*" if connection.connected_app else ""
-    steps = (f"*What to do:* upload a new certificate to the Connected App{app} before *{stamp(not_after)}* "
-             "(Setup → App Manager → the app → Edit → Use digital signatures → Choose file), then point "
-             "`certificate_file` at it. Once it expires, every token request of this connection fails.")
+    where = field(one_line(upload_path(connection.app_type, connection.connected_app)), 600)
+    steps = (f"*What to do:* upload a new certificate to the app{app} before *{stamp(not_after)}* "
+             f"({where}), then point `certificate_file` at it. Once it expires, every token request of this "
+             "connection fails.")
     if attached:
         steps += ("\nThe certificate attached below is made from the connection's own private key, so the key "
                   "stays the same; it is valid for two years.")
@@ -51,6 +54,7 @@ def expiry_warning_message(*, connection: ConnectionSummary, not_after: datetime
     return finish(f"Certificate of {one_line(connection.name or connection.username)} expires {stamp(not_after)}", [
         section(head),
         context([connection_line(connection)]),
-        section(f"*Expires:* {stamp(not_after)}\n*SHA-256 fingerprint:* {code(fingerprint, 200)}"),
+        section(f"*Expires:* {stamp(not_after)}\n"
+                f"*SHA-256 of the connection's certificate file:* {code(fingerprint, 200)}"),
         section(steps),
     ])

@@ -21,12 +21,12 @@ from typing import Any
 
 from checks.crypto import keys
 from checks.connections import Connection
-from checks.scenarios import World, by_name
+from checks.scenarios import PERMISSION_SET, World, by_name
 from checks.simulator import TEST_URL, ConnectedApp, Org, SimUser
 
 # The demo's broken orgs, one per fix the admin panel offers, plus a healthy one.
 CONNECTIONS = ("not-preauthorized", "cert-regenerated", "signatures-off", "no-api-scope", "sandbox-on-login",
-               "key-typo", "eca-generic-host", "no-metadata", "healthy")
+               "key-typo", "eca-generic-host", "no-metadata", "healthy", "eca-closed")
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,15 @@ def _api_scope(orgs: "Orgs", t: Target) -> None:
 
 
 def _preauthorize(orgs: "Orgs", t: Target) -> None:
-    profiles = _app_now(orgs, t).profiles
+    app = _app_now(orgs, t)
+    if app.external_client_app:  # the recommended way: the user's "aprity Integration" permission set on the app
+        sets = set(t.user.permission_sets) or {PERMISSION_SET}
+        orgs.world.sim.change_user(t.user.username, org_id=t.org.org_id, permission_sets=sets)
+        orgs.world.sim.change_app(t.app.consumer_key, org_id=t.org.org_id, permitted_users="admin_approved",
+                                  permission_sets=set(app.permission_sets) | sets)
+        return
     orgs.world.sim.change_app(t.app.consumer_key, org_id=t.org.org_id, permitted_users="admin_approved",
-                              profiles=set(profiles) | {t.user.profile})
+                              profiles=set(app.profiles) | {t.user.profile})
 
 
 def _sandbox_url(orgs: "Orgs", t: Target) -> None:
@@ -91,9 +97,11 @@ def _consumer_key(orgs: "Orgs", t: Target) -> None:
 
 FIXES: tuple[Fix, ...] = (
     Fix("upload_certificate", "Upload the certificate that matches aprity's key", "salesforce", _upload_certificate),
-    Fix("digital_signatures", "Turn on \"Use digital signatures\"", "salesforce", _signatures),
-    Fix("api_scope", "Add the \"api\" OAuth scope", "salesforce", _api_scope),
-    Fix("preauthorize", "Pre-authorize the integration user's profile", "salesforce", _preauthorize),
+    Fix("digital_signatures", "Turn on \"Use digital signatures\" (ECA: \"Enable JWT Bearer Flow\")", "salesforce",
+        _signatures),
+    Fix("api_scope", "Add the \"Manage user data via APIs (api)\" scope", "salesforce", _api_scope),
+    Fix("preauthorize", "Pre-authorize the integration user (its profile; ECA: the aprity Integration permission "
+        "set)", "salesforce", _preauthorize),
     Fix("sandbox_login_url", "Use the sandbox login URL (test.salesforce.com)", "aprity", _sandbox_url),
     Fix("my_domain_login_url", "Use the org's My Domain URL as login URL", "aprity", _my_domain_url),
     Fix("modify_metadata", "Grant the user Modify Metadata", "salesforce", _metadata),
@@ -173,9 +181,12 @@ class Orgs:
                 "app_name": app.name, "consumer_key_matches": t.conn.consumer_key == app.consumer_key,
                 "settings": [
                     ["Certificate", cert],
-                    ["Use digital signatures", "on" if app.digital_signatures else "off"],
+                    ["Enable JWT Bearer Flow" if app.external_client_app else "Use digital signatures",
+                     "on" if app.digital_signatures else "off"],
                     ["OAuth scopes", ", ".join(sorted(app.scopes)) or "none"],
                     ["Pre-authorized profiles", ", ".join(sorted(app.profiles, key=str.lower)) or "none"],
+                    ["Pre-authorized permission sets", ", ".join(sorted(app.permission_sets, key=str.lower))
+                     or "none"],
                     ["User's profile", user.profile],
                     ["Modify Metadata", "yes" if user.modify_metadata else "no"],
                 ],

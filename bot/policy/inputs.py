@@ -15,7 +15,7 @@ from checks.explain.reader import WARNINGS, redact as redact_paste
 # Salesforce usernames are at most 80 characters; consumer keys are ~85 today.
 LIMITS = {"username": 80, "consumer_key": 255, "login_url": 300, "app": 80, "name": 100}
 LABELS = {"username": "username", "consumer_key": "consumer key", "login_url": "login URL",
-          "app": "Connected App name", "name": "connection name"}
+          "app": "app name", "name": "connection name"}
 
 _PEM = re.compile(r"-----BEGIN")
 _ACCESS_TOKEN = re.compile(r"00D[A-Za-z0-9]{12,15}(?:!|%21)[A-Za-z0-9._-]{10,}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from checks.rules.advice import cert_file_name
+from checks.rules.advice import cert_file_name, upload_path
 from checks.model import Diagnosis
 
 from bot.blocks.text import code, escape_mrkdwn
@@ -22,10 +22,11 @@ def certificate_comment(d: Diagnosis, app: str | None) -> str:
     """The file's comment: mrkdwn, so the app name (the customer's words) goes through the one escaper."""
     cert = d.certificate
     assert cert is not None
-    shown = escape_mrkdwn(" ".join(app.split())) if app else "the Connected App"
-    return (f"📎 Certificate matching aprity's private key (public part only) — SHA-256 {code(cert.fingerprint)}, "
-            f"valid until {escape_mrkdwn(cert.not_after)}. Upload it in Setup > App Manager > {shown} > Edit > "
-            "\"Use digital signatures\", then save.")
+    subject = f"subject {escape_mrkdwn(cert.subject)}, " if cert.subject else ""
+    where = escape_mrkdwn(" ".join(upload_path(d.app_type, app).split()))  # the app name is the customer's words
+    return (f"📎 The certificate made from aprity's private key (public part only): {subject}expires "
+            f"{escape_mrkdwn(cert.not_after)}. Upload the attached certificate in {where}. "
+            f"SHA-256 of this certificate (aprity's): {code(cert.fingerprint)}.")
 
 
 def attach_certificate(client: Any, channel: str, thread_ts: str, d: Diagnosis, connection_name: str | None,
@@ -47,8 +48,8 @@ def attach_certificate(client: Any, channel: str, thread_ts: str, d: Diagnosis, 
         try:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=(
                 f"I could not attach {escape_mrkdwn(name)} (Slack said {code(error)}; the app needs the files:write "
-                f"scope). Its SHA-256 fingerprint is {code(d.certificate.fingerprint)}; ask whoever runs aprity "
-                "for the file."))
+                f"scope). SHA-256 of that certificate (made from aprity's key): {code(d.certificate.fingerprint)}; "
+                "ask whoever runs aprity for the file."))
         except Exception:  # noqa: BLE001
             log.warning("could not tell %s that the certificate upload failed", channel)
         return False

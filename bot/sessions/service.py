@@ -34,6 +34,7 @@ from bot.sessions import claimed
 from bot.sessions.certificate_upload import attach_certificate
 from bot.sessions.delivery import Delivery, is_permanent, slack_error
 from bot.sessions.executor import ChannelPacer, QueueFull, RunExecutor
+from bot.store import app_memory
 from bot.store.leases import Claims
 from bot.store.ledger import Ledger
 from bot.store.restore import diagnosis_from_rows, summary_of
@@ -291,7 +292,8 @@ class SessionService:
                 self._update(sess, running=True, step=step, index=index, total=total)
 
         started = self.clock()
-        d = self.engine.diagnose(conn, on_step)
+        # A customer's bound channel reads "the aprity app's settings"; staff read connections.toml.
+        d = self.diagnose(conn, on_step, reader="customer" if sess["channel"] in conn.channels else "support")
         self._remember(sid, d)
         if trigger == "command":
             messages, changed = blocks.step_messages(d), True
@@ -312,6 +314,19 @@ class SessionService:
         if changed and sess.get("thread_ts"):  # a new finding went out: hand over the certificate with it, once
             attach_certificate(self.client, sess["channel"], sess["thread_ts"], d, conn.name, conn.connected_app)
         self._after_run(sid, trigger, d)
+
+    def diagnose(self, conn: Connection, on_step: Callable[..., None] | None = None, *,
+                  reader: str = "support") -> Diagnosis:
+        """One diagnosis that starts from what earlier runs proved about this connection, and keeps what this one
+        proves: the app's kind (fixes name its screens) and the org's My Domain (Setup links)."""
+        key = app_memory.key_of(conn.name, conn.username, conn.consumer_key)
+        known_type, known_domain = self.store.recall_app(key)
+        conn = replace(conn, known_app_type=known_type, known_my_domain=known_domain)
+        d = self.engine.diagnose(conn, on_step, reader=reader) if on_step else \
+            self.engine.diagnose(conn, reader=reader)
+        proven = d.app_type_source == "proven" and d.app_type != "unknown"
+        self.store.remember_app(key, str(d.app_type) if proven else None, d.my_domain_url)
+        return d
 
     def _after_run(self, sid: str, trigger: str, d: Diagnosis) -> None:
         """Success closes the session; a failure (re)plans the automatic retests."""
@@ -342,7 +357,8 @@ class SessionService:
                 fix = blocks.suggested_fix(d)  # the verdict's own fix, also when its step only warns
                 escalated = self.store.escalation(sid) is not None
                 self._reply(sess, blocks.still_failing_message(
-                    minutes, cause.id if cause else None, fix, sid, escalated=escalated, tied=[c.id for c in d.tied]))
+                    minutes, cause.id if cause else None, fix, sid, escalated=escalated, tied=[c.id for c in d.tied],
+                    links=blocks.suggested_links(d)))
                 stopped = f"still failing after {blocks.text.minutes_label(minutes)}"
         final = self.store.session(sid) or sess
         # No parent in Slack yet, or Slack would not show the verdict in it (an outage: the parent

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 
 from checks.connections import SECRET_IN_KEY_FIELD, ConfigError, Connection, looks_like_consumer_secret
 from checks.connections_cache import load, load_all  # parsed once per file change: acks stay cheap
+from checks.model import parse_app_type
 from checks.salesforce.hosts import Allowlist, UnsafeURL
 
 from bot.policy.inputs import InputError, check_field, check_text
 
-AD_HOC_KEYS = {"username", "consumer_key", "login_url", "app"}
+AD_HOC_KEYS = {"username", "consumer_key", "login_url", "app", "app_type"}
 
 
 class CommandError(Exception):
@@ -57,7 +58,8 @@ def parse(text: str) -> Parsed:
             key, sep, value = token.partition("=")
             key = key.strip().lower().replace("-", "_")
             if not sep or key not in AD_HOC_KEYS:
-                raise CommandError(f"unknown field {key[:40]!r}: use username=, consumer_key=, login_url= and app=")
+                raise CommandError(f"unknown field {key[:40]!r}: use username=, consumer_key=, login_url=, app= "
+                                   "and app_type=")
             fields[key] = _field(key, value)
         missing = [k for k in ("username", "consumer_key", "login_url") if not fields.get(k)]
         if missing:
@@ -69,6 +71,11 @@ def parse(text: str) -> Parsed:
 
 
 def _field(key: str, value: str) -> str:
+    if key == "app_type":  # a fixed choice: the words it accepts, or a one-line refusal
+        try:
+            return str(parse_app_type(value))
+        except ValueError as exc:
+            raise CommandError(f"{exc}: app_type=eca or app_type=connected_app") from None
     try:
         return check_field(key, value)
     except InputError as exc:
@@ -104,7 +111,7 @@ def connection_for(parsed: Parsed, *, allowlist: Allowlist, connections_file: st
         if not private_key_file:
             raise CommandError("ad-hoc checks need aprity's key on the bot (APRITY_PRIVATE_KEY_FILE or APRITY_PRIVATE_KEY)")
         conn = Connection(username=f["username"], consumer_key=f["consumer_key"], login_url=f["login_url"],
-                          connected_app=f.get("app") or None)
+                          connected_app=f.get("app") or None, app_type=f.get("app_type") or "unknown")
     else:
         raise CommandError("nothing to diagnose")
     return conn.with_default_key(private_key_file)

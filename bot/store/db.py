@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from checks.model import ConnectionSummary, Diagnosis
 
-from bot.store import leases, run_detail, ties
+from bot.store import app_memory, leases, run_detail, ties
 from bot.store import schema
 from bot.store.ledger import REPLY_URL_LIFETIME
 from bot.redact import redact as redact_text
@@ -117,6 +117,15 @@ class Store:
     def ensure_schema(self) -> None:
         """Create tables and indexes if missing (see :mod:`bot.store.schema`); safe to call on every start."""
         schema.ensure(self._db())
+
+    # -- what earlier runs proved about a connection ---------------------------------
+
+    def recall_app(self, key: str) -> tuple[str | None, str | None]:
+        """(proven app type, My Domain) remembered for a connection key (``app_memory.key_of``)."""
+        return app_memory.recall(self.query, key)
+
+    def remember_app(self, key: str, app_type: str | None, my_domain: str | None) -> None:
+        app_memory.remember(self._write, key, app_type, my_domain, self._clock())
 
     # -- sessions --------------------------------------------------------------------
 

@@ -37,7 +37,10 @@ def encode(d: Diagnosis) -> str:
     body: dict[str, Any] = {
         "candidates": [[str(c.id), str(c.confidence), c.reason] for c in d.candidates],
         "evidence": list(d.evidence),
-        "steps": [{"verify": list(s.verify), "fix": list(s.fix), "detail": list(s.detail)} for s in d.steps],
+        "steps": [{"verify": list(s.verify), "fix": list(s.fix), "detail": list(s.detail),
+                   "links": [list(x) for x in s.links]} for s in d.steps],
+        "app_type": [str(d.app_type), str(d.app_type_source)],
+        "my_domain_url": d.my_domain_url,
         "org_environment": d.org_environment,
         "org_environment_proof": d.org_environment_proof,
         "separating_check": d.separating_check,
@@ -71,8 +74,9 @@ def apply(d: Diagnosis, text: str | None) -> Diagnosis:
         steps = list(d.steps)
         for i, extra in enumerate(body.get("steps") or []):
             if i < len(steps) and isinstance(extra, dict):
+                links = tuple((str(a), str(b)) for a, b in extra.get("links") or [])  # none in older rows
                 steps[i] = replace(steps[i], verify=_texts(extra.get("verify")), fix=_texts(extra.get("fix")),
-                                   detail=_texts(extra.get("detail")))
+                                   detail=_texts(extra.get("detail")), links=links)
         error, api_error = d.error, None
         if body.get("error_call") and d.error is not None:  # the stored error came from a call after the login
             api_error, error = replace(d.error, call=str(body["error_call"])), None
@@ -80,6 +84,7 @@ def apply(d: Diagnosis, text: str | None) -> Diagnosis:
         if isinstance(body.get("org"), dict):
             extra_org = body["org"]
             org = replace(org or OrgInfo(id=None), name=extra_org.get("name"), is_sandbox=extra_org.get("is_sandbox"))
+        app_type, app_source = (body.get("app_type") or [d.app_type, d.app_type_source])[:2]
         cert = body.get("certificate")
         certificate = (CertificateInfo(pem=b"", fingerprint=str(cert["fingerprint"]), not_after=str(cert["not_after"]),
                                        source=str(cert.get("source") or "file")) if isinstance(cert, dict) else None)
@@ -89,7 +94,8 @@ def apply(d: Diagnosis, text: str | None) -> Diagnosis:
     return replace(d, candidates=candidates or d.candidates, steps=steps, evidence=list(_texts(body.get("evidence"))),
                    org_environment=body.get("org_environment"), org_environment_proof=body.get("org_environment_proof"),
                    separating_check=body.get("separating_check"), retryable=bool(body.get("retryable", True)),
-                   error=error, api_error=api_error, org=org, certificate=certificate)
+                   error=error, api_error=api_error, org=org, certificate=certificate,
+                   app_type=app_type, app_type_source=app_source, my_domain_url=body.get("my_domain_url"))
 
 
 def certificate_fingerprint(run: dict[str, Any] | None) -> str | None:

@@ -59,6 +59,13 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
         conn = Connection(username=args.username, consumer_key=args.consumer_key, login_url=args.login_url,
                           private_key_file=Path(args.private_key) if args.private_key else None,
                           certificate_file=Path(args.certificate) if args.certificate else None)
+    if getattr(args, "app_type", None):  # overrides the connection's app_type: "try it as an ECA"
+        from checks.model import parse_app_type
+
+        try:
+            conn = replace(conn, app_type=str(parse_app_type(args.app_type)))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     conn = conn.with_default_key(settings.private_key_file)
     if conn.private_key_file is None:
         raise UsageError("no private key: give --private-key, private_key_file in the connection, or set "
@@ -187,8 +194,11 @@ def cmd_certificate(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {out}", file=sys.stderr)
-    print(f"SHA-256 fingerprint: {keys.fingerprint_sha256(cert)}", file=sys.stderr)
-    print("Upload it in Setup > App Manager > (your app) > Edit > Use digital signatures, then wait 2-10 minutes.",
+    print(f"Subject {cert.subject.rfc4514_string()}, expires {cert.not_valid_after_utc:%Y-%m-%d}; SHA-256 of this "
+          f"certificate (made from aprity's key): {keys.fingerprint_sha256(cert)}", file=sys.stderr)
+    from checks.rules.advice import upload_path
+
+    print(f"Upload it in {upload_path('unknown', None)}; Salesforce can take up to 10 minutes to apply it.",
           file=sys.stderr)
     return EXIT_OK
 
@@ -276,11 +286,13 @@ def cmd_http(args: argparse.Namespace) -> int:
 def _add_connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--connection", "-c", help="name of a connection in APRITY_CONNECTIONS")
     p.add_argument("--username", help="Salesforce username of the integration user (without --connection)")
-    p.add_argument("--consumer-key", help="Consumer Key of the Connected App (never the Consumer Secret)")
+    p.add_argument("--consumer-key", help="Consumer Key of the app in Salesforce (never the Consumer Secret)")
     p.add_argument("--login-url", help="login URL: https://login.salesforce.com, https://test.salesforce.com "
                                        "or the org's My Domain")
     p.add_argument("--private-key", help="PEM private key file (default APRITY_PRIVATE_KEY_FILE)")
-    p.add_argument("--certificate", help="the certificate that should be in the Connected App")
+    p.add_argument("--certificate", help="the certificate that should be in the app in Salesforce")
+    p.add_argument("--app-type", choices=["external_client_app", "connected_app", "unknown"],
+                   help="the kind of app in Salesforce, when known (default: the connection's, else unknown)")
 
 
 EPILOG = """exit codes:
@@ -320,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("certificate", help="write a certificate matching the private key, for upload",
                        description="Make a self-signed certificate from aprity's private key, to upload to the "
-                                   "Connected App. Needs only the key.", epilog=EPILOG,
+                                   "External Client App (or older Connected App). Needs only the key.", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--connection", "-c", help="take the private key of this connection in APRITY_CONNECTIONS")
     p.add_argument("--private-key", help="PEM private key file (default: the connection's, or "

@@ -7,6 +7,7 @@ import re
 from checks.checklist import is_aprity_side
 from checks.model import CAUSE_TITLES, Diagnosis, Status, StepResult
 
+_APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App", "unknown": "unknown"}
 MARKS = {Status.PASS: "✔", Status.FAIL: "✖", Status.WARN: "!", Status.SKIP: "-"}
 AGAIN = "run `aprity-diagnose check` again in a few minutes"
 # The engine's texts are shared with Slack, where automatic retests follow a failure; the terminal has none.
@@ -30,6 +31,9 @@ def _step(step: StepResult, verbose: bool) -> list[str]:
         if step.fix:
             lines.append("      How to fix:")
             lines += [f"        • {terminal_words(f)}" for f in step.fix]
+        if step.links:
+            lines.append("      In your org's Setup:")
+            lines += [f"        → {label}: {url}" for label, url in step.links]
     return lines
 
 
@@ -39,7 +43,10 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
     env = c.environment
     if d.org_environment and d.org_environment != c.environment:
         env = f"login URL: {c.environment} — {d.org_environment_proof or 'the evidence says'}: {d.org_environment}"
-    lines = [f"{head}: {c.username} at {c.login_url} ({env})", ""]
+    lines = [f"{head}: {c.username} at {c.login_url} ({env})"]
+    if d.app_type != "unknown" or c.app_type != "unknown":
+        lines.append(f"App: {_APP_WORDS.get(d.app_type, d.app_type)} ({d.app_type_source})")
+    lines.append("")
     for step in d.steps:
         lines += _step(step, verbose)
     lines.append("")

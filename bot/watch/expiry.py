@@ -1,7 +1,7 @@
 """Certificate-expiry warnings: 30, 7 and 1 days before, once each, in the alert channel.
 
 Which certificate: the connection's ``certificate_file``. Salesforce checks the token
-request's signature against the certificate uploaded to the Connected App, and nothing
+request's signature against the certificate uploaded to the app in Salesforce, and nothing
 the bot can call with the connection's own token reads that certificate back; the copy
 the key's owner keeps as ``certificate_file`` is the one we can read. It is used only if
 it carries the public half of the connection's private key (otherwise it is not the
@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 
 from checks.crypto import keys
 from checks.connections import ConfigError, Connection, load_all
+from checks.rules.advice import upload_path
 
 from bot.blocks.watch import expiry_warning_message
 from bot.sessions.service import slack_error
@@ -126,8 +127,8 @@ class ExpiryWatch:
                 self.client.files_upload_v2(
                     channel=self.alert_channel, thread_ts=posted["ts"], content=new_cert,
                     filename=f"{_file_safe(name)}-new.crt", title=f"New certificate for {name}",
-                    initial_comment=("Upload this file to the Connected App (the private key stays the same). "
-                                     f"Its SHA-256 fingerprint: `{new_print}`."))
+                    initial_comment=(f"Upload this file in {upload_path(conn.app_type, conn.connected_app)} (the "
+                                     f"private key stays the same). SHA-256 of this new certificate: `{new_print}`."))
             except Exception as exc:  # noqa: BLE001 - the warning itself went out
                 log.warning("could not attach the new certificate for %s: %s", name, slack_error(exc))
         return threshold

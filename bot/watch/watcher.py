@@ -227,7 +227,7 @@ class Watcher:
         try:
             row = self._settle_recovered_alert(row)
             started = self.clock()
-            d = self.service.engine.diagnose(conn)
+            d = self.service.diagnose(conn, reader="support")  # the alert channel is staff's
         finally:
             self.run_done(conn)
         now = self.clock()

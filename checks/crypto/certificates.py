@@ -1,6 +1,6 @@
 """Certificates: load them leniently, compare them with the key, report their dates and size, make one.
 
-The certificate uploaded to the Connected App must be made from the private key and
+The certificate uploaded to the app in Salesforce must be made from the private key and
 stay under 4 KB. Public import path: :mod:`checks.crypto.keys` re-exports everything here.
 """
 
@@ -49,7 +49,7 @@ def parse_certificate(data: bytes | str) -> x509.Certificate:
             raise _not_cert("The certificate's PEM text is damaged or incomplete.") from None
     if any(b.label.endswith("PRIVATE KEY") for b in blocks):
         raise KeyProblem("not_a_certificate", "This is a private key, not a certificate.",
-                         "Use the certificate made from the key (the one uploaded to the Connected App).")
+                         "Use the certificate made from the key (the one uploaded to the app in Salesforce).")
     if blocks:
         raise _not_cert(f"The file holds a PEM block labelled {blocks[0].label!r}, not a certificate.")
     try:
@@ -65,7 +65,7 @@ def parse_certificate(data: bytes | str) -> x509.Certificate:
 def _not_cert(message: str) -> KeyProblem:
     return KeyProblem(
         "not_a_certificate", message,
-        "Download the certificate again from the Connected App, or export it with openssl x509 -outform PEM.",
+        "Download the certificate again from the app in Salesforce, or export it with openssl x509 -outform PEM.",
     )
 
 
@@ -119,7 +119,7 @@ def self_signed_certificate(
     key: RSAPrivateKey, common_name: str = "aprity", days: int = 730, now: datetime | None = None,
     serial: int | None = None,
 ) -> bytes:
-    """A self-signed SHA-256 certificate (PEM) for upload to the Connected App."""
+    """A self-signed SHA-256 certificate (PEM) for upload to the app in Salesforce (ECA or Connected App)."""
     now = pem.utc(now or datetime.now(timezone.utc))
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     cert = (

@@ -1,7 +1,7 @@
 """Private keys and certificates: load them, or say in plain words why they cannot be used.
 
 Salesforce's JWT Bearer flow signs with RS256, so the key must be an unencrypted RSA
-key of at least 2048 bits, and the certificate uploaded to the Connected App must be
+key of at least 2048 bits, and the certificate uploaded to the app in Salesforce must be
 made from it and stay under 4 KB. Mangled keys (lost line breaks, ``\\n`` escapes,
 base64 wrapped twice) are explained, never repaired: the customer's own client uses
 OpenSSL, which rejects them even where ``cryptography`` would be lenient.
@@ -63,10 +63,11 @@ MIN_RSA_BITS = 2048
 
 _NEW_KEY = (
     "Make a new 2048-bit RSA key (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048"
-    " -out key.pem), a certificate from it, and upload that certificate to the Connected App."
+    " -out key.pem), a certificate from it, and upload that certificate to the app in Salesforce."
 )
 _USE_KEY_FILE = "Use the private key file: its first line reads BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY."
-_CERT_NOT_KEY = "Give aprity the private key the certificate was made from; keep the certificate for the Connected App."
+_CERT_NOT_KEY = ("Give aprity the private key the certificate was made from; keep the certificate for the app in "
+                 "Salesforce.")
 
 # Every user-facing text for private keys, in one place: reason -> (code, message, hint).
 _TEXT: dict[str, tuple[str, str, str]] = {

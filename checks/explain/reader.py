@@ -86,7 +86,10 @@ class Explanation:
 
     def advice_context(self, surface: str = "cli") -> AdviceContext:
         """Context for :func:`checks.rules.advice.advice_for`: an unavailable Salesforce gets no proxy advice."""
-        return AdviceContext(surface=surface, unreachable="service" if self.source == "unavailable" else "network")
+        # "External client app is not installed in this org": Salesforce names the app's kind itself.
+        said = (self.error.error_description or "").lower() if self.error is not None else ""
+        return AdviceContext(surface=surface, unreachable="service" if self.source == "unavailable" else "network",
+                             app_type="external_client_app" if "external client app" in said else "unknown")
 
     def next_check_for(self, surface: str = "cli") -> str | None:
         """:attr:`next_check` worded for ``surface`` ("slack": no shell commands)."""

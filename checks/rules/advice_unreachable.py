@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from checks.salesforce.hosts import LOGIN
 from checks.rules.advice_model import Advice, AdviceContext
+from checks.rules.setup_links import SetupPage, links_for
 
 
 def unreachable_advice(ctx: AdviceContext) -> "Advice":
@@ -27,7 +28,8 @@ def unreachable_advice(ctx: AdviceContext) -> "Advice":
     if ctx.unreachable in ("host", "unknown"):  # not proven to be either side: say so, change nothing yet
         return Advice(
             verify=("Check status.salesforce.com for an incident on the org's instance.",) + ((
-                f"If {LOGIN} answers but {ctx.my_domain_url} does not, compare it with Setup > My Domain.",)
+                f"If {LOGIN} answers but {ctx.my_domain_url} does not, compare it with Setup → My Domain → "
+                "\"Current My Domain URL\".",)
                 if ctx.my_domain_url else ()),
             fix=(
                 "Nothing in the org's configuration is in question yet: Salesforce, or the network between aprity "
@@ -35,6 +37,7 @@ def unreachable_advice(ctx: AdviceContext) -> "Advice":
                 "If it keeps failing while status.salesforce.com shows no incident, have whoever runs aprity check "
                 "its outbound HTTPS to *.salesforce.com.",
             ),
+            links=links_for(ctx.my_domain_url, [SetupPage.MY_DOMAIN]),
         )
     return Advice(
         verify=(
@@ -43,11 +46,13 @@ def unreachable_advice(ctx: AdviceContext) -> "Advice":
             "\"unable to get local issuer certificate\" means a proxy or TLS inspection (e.g. Zscaler) replaces "
             "Salesforce's certificate.",
             "If login.salesforce.com answers but the org's My Domain does not, compare the My Domain URL with "
-            "Setup > My Domain.",
+            "Setup → My Domain → \"Current My Domain URL\".",
         ),
         fix=(
             "This is on the side of the machine running aprity, not the org: restore its DNS and outbound HTTPS to "
             "*.salesforce.com and *.force.com, or add the proxy's CA certificate to its trust store.",
             "The automatic retests will tell when Salesforce is reachable again.",
         ),
+        links=links_for(ctx.my_domain_url, [SetupPage.MY_DOMAIN]),
+        aprity_side=True,
     )

@@ -33,6 +33,7 @@ CONSUMER_KEY_LENGTH = 85
 _KEY_KNOWN = (ErrorKind.NOT_APPROVED, ErrorKind.NOT_ADMIN_APPROVED, ErrorKind.EXPIRED, ErrorKind.IP_RESTRICTED,
               ErrorKind.INACTIVE_USER, ErrorKind.INACTIVE_ORG, ErrorKind.RATE_LIMITED, ErrorKind.AUDIENCE_INVALID,
               ErrorKind.INVALID_ASSERTION)
+KEY_KNOWN = _KEY_KNOWN
 
 
 def consumer_key_looks_right(key: str) -> bool:
@@ -45,8 +46,12 @@ def _generic_for(origin: str) -> str | None:
     return TEST_URL if env == "sandbox" else LOGIN_URL if env == "production" else None
 
 
-def plan_probes(origin: str, kind: ErrorKind) -> list[ProbePlan]:
-    """Second-round requests worth making for this answer; each varies one input."""
+def plan_probes(origin: str, kind: ErrorKind, my_domain: str | None = None) -> list[ProbePlan]:
+    """Second-round requests worth making for this answer; each varies one input.
+
+    ``my_domain``: the org's My Domain learned earlier (a login's instance URL). From a generic
+    host it is worth one more try there: an External Client App answers only on it.
+    """
     plans: list[ProbePlan] = []
     generic = _generic_for(origin)
     if generic is None:  # an extra (test or private) origin: no Salesforce neighbours to try
@@ -65,6 +70,9 @@ def plan_probes(origin: str, kind: ErrorKind) -> list[ProbePlan]:
         plans.append(ProbePlan(ProbeKind.AUDIENCE, origin, generic))
     if is_generic_host and kind == ErrorKind.APP_NOT_FOUND:
         plans.append(ProbePlan(ProbeKind.HOST, other, other))
+    if is_generic_host and my_domain and my_domain not in (origin, other) and kind in (
+            ErrorKind.APP_NOT_FOUND, ErrorKind.CLIENT_ID_INVALID, ErrorKind.NOT_APPROVED, ErrorKind.INVALID_ASSERTION):
+        plans.append(ProbePlan(ProbeKind.HOST, my_domain, my_domain))
     if kind == ErrorKind.INVALID_ASSERTION:
         plans.append(ProbePlan(ProbeKind.SIGNATURE, origin, BOGUS_AUDIENCE))
     return plans
@@ -131,7 +139,15 @@ def _separating_check(facts: Facts, a: CauseId, b: CauseId) -> str | None:
         return f"Setup → Users: does {facts.connection.username} exist?"
     if pair == {C.CERTIFICATE_MISMATCH, C.DIGITAL_SIGNATURES_DISABLED}:
         app = facts.connection.connected_app or "aprity"
-        return f"Setup → App Manager → {app} → Edit: is \"Use digital signatures\" checked, with a certificate attached?"
+        eca = (f"Setup → External Client App Manager → {app} ▼ → Edit Settings → OAuth Settings → Flow Enablement: "
+               "is \"Enable JWT Bearer Flow\" checked, with a certificate?")
+        ca = f"Setup → App Manager → {app} ▼ → Edit: is \"Use digital signatures\" checked, with a certificate?"
+        both = "Uploading the certificate made from aprity's key fixes either."
+        if facts.app_type == "external_client_app":
+            return f"{eca} {both}"
+        if facts.app_type == "connected_app":
+            return f"{ca} {both}"
+        return f"{eca} (For an older Connected App: {ca.removeprefix('Setup → ')}) {both}"
     return None
 
 
@@ -259,21 +275,22 @@ def judge(facts: Facts) -> Verdict:
         cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, M)
     elif kind == ErrorKind.INVALID_ASSERTION and verified is False:
         evidence.append("Even with an audience nobody accepts, Salesforce still answers 'invalid assertion': "
-                        "the signature does not verify against the Connected App's certificate.")
+                        "the signature does not verify against the certificate the app in Salesforce holds.")
         cands = [c for c in cands if c.id != C.USERNAME_OR_LOGIN_URL or c.confidence == H]
         if facts.cert_matches is True:
-            evidence.append("The certificate on file matches the key, so the Connected App holds another "
-                            "certificate, or has none because digital signatures are off.")
+            evidence.append("The certificate on file matches the key, so the app in Salesforce holds another "
+                            "certificate, or none (JWT Bearer Flow / digital signatures off).")
         else:
-            evidence.append("The Connected App holds another certificate, or has none because digital "
-                            "signatures are off; Salesforce's answer is the same for both.")
+            evidence.append("The app in Salesforce holds another certificate, or none (JWT Bearer Flow / "
+                            "digital signatures off); Salesforce's answer is the same for both.")
         # Cannot be told apart from outside: both stay medium, the commoner cause first.
         cands = _raise(cands, C.DIGITAL_SIGNATURES_DISABLED, M)
         cands = _raise(cands, C.CERTIFICATE_MISMATCH, M)
 
     if kind == ErrorKind.APP_NOT_FOUND and host in (LOGIN_URL, TEST_URL):
         evidence.append("External Client Apps answer only on the org's My Domain URL since Spring '26.")
-        cands = _raise(cands, C.USERNAME_OR_LOGIN_URL, H)
+        # The answer names an External Client App for this key: the key is not in question, the host is.
+        cands = [c for c in _raise(cands, C.USERNAME_OR_LOGIN_URL, H) if c.id != C.CONSUMER_KEY_MISMATCH]
     top = rank(cands)[0] if cands else None
     aprity_side = top is not None and top.confidence == H and (
         top.id == C.USERNAME_OR_LOGIN_URL
@@ -281,7 +298,7 @@ def judge(facts: Facts) -> Verdict:
     if aprity_side:  # a change in aprity's connection takes effect at once: no propagation, no retest wait
         return _finish(facts, cands, evidence, retryable=False)
     if kind in (ErrorKind.CLIENT_ID_INVALID, ErrorKind.NOT_APPROVED, ErrorKind.INVALID_ASSERTION):
-        evidence.append("If the Connected App was changed in the last 10 minutes, Salesforce may still be "
+        evidence.append("If the app in Salesforce was changed in the last 10 minutes, Salesforce may still be "
                         "propagating it: the automatic retests will tell.")
     return _finish(facts, cands, evidence, retryable=True)
 

@@ -75,6 +75,8 @@ class Facts:
     verification: Verification | None = None
     # After a transport failure: whether login.salesforce.com answers from here (our network vs their host).
     well_known_resolves: bool | None = None
+    # The app's kind as known before ranking (checks.rules.apptype): it picks the words of a separating check.
+    app_type: str = "unknown"
 
     @property
     def no_answer(self) -> bool:

@@ -41,7 +41,8 @@ def _with_advice(step: StepId, status: Status, finding: str, cause: CauseId, ctx
     if status in (Status.PASS, Status.SKIP):
         return StepResult(step, status, finding, detail=detail)
     advice = advice_for(cause, ctx)
-    return StepResult(step, status, finding, verify=advice.verify, fix=advice.fix, detail=detail)
+    return StepResult(step, status, finding, verify=advice.verify, fix=advice.fix, detail=detail,
+                      links=advice.links)
 
 
 def _standing(verdict: Verdict, cause: CauseId) -> Status | None:
@@ -66,7 +67,8 @@ def check_private_key(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
         return _with_advice(StepId.PRIVATE_KEY, Status.FAIL, str(problem), C.PRIVATE_KEY_INVALID, ctx)
     bits = keys.key_bits(f.key)
     return StepResult(StepId.PRIVATE_KEY, Status.PASS, f"RSA {bits}-bit private key loaded",
-                      detail=(f"public key SHA-256 {keys.public_key_fingerprint(f.key)}",))
+                      detail=(f"SHA-256 of the public half of aprity's private key: "
+                              f"{keys.public_key_fingerprint(f.key)}",))
 
 
 def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
@@ -81,13 +83,14 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
     if f.cert is not None and f.key is None:
         return StepResult(step, Status.SKIP, "not compared: the private key did not load")
     if f.cert is not None and facts is not None:
-        label = ("SHA-256 fingerprint Salesforce must hold" if f.cert_matches else
-                 "SHA-256 fingerprint of the certificate on file")
-        detail.append(f"{label}: {keys.fingerprint_sha256(f.cert)}")
-        detail.append(f"valid {facts.not_before:%Y-%m-%d} to {facts.not_after:%Y-%m-%d}")
+        whose = "made from aprity's key" if f.cert_matches else "NOT made from aprity's key"
+        detail.append(f"Certificate file of the connection (certificate_file, {whose}): subject "
+                      f"{f.cert.subject.rfc4514_string()}, valid {facts.not_before:%Y-%m-%d} to "
+                      f"{facts.not_after:%Y-%m-%d}, SHA-256 {keys.fingerprint_sha256(f.cert)}")
         if f.cert_matches is False and v.ok:
-            return StepResult(step, Status.WARN, "the login works, so the Connected App holds the right certificate, "
-                              "but the certificate file on disk was not made from aprity's key: it is stale",
+            return StepResult(step, Status.WARN, "the login works, so the app in Salesforce holds the right "
+                              "certificate, but the certificate file on disk was not made from aprity's key: it is "
+                              "stale",
                               fix=("Replace the certificate file of the connection with the one matching the key, "
                                    "or remove certificate_file from the connection.",), detail=tuple(detail))
         if f.cert_matches is False:
@@ -98,7 +101,7 @@ def check_certificate(f: Facts, v: Verdict, ctx: AdviceContext) -> StepResult:
                                 "uploads of 4 KB or more (upload the DER form)", cause, ctx, tuple(detail))
     standing = _standing(v, cause)
     if standing is not None:
-        verdict_finding = ("Salesforce could not verify the signature with the certificate in the Connected App"
+        verdict_finding = ("Salesforce could not verify the signature with the certificate the app in Salesforce holds"
                            if f.signature_verified is False else
                            "'invalid assertion' usually means the app holds another certificate")
         return _with_advice(step, standing, verdict_finding, cause, ctx, tuple(detail))

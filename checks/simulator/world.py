@@ -46,8 +46,17 @@ class ConnectedApp:
     permitted_users: str = "admin_approved"  # or "self_authorize"
     profiles: frozenset[str] = frozenset()
     permission_sets: frozenset[str] = frozenset()
+    # An External Client App: reached only through the org's My Domain (login/test answer app_not_found),
+    # and there ``digital_signatures`` stands for "Enable JWT Bearer Flow" with its certificate.
     external_client_app: bool = False
     unapproved_error: str = "not_approved"  # or "invalid_app_access"
+
+    @classmethod
+    def eca(cls, name: str, consumer_key: str, certificate_pem: bytes | None, **fields: Any) -> "ConnectedApp":
+        """An External Client App as Setup creates it: admin-approved and closed (no profile, no permission set)."""
+        base = cls(name=name, consumer_key=consumer_key, certificate_pem=certificate_pem, external_client_app=True,
+                   permitted_users="admin_approved", profiles=frozenset(), permission_sets=frozenset())
+        return replace(base, **fields)
 
 
 @dataclass

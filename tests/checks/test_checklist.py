@@ -38,7 +38,10 @@ def test_certificate_checklist_names_org_app_steps_wait_and_send_back() -> None:
     assert "Org: Acme Corp (Org ID 00D5g000000AcmeEAA), production" in text
     assert "App: aprity Sync" in text
     assert "does not match the key aprity signs with" in text  # what is wrong, one sentence
-    assert "Setup > App Manager > aprity Sync > Edit" in text  # the full Setup path
+    # the full Setup path, for the screens the org may have: an External Client App first, then the older kind
+    assert ("Setup > External Client App Manager (Quick Find: External Client App) > aprity Sync ▼ > Edit Settings"
+            in text)
+    assert "For an older Connected App: Setup > App Manager > aprity Sync ▼ > Edit" in text
     assert "aprity.crt, attached to this message" in text
     assert WAIT in text
     assert "the exact error Test Connection shows" in text and "Consumer Key of the app aprity Sync" in text

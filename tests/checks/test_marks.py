@@ -31,7 +31,7 @@ MARKS: dict[str, tuple[str, str]] = {
     "not-admin-approved": ("P P P P P F - P F -", "invalid_app_access names pre-authorization on its own"),
     "sandbox-on-login": ("P P P P P P F P F -", "the probe logged in at test.salesforce.com: the user is approved "
                                                 "there, the login URL is wrong for sure"),
-    "eca-generic-host": ("P P W - - - F P F -", "app_not_found on a generic host: the login URL for sure"),
+    "eca-generic-host": ("P P - - - - F P F -", "app_not_found on a generic host: the login URL for sure"),
     "clock-behind": ("P P P P P - - F F -", "Salesforce says expired; the certificate's dates are judged by "
                                             "Salesforce's clock, so the slow local one does not make it look "
                                             "not yet valid"),
@@ -45,6 +45,24 @@ MARKS: dict[str, tuple[str, str]] = {
                                               "header, so the clock is not judged"),
     "stale-cert-file": ("P W P P P P P P P P", "the login works, the file on disk is stale: still ✅ plus a warning"),
     "cert-expiring": ("P W P P P P P P P P", "works, but the certificate expires within 30 days"),
+    # External Client Apps through their My Domain: the same marks as the Connected App rows above.
+    "eca-healthy": ("P P P P P P P P P P", "My Domain as login URL and audience, permission set let in: all proven"),
+    "eca-cert-regenerated": ("P F - - W - - P F -", "the file on disk is not the key's; JWT flow off stays possible"),
+    "eca-cert-mismatch": ("P W - - W - - P F -", "another certificate or none: tied, as for a Connected App"),
+    "eca-jwt-off": ("P W - - W - - P F -", "\"Enable JWT Bearer Flow\" off is answered as another certificate"),
+    "eca-key-typo": ("P P F W - - W P F -", "the key's shape is wrong: sure"),
+    "eca-no-api-scope": ("P P P F P P P P P F", "token without api"),
+    "eca-closed": ("P P P P P W W P F -", "closed by default: 'user hasn't approved this consumer', tied with an "
+                                         "unknown username"),
+    "eca-not-admin-approved": ("P P P P P F - P F -", "invalid_app_access names pre-authorization on its own"),
+    "eca-sandbox-generic": ("P P - - - - F P F -", "app_not_found on test.salesforce.com: the login URL for sure"),
+    "eca-clock-behind": ("P P P P P - - F F -", "Salesforce says expired"),
+    "eca-inactive-user": ("P P P P P - - P F -", "user state refused before approval was looked at"),
+    "eca-ip-restricted": ("P P P P P - - P F -", "refused on IP before approval was looked at"),
+    "eca-rate-limited": ("P P P P P - - P F -", "refused on rate before approval was looked at"),
+    "eca-no-metadata": ("P P P P P P P P P F", "login proven; describeMetadata refused"),
+    "eca-bad-key": ("F - - - - - - - - -", "nothing can be signed"),
+    "eca-username-typo": ("P P P P P W W P F -", "same answer as an unapproved user: the tie"),
 }
 LETTER = {Status.PASS: "P", Status.FAIL: "F", Status.WARN: "W", Status.SKIP: "-"}
 

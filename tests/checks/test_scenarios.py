@@ -265,7 +265,7 @@ def test_eca_on_my_domain_refuses_generic_audience(world, make_engine) -> None:
     o, a, u = world.org("zenith", app={"external_client_app": True})
     d = make_engine().diagnose(world.connection("eca-my-domain", o, a, u, login_url=o.instance_url))
     assert d.ok, d.evidence  # My Domain for host and audience: works
-    d = make_engine().diagnose(world.connection("eca-generic", o, a, u))
+    d = make_engine().diagnose(world.connection("eca-generic", o, a, u, login_url="https://login.salesforce.com"))
     assert d.cause.id == CauseId.USERNAME_OR_LOGIN_URL and d.error.error == "app_not_found"
 
 

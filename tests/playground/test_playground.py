@@ -28,7 +28,8 @@ GUIDE_CAUSES = {CauseId.CERTIFICATE_MISMATCH, CauseId.CONSUMER_KEY_MISMATCH, Cau
 FIX_FOR = {"not-preauthorized": "preauthorize", "cert-regenerated": "upload_certificate", "key-typo": "consumer_key",
            "eca-generic-host": "my_domain_login_url",
            "signatures-off": "digital_signatures", "no-api-scope": "api_scope",
-           "sandbox-on-login": "sandbox_login_url", "no-metadata": "modify_metadata"}
+           "sandbox-on-login": "sandbox_login_url", "no-metadata": "modify_metadata",
+           "eca-closed": "preauthorize"}
 
 
 def test_scripted_tour_walks_the_whole_flow(capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,6 +77,7 @@ def test_each_fix_turns_its_connection_green_only_after_propagation(tmp_path: Pa
     assert GUIDE_CAUSES <= named  # every cause of the support guide can be walked from the composer
     text = (tmp_path / "connections.toml").read_text()
     assert 'login_url = "https://test.salesforce.com"' in text and "aprity-old.crt" not in text
+    assert 'login_url = "https://massive.my.salesforce.com"' in text  # the ECA's My Domain
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,7 @@ def test_fail_fix_retest_green_then_escalate(page) -> None:  # noqa: ANN001
     # The admin pre-authorizes the profile; Salesforce applies it after the propagation delay.
     page.select_option("#admin-org", "not-preauthorized")
     expect(page.locator("#admin-body")).to_contain_text("System Administrator")
-    page.locator(".fix", has_text="Pre-authorize the integration user's profile").click()
+    page.locator(".fix", has_text="Pre-authorize the integration user (its profile").click()
     expect(page.locator("#admin-body .pending")).to_contain_text("Pre-authorize", timeout=5_000)
     expect(parent).to_contain_text("Connection works", timeout=WAIT_MS)
     expect(thread).to_contain_text("the connection works now", timeout=WAIT_MS)
@@ -83,7 +83,7 @@ def test_the_form_opens_checks_and_submits(page) -> None:  # noqa: ANN001
     modal.locator("button[type=submit]").click()
     expect(modal.locator(".error").first).to_contain_text("Pick a saved connection", timeout=WAIT_MS)
     page.screenshot(path=str(ARTIFACTS / "5-form-errors.png"))
-    modal.locator("select").select_option("healthy")
+    modal.locator("select[data-input^='aprity_modal_connection']").select_option("healthy")
     modal.locator("button[type=submit]").click()
     expect(page.locator("#modal")).to_be_hidden(timeout=WAIT_MS)
     expect(_parent(page, "healthy")).to_contain_text("Connection works", timeout=WAIT_MS)
@@ -173,7 +173,7 @@ def test_the_matching_certificate_is_attached_in_the_thread(page) -> None:  # no
     parent.locator("button.replies").click()
     card = page.locator("#thread-messages .file", has_text="cert-regenerated.crt")
     expect(card).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator("#thread-messages")).to_contain_text("Certificate matching aprity's private key")
+    expect(page.locator("#thread-messages")).to_contain_text("The certificate made from aprity's private key")
     body = httpx.get(page.playground.url + card.get_attribute("href")).content
     assert body.startswith(b"-----BEGIN CERTIFICATE-----") and b"PRIVATE" not in body
     page.screenshot(path=str(ARTIFACTS / "8-certificate-in-thread.png"))

@@ -26,7 +26,7 @@ class Gate:
         self.real, self.client = real, real.client
         self.open, self.entered = threading.Event(), threading.Semaphore(0)
 
-    def diagnose(self, connection, on_step=lambda *a: None):
+    def diagnose(self, connection, on_step=lambda *a: None, **kwargs):
         self.entered.release()
         assert self.open.wait(30), "the test never opened the gate"
         return self.real.diagnose(connection, on_step)
@@ -153,7 +153,7 @@ def test_missing_settings_stop_gunicorn_with_one_line(tmp_path) -> None:
 class OneGate(Gate):
     """Only the connection named ``held`` waits at the gate; the others run freely."""
 
-    def diagnose(self, connection, on_step=lambda *a: None):
+    def diagnose(self, connection, on_step=lambda *a: None, **kwargs):
         if connection.name != "held":
             return self.real.diagnose(connection, on_step)
         return super().diagnose(connection, on_step)

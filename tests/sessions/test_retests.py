@@ -187,7 +187,7 @@ class _Gated:
     def __init__(self, real, hooks) -> None:
         self.real, self.client, self.hooks, self.calls = real, real.client, hooks, 0
 
-    def diagnose(self, connection, on_step=lambda *a: None):
+    def diagnose(self, connection, on_step=lambda *a: None, **kwargs):
         self.calls += 1
         hook = self.hooks.get(self.calls)
         if hook == "explode":

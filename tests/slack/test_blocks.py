@@ -137,7 +137,7 @@ def test_diff_line_cases():
     assert diff_line({"ok": True}, working()) is None
     assert diff_line({"ok": False, "cause_id": "consumer_key_mismatch", "fingerprint": fp}, fail) is None
     was_ok = diff_line({"ok": True, "cause_id": None}, fail)
-    assert "was: *working* → now: *consumer key does not match the Connected App*" in was_ok
+    assert "was: *working* → now: *consumer key does not match the Salesforce app*" in was_ok
     fixed = diff_line({"ok": False, "cause_id": "user_not_preauthorized"}, working())
     assert "was: *integration user is not pre-authorized for the app* → now: *working*" in fixed
     moved = diff_line({"ok": False, "cause_id": "user_not_preauthorized", "fingerprint": fp}, fail)
@@ -161,7 +161,7 @@ def test_step_messages_order_and_content():
     problem = flat(msgs[1])
     assert "*How to verify*\n1. look at" in problem and "*How to fix*\n1. copy key" in problem and "2. save" in problem
     verdict = flat(msgs[-1])
-    assert "likely cause:* Consumer key does not match the Connected App (high confidence)" in verdict
+    assert "likely cause:* Consumer key does not match the Salesforce app (high confidence)" in verdict
     assert "(HTTP 400): `invalid_client_id&lt;!channel&gt;" in verdict
     assert "```client identifier invalid &lt;!channel&gt;" in verdict
     assert "• Wrong username or login URL for this org (low confidence)" in verdict and "probe: " in verdict
@@ -195,7 +195,7 @@ def test_escalation_has_every_field_and_no_secret():
     text = flat(msg)
     for expected in ["`invalid_grant`", "```user hasn't approved this consumer```", "HTTP 400", "`00D5g000001abcd`",
                      "sandbox", "Aprity Connector", "`3MVG9KEY`", "int@acme.com", "https://test.salesforce.com",
-                     "Consumer key does not match the Connected App (high confidence)", "<@U0REQ>", "<@W0ESC>",
+                     "Consumer key does not match the Salesforce app (high confidence)", "<@U0REQ>", "<@W0ESC>",
                      "2024-05-01 13:35 UTC — requested — ❌", "2024-05-01 14:05 UTC — automatic",
                      f"<{THREAD}|Open the diagnosis thread>"]:
         assert expected in text, expected
@@ -261,7 +261,7 @@ def test_explain_message():
                        clues=["mentions a certificate"], fixes={CauseId.CERTIFICATE_MISMATCH: ("Upload the cert",)})
     text = flat(explain_message(expl))
     assert "`invalid_grant`" in text and "```invalid assertion```" in text and "(HTTP 400)" in text
-    assert "Certificate in the Connected App does not match the private key* (medium confidence)" in text
+    assert "Certificate in the Salesforce app does not match the private key* (medium confidence)" in text
     assert "mentions a certificate" in text and "1. Upload the cert" in text
     assert "1. Other advice" in flat(explain_message(expl, {CauseId.CERTIFICATE_MISMATCH: ("Other advice",)}))
     assert "No Salesforce error found" in flat(explain_message(ExplainView(found=False)))

@@ -345,3 +345,15 @@ def test_still_failing_names_both_tied_causes(world, make_engine) -> None:
     d = make_engine().diagnose(by_name("username-typo").build(world))
     text = all_text(still_failing_message(12, d.cause.id, suggested_fix(d), "s1", tied=[c.id for c in d.tied]))
     assert "Two causes tie" in text and "not pre-authorized" in text and "Wrong username" in text, text
+
+
+def test_still_failing_carries_the_setup_links_of_its_fix(world, make_engine) -> None:
+    from bot.blocks import still_failing_message, suggested_fix, suggested_links
+
+    d = make_engine().diagnose(by_name("eca-closed").build(world))
+    links = suggested_links(d)
+    assert links and all(url.startswith("https://eca-tyrell.my.salesforce.com/lightning/setup/") for _, url in links)
+    text = all_text(still_failing_message(12, d.cause.id, suggested_fix(d), "s1", links=links))
+    assert "<https://eca-tyrell.my.salesforce.com/lightning/setup/ManageExternalClientApplication/home|" in text
+    generic = make_engine().diagnose(by_name("not-preauthorized").build(world))  # login.salesforce.com
+    assert suggested_links(generic) == ()

@@ -54,7 +54,7 @@ def test_command_posts_parent_progress_and_thread(harness: BotHarness) -> None:
     assert any("Running step" in u for u in updates), updates
     parent = harness.parent(sess)
     text = all_text(parent)
-    assert "Certificate in the Connected App does not match" in text and "high" in text
+    assert "Certificate in the Salesforce app does not match" in text and "high" in text
     assert f"<@{USER}>" in text
     actions = [b for b in parent["blocks"] if b["type"] == "actions"][0]["elements"]
     assert {a["action_id"] for a in actions} == {ActionId.RETEST, ActionId.ESCALATE, ActionId.FOR_CUSTOMER}

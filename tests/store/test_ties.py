@@ -46,7 +46,8 @@ def test_history_and_home_name_both_causes_of_a_tie(store: Store) -> None:
     table = format_history(store.recent_sessions(5))
     assert "certificate_mismatch or digital_signatures_disabled" in table
     line = _session_line({**store.session(sid), "escalated": False, "link": None})
-    assert "tied: certificate in the Connected App" in line and "or \"Use digital signatures\"" in line.replace(
+    assert "tied: certificate in the Salesforce app" in line
+    assert "or JWT Bearer Flow / \"Use digital signatures\"" in line.replace(
         "&quot;", "\"")
 
 
@@ -69,7 +70,7 @@ def test_stats_count_a_tie_apart_or_credit_the_fix_that_preceded_the_pass(db_pat
                                         "digital_signatures_disabled": 1, "certificate_mismatch": 1}
     as_json = {c["cause"]: c for c in figures.to_dict()["top_causes"]}
     assert as_json["certificate_mismatch,digital_signatures_disabled"]["tied"] == [CERT, SIGS]
-    assert "Tied: Certificate in the Connected App does not match the private key or" in stats.as_text(figures)
+    assert "Tied: Certificate in the Salesforce app does not match the private key or" in stats.as_text(figures)
 
 
 def test_an_older_log_without_the_column_still_gives_figures(tmp_path) -> None:

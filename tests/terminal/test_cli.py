@@ -53,7 +53,7 @@ def test_human_output(env, capsys) -> None:
     assert main(["check", "--connection", "cert-regenerated"]) == 1
     out = capsys.readouterr().out
     assert "[✖] Certificate matches the private key" in out and "How to fix:" in out
-    assert "Most likely: Certificate in the Connected App does not match the private key (confidence high)" in out
+    assert "Most likely: Certificate in the Salesforce app does not match the private key (confidence high)" in out
 
 
 def test_ad_hoc_flags(env, world, capsys) -> None:
@@ -220,6 +220,47 @@ def test_a_soap_fault_names_its_code_once() -> None:
         "invalid_grant: user hasn't approved this consumer"
     assert _code_and_text(None, "audience is invalid") == "audience is invalid"
     assert _code_and_text("invalid_client", "") == "invalid_client"
+
+
+def test_app_type_flag_json_and_links(tmp_path, world, sim_server, monkeypatch, capsys) -> None:
+    conns = {"eca": by_name("eca-closed").build(world), "ca": by_name("not-preauthorized").build(world)}
+    path = tmp_path / "connections.toml"
+    path.write_text(toml_for(conns))
+    monkeypatch.setenv("APRITY_CONNECTIONS", str(path))
+    monkeypatch.setenv("APRITY_SALESFORCE_SIMULATOR", sim_server.url)
+    code, out = run_json(capsys, "check", "--connection", "ca", "--app-type", "connected_app", "--json")
+    assert code == 1 and out["app_type"] == {"value": "connected_app", "source": "configured", "proof": None}
+    assert out["my_domain_url"] is None and out["links"] == []  # login.salesforce.com: no org's own host
+    # Salesforce's answers outrank the flag: the ECA behind the My Domain refuses a generic host
+    code, out = run_json(capsys, "check", "--connection", "eca", "--app-type", "connected_app", "--json")
+    assert (out["app_type"]["value"], out["app_type"]["source"]) == ("external_client_app", "proven")
+    host = conns["eca"].login_url
+    assert out["links"] and all(link["url"].startswith(f"{host}/lightning/setup/") for link in out["links"])
+    assert any(s.get("links") for s in out["steps"])
+    assert main(["check", "--connection", "eca"]) == 1
+    text = capsys.readouterr().out
+    assert "App: External Client App (proven)" in text
+    assert f"→ External Client App Manager: {host}/lightning/setup/ManageExternalClientApplication/home" in text
+    with pytest.raises(SystemExit):
+        main(["check", "--connection", "eca", "--app-type", "saml"])
+    capsys.readouterr()
+
+
+def test_app_type_in_connections_toml(tmp_path) -> None:
+    from checks.connections import ConfigError, load
+
+    base = ('[connections.a]\nusername = "u@x.com"\nlogin_url = "https://login.salesforce.com"\n'
+            'consumer_key = "3MVG9abc"\n')
+    path = tmp_path / "c.toml"
+    path.write_text(base + 'app_type = "external_client_app"\n')
+    assert load("a", path).app_type == "external_client_app"
+    path.write_text(base + 'app_type = "eca"\n')
+    assert load("a", path).summary().app_type == "external_client_app"
+    path.write_text(base)
+    assert load("a", path).app_type == "unknown"
+    path.write_text(base + 'app_type = "oauth"\n')
+    with pytest.raises(ConfigError, match="connection 'a': app_type must be external_client_app or connected_app"):
+        load("a", path)
 
 
 def test_for_customer_prints_the_admins_checklist_and_names_the_certificate(env, capsys) -> None:

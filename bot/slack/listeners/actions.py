@@ -8,6 +8,7 @@ refusal and changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -50,6 +51,10 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
         if not decision.allowed:  # e.g. the connection was unbound from this channel since
             return None, "Checks of this connection are no longer enabled in this channel."
         return sess, None
+
+    @app.action(re.compile(rf"^{ActionId.SETUP_LINK.value}_\d+$"))
+    def on_setup_link(ack: Ack) -> None:
+        ack()  # the browser opens the link; nothing to do here
 
     @app.action(ActionId.RETEST.value)
     def on_retest(ack: Ack, body: dict, action: dict, respond: Respond) -> None:

@@ -46,6 +46,8 @@ def _parsed(form: blocks.ModalInput, adhoc: bool) -> tuple[Parsed | None, dict[s
             errors[blocks_of[key].value] = _short(str(exc))
     if errors:
         return None, errors
+    if form.app_type and form.app_type != "unknown":  # a fixed choice from the select, checked again later
+        fields["app_type"] = form.app_type
     return Parsed("adhoc", fields=fields), {}
 
 
