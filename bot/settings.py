@@ -16,6 +16,8 @@ DEFAULT_RETEST_DELAYS = (120.0, 300.0, 600.0)
 DEFAULT_RETENTION_DAYS = 90
 DEFAULT_WATCH_INTERVAL = 21600  # seconds between checks of a watched connection (6 hours)
 DEFAULT_SHUTDOWN_GRACE = 20.0  # runs in flight get this long at SIGTERM; Heroku kills at 30 s
+DEFAULT_LEASE = 30.0  # a claim without a heartbeat for this long is another process's to take
+DEFAULT_POLL_INTERVAL = 5.0  # seconds between polls of SQLite for due and abandoned work
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _SHARED_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")  # public or private channel; never a DM
 T = TypeVar("T")
@@ -132,6 +134,8 @@ class Settings:
     alert_channel: str = ""  # empty: the support channel
     shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     health_port: int | None = None  # Socket Mode: serve GET /healthz on this port (HTTP mode serves it anyway)
+    lease: float = DEFAULT_LEASE
+    poll_interval: float = DEFAULT_POLL_INTERVAL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, mode: str = "http") -> "Settings":
@@ -186,6 +190,12 @@ class Settings:
         if alert and not _CHANNEL.match(alert):
             problems.append(f"APRITY_ALERT_CHANNEL must be a channel id such as C0123ABCD (got {alert!r})")
         health_port = valid(lambda: _port("APRITY_HEALTH_PORT", env.get("APRITY_HEALTH_PORT")), None)
+        lease = valid(lambda: _seconds("APRITY_LEASE", env.get("APRITY_LEASE"), DEFAULT_LEASE), DEFAULT_LEASE)
+        poll = valid(lambda: _seconds("APRITY_POLL_INTERVAL", env.get("APRITY_POLL_INTERVAL"), DEFAULT_POLL_INTERVAL),
+                     DEFAULT_POLL_INTERVAL)
+        if lease < 1 or poll <= 0 or poll >= lease:
+            problems.append(f"APRITY_POLL_INTERVAL must be more than 0 and less than APRITY_LEASE, itself at least "
+                            f"1 s (got {poll:g} and {lease:g})")
         engine = valid(lambda: EngineSettings.from_env(env), None)
         if missing or problems:
             head = [f"missing {', '.join(missing)}"] if missing else []
@@ -208,4 +218,6 @@ class Settings:
             alert_channel=alert,
             shutdown_grace=grace,
             health_port=health_port,
+            lease=lease,
+            poll_interval=poll,
         )

@@ -151,9 +151,10 @@ class BotHarness:
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
     def wait_idle(self, timeout: float = 20.0) -> None:
-        """Until no run is queued or running (runs happen on the bot's executor)."""
+        """Until no run is queued or running on either lane (people's and background)."""
         deadline = time.monotonic() + timeout
-        while self.bot.executor.in_flight:
+        lanes = [self.bot.executor] + ([self.bot.background] if self.bot.background else [])
+        while any(lane.in_flight for lane in lanes):
             if time.monotonic() > deadline:
                 raise AssertionError("runs still in flight")
             time.sleep(0.02)

@@ -2,7 +2,8 @@
 
 Why these values (docs/operations.md says it for operators too):
 
-- One worker: the retest scheduler lives in the process (see bot/sessions/scheduler.py).
+- One worker: the per-minute limit counts in the process (work itself is claimed under leases in
+  SQLite, so a deploy's overlapping processes run nothing twice: docs/hardening.md).
 - gthread with 32 threads: a thread is held for as long as a request is arriving, so the thread
   count is how many slow clients can be in progress at once while a real command still finds a
   free thread. bot/serve/gunicorn_worker.py gives each connection 3 s to deliver its headers and the

@@ -1,7 +1,7 @@
 """Gunicorn entry point: ``gunicorn -c python:bot.serve.gunicorn_conf 'bot.serve.wsgi:create()'`` (see Procfile).
 
-A factory, so nothing starts at import time. One worker only: the retest
-scheduler lives in the process, and each extra worker would run every retest again.
+A factory, so nothing starts at import time. One worker: processes sharing the database
+claim their work under leases (see docs/hardening.md), but the per-minute limit counts in memory.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (ConnectionErrorRetryHandler, 
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
-from bot.sessions.executor import ChannelPacer
+from bot.sessions.executor import ChannelPacer, on_background_thread
 from bot.ids import PARENT_BLOCK_PREFIX
 from bot.store.ledger import Ledger
 
@@ -47,16 +47,34 @@ class _ConnectionRetry(ConnectionErrorRetryHandler):
     def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
         if isinstance(error, TimeoutError):
             _seen.timeouts = getattr(_seen, "timeouts", 0) + 1
+        if on_background_thread():
+            return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
+class _RateLimitRetry(RateLimitErrorRetryHandler):
+    """Sleeps through Retry-After only for a person's work: a background worker fails fast instead
+    (its work is owed and tried again later), so a rate limit never holds a shared worker."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
+        return not on_background_thread() and super()._can_retry(
+            state=state, request=request, response=response, error=error)
+
+
+class _ServerErrorRetry(ServerErrorRetryHandler):
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
+        return not on_background_thread() and super()._can_retry(
+            state=state, request=request, response=response, error=error)
+
+
 def retry_handlers() -> list[RetryHandler]:
-    """Retry what a healthy Slack would answer: rate limits, 5xx, refused, reset and timed-out calls."""
+    """Retry what a healthy Slack would answer: rate limits, 5xx, refused, reset and timed-out calls
+    (on a person's lane; on the background lane nothing is retried in place)."""
     return [
         _ConnectionRetry(max_retry_count=2, error_types=[
             URLError, ConnectionError, RemoteDisconnected, IncompleteRead, TimeoutError]),
-        RateLimitErrorRetryHandler(max_retry_count=5),
-        ServerErrorRetryHandler(max_retry_count=2),
+        _RateLimitRetry(max_retry_count=5),
+        _ServerErrorRetry(max_retry_count=2),
     ]
 
 
@@ -96,7 +114,8 @@ class Delivery:
         self.on_success()
 
     def failed(self, exc: Exception) -> None:
-        if not is_permanent(exc):
+        # A background call refused for its rate (not retried, see _RateLimitRetry) says nothing of an outage.
+        if not is_permanent(exc) and not (on_background_thread() and slack_error(exc) == "ratelimited"):
             self._quiet_until = self._clock() + QUIET
 
     def post(self, channel: str, message: dict[str, Any], *, thread: str | None = None) -> dict[str, Any]:

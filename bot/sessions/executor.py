@@ -1,9 +1,12 @@
-"""The bot's own bounded pool for diagnoses, and per-channel pacing of posts.
+"""The bot's own bounded pools (lanes) for diagnoses and background work, and per-channel pacing.
 
 Bolt's listener pool has five threads and every ack runs there, so slow work
-never runs on it: listeners ack, then hand the run to :class:`RunExecutor`.
-Commands and scheduled retests share it, so a burst of due retests queues
-behind its workers instead of starving acks.
+never runs on it: listeners ack, then hand the work to a :class:`RunExecutor`.
+People first: commands, buttons and forms have their own lane; retests, watch
+checks, expiry warnings and App Home builds share a second, bounded one, so no
+amount of background work can hold a person's run. Background workers are marked
+``fail_fast``: a Slack call made on one is not retried after a sleep (a 429's
+Retry-After, a 5xx back-off) — it fails at once and the work is tried again later.
 """
 
 from __future__ import annotations
@@ -21,9 +24,24 @@ class QueueFull(Exception):
     """More runs are waiting than the bot accepts; the caller says "try later"."""
 
 
+_lane = threading.local()
+
+
+def on_background_thread() -> bool:
+    """True on a worker of a ``fail_fast`` lane: Slack calls here must not sleep before a retry."""
+    return bool(getattr(_lane, "fail_fast", False))
+
+
+def _mark(fail_fast: bool) -> None:
+    _lane.fail_fast = fail_fast
+
+
 class RunExecutor:
-    def __init__(self, max_workers: int = 4, max_waiting: int = 100) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="diagnose")
+    def __init__(self, max_workers: int = 4, max_waiting: int = 100, *, name: str = "diagnose",
+                 fail_fast: bool = False) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name,
+                                        initializer=_mark, initargs=(fail_fast,))
+        self.name = name
         self._max_workers = max_workers
         self._max_waiting = max_waiting
         self._lock = threading.Lock()

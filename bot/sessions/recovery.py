@@ -1,9 +1,11 @@
-"""Start-up after a crash or a kill -9: every interrupted check runs again — once.
+"""Adopting runs nobody holds any more: at start-up and on every poll of the database.
 
-A session claimed for a run (running, or queued on the pool) when the process died
-is still marked busy in SQLite. :func:`recover` marks it restarted — its parent then
-says "the bot restarted during this check; checked again" — and queues the run
-again; an acked command whose parent was never posted gets its parent first.
+A session claimed for a run keeps ``busy`` with its owner's lease (:mod:`bot.store.leases`).
+When that lease lapses — the owner was killed, or stopped and handed back what it had only
+queued — :func:`adopt` takes the claim over atomically (of two processes polling, one wins)
+and queues the run again. A run whose process died is marked restarted, so its parent says "the
+bot restarted during this check; checked again"; one handed back by a process that stopped
+cleanly runs as if nothing happened. An acked command whose parent was never posted gets its parent first.
 
 A run that itself stops the process (say an answer that exhausts memory) would be
 resumed at every start, a crash loop. Each run that begins is counted in SQLite
@@ -24,21 +26,27 @@ log = logging.getLogger(__name__)
 MAX_CRASHES = 2  # runs begun and never ended before a session is given up
 
 
-def recover(service: SessionService) -> int:
-    """Queue every interrupted session again (or end the ones that crashed twice); returns how many were queued."""
-    count = 0
-    for sess in service.ledger.interrupted():
-        sid = sess["id"]
+def adopt(service: SessionService, limit: int = 50) -> int:
+    """Take over and queue every lapsed claim (at most ``limit``), or end the ones that crashed twice;
+    returns how many were queued."""
+    claims, count = service.claims, 0
+    for sid in claims.adoptable(limit):
+        if not claims.adopt(sid):  # another process was first
+            continue
+        sess = service.store.session(sid) or {}
         if int(sess.get("run_starts") or 0) >= MAX_CRASHES:
             log.error("session %s: its run stopped the bot %d times; ending it instead of running it again",
                       sid, sess["run_starts"])
             service.abandon(sid)
             continue
-        service.ledger.mark_restarted(sid)
         try:
             service.resume(sid)
-        except QueueFull:  # more interrupted runs than the queue takes: the next start tries again
-            log.warning("interrupted session %s left for the next start: the run queue is full", sid)
+        except QueueFull:  # our lanes are full: hand it back for the next poll, here or elsewhere
+            claims.hand_back(sid)
+            log.warning("lapsed session %s left for a later poll: the run queue is full", sid)
             continue
         count += 1
     return count
+
+
+recover = adopt  # the start-up pass is the first poll

@@ -1,17 +1,15 @@
-"""Automatic retests with APScheduler 3.x, durable through the sessions table.
+"""Automatic retests with APScheduler 3.x for timing in this process; SQLite is the source of truth.
 
 Why due times in SQLite instead of APScheduler's SQLAlchemy job store: the
 sessions table already has to know the retest plan (the parent message shows the
 next one), a second copy of the same fact in pickled jobs could disagree with it,
 and pickled jobs tie the schedule to importable callables and an extra dependency.
-So jobs live in APScheduler's memory store and :meth:`RetestScheduler.start`
-re-adds every pending retest from the table; one whose time passed while the bot
-was down fires at once. A due time leaves the table only after its run is stored,
-so a crash mid-retest repeats it instead of losing it.
-
-One scheduler per bot process: run HTTP mode with a single gunicorn worker (and
-threads), because every worker would otherwise start its own scheduler and run
-each retest once per worker.
+So jobs live in APScheduler's memory store: a job is only a hint that fires on time
+in the process that planned the retest. Every process also polls the table (the bot's
+``poll`` job, see :mod:`bot.slack.app`) and claims due retests atomically
+(:mod:`bot.store.leases`), so a retest planned by another process, or by one that
+stopped, is found and run exactly once. A due time leaves the table only after its run
+is stored, so a crash mid-retest repeats it instead of losing it.
 """
 
 from __future__ import annotations
@@ -71,6 +69,19 @@ class RetestScheduler:
         first = {} if first_in is None else {
             "next_run_time": datetime.fromtimestamp(time.time() + first_in, timezone.utc)}
         self._scheduler.add_job(fn, "interval", seconds=seconds, id=job, replace_existing=True, **first)
+
+    def fire(self, session_id: str) -> None:
+        """A retest found due by the database poll: the same path as a job firing."""
+        self._fire(session_id)
+
+    def quiesce(self, keep: tuple[str, ...] = ()) -> None:
+        """Stop firing (a shutdown's first step) but keep the jobs in ``keep`` (the lease heartbeat)."""
+        for job in self._scheduler.get_jobs():
+            if job.id not in keep:
+                try:
+                    job.remove()
+                except JobLookupError:  # fired meanwhile
+                    pass
 
     def cancel(self, session_id: str) -> None:
         try:

@@ -1,9 +1,11 @@
 """One diagnosis session in Slack: the parent message, its thread, runs, retests.
 
 Listeners call :meth:`SessionService.start`, :meth:`retest` and (via the
-scheduler) :meth:`scheduled_retest`; the run itself happens on the bot's
-:class:`~bot.sessions.executor.RunExecutor`, never on Bolt's listener threads. Every run
-is claimed in SQLite first, so a double click cannot start a second one.
+scheduler or the database poll) :meth:`scheduled_retest`; the run itself happens on one of
+the bot's :class:`~bot.sessions.executor.RunExecutor` lanes (people's: ``executor``;
+automatic work: ``background``), never on Bolt's listener threads. Every run is claimed in
+SQLite first, under this process's lease (:mod:`bot.store.leases`), so a double click or a
+second process cannot start a second one.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from checks.engine import Engine
 from checks.model import Diagnosis, StepId, StepResult
 
 from bot import blocks
+from bot.blocks.text import AUTOMATIC_WATCH
+from bot.sessions import claimed
 from bot.sessions.certificate_upload import attach_certificate
 from bot.sessions.delivery import Delivery, is_permanent, slack_error
 from bot.sessions.executor import ChannelPacer, QueueFull, RunExecutor
 from bot.store import app_memory
+from bot.store.leases import Claims
 from bot.store.ledger import Ledger
 from bot.store.restore import diagnosis_from_rows, summary_of
 from bot.store.db import Store
@@ -61,6 +66,7 @@ class SessionService:
     clock: Callable[[], float] = time.time
     scheduler: Scheduler | None = None
     delivery: Delivery = field(default=None)  # type: ignore[assignment] - made in __post_init__
+    background: RunExecutor | None = None  # the automatic work's lane; None: the people's lane does it all
     # Latest diagnosis per session, bounded: older ones are rebuilt from SQLite on demand.
     _latest: OrderedDict[str, Diagnosis] = field(default_factory=OrderedDict)
     # One counter for all parent revisions: block ids differ between updates without per-session state.
@@ -70,6 +76,14 @@ class SessionService:
     def __post_init__(self) -> None:
         if self.delivery is None:
             self.delivery = Delivery(self.client, Ledger(self.store), self.pacer)
+        self.claims = Claims(self.store)
+
+    def lane(self, background: bool) -> RunExecutor:
+        return (self.background or self.executor) if background else self.executor
+
+    def _submit(self, sid: str, fn: Callable[[], None], *, background: bool = False) -> int:
+        """Queue ``fn`` for a claimed session on its lane (see :mod:`bot.sessions.claimed`)."""
+        return claimed.submit(self.claims, self.lane(background), sid, fn)
 
     @property
     def ledger(self) -> Ledger:
@@ -78,7 +92,7 @@ class SessionService:
     # ----- entry points (called from listeners and the scheduler; all return quickly)
 
     def start(self, *, channel: str, requester: str, connection: Connection,
-              response_url: str | None = None) -> tuple[str, int]:
+              response_url: str | None = None, background: bool = False) -> tuple[str, int]:
         """Create a session and queue its first run; returns (session id, place in the queue).
 
         ``response_url`` (from the slash command) reaches the requester even where the bot
@@ -95,10 +109,10 @@ class SessionService:
             log.warning("session log busy, command refused: %s", exc)
             raise QueueFull("the session log is locked by another process") from None
         try:
-            _, waiting = self.executor.submit(lambda: self._first_run(sid, connection, response_url))
+            waiting = self._submit(sid, lambda: self._first_run(sid, connection, response_url), background=background)
         except QueueFull:
+            self.store.close(sid, "closed")  # closed before released: a poll never adopts it in between
             self._release(sid)
-            self.store.close(sid, "closed")
             raise
         return sid, waiting
 
@@ -113,7 +127,7 @@ class SessionService:
             self.scheduler.cancel(session_id)  # a new click replaces the pending schedule
         self.store.clear_retests(session_id)
         try:
-            self.executor.submit(lambda: self._guarded(session_id, "button"))
+            self._submit(session_id, lambda: self._guarded(session_id, "button"))
         except QueueFull:
             if sess["retest_plan"]:  # nothing ran: the automatic retests stay as they were
                 self.store.set_retest_plan(session_id, sess["retest_plan"], started_at=sess.get("retest_started_at"))
@@ -122,21 +136,26 @@ class SessionService:
             return "The bot is busy with many checks; try again in a minute."
         return None
 
-    def scheduled_retest(self, session_id: str) -> None:
-        """Called by the scheduler when a retest is due (on its thread: just queue the run)."""
-        sess = self.store.session(session_id)
-        if sess is None or sess.get("retest_due_at") is None:  # cancelled after APScheduler handed the job over
-            log.info("retest of %s dropped: none is pending any more", session_id)
-            return
-        if not self._claim(session_id, "scheduled"):
-            log.info("retest of %s skipped: a run is in progress", session_id)
-            return
+    def scheduled_retest(self, session_id: str) -> bool:
+        """A retest is due (the scheduler's hint or the database poll): claim it and queue the run on
+        the background lane. The claim is one atomic UPDATE: of two processes, one runs it."""
+        if not self.claims.claim_due_retest(session_id):
+            # Cancelled after APScheduler handed the job over, not due, or a run (here or elsewhere) holds it.
+            log.info("retest of %s not started: none is due and free", session_id)
+            return False
         try:
-            self.executor.submit(lambda: self._guarded(session_id, "scheduled"))
+            self._submit(session_id, lambda: self._guarded(session_id, "scheduled"), background=True)
         except QueueFull:
             self._release(session_id)
-            if self.scheduler is not None:  # try again shortly rather than lose the retest
-                self.scheduler.schedule(session_id, self.clock() + 60)
+            self.defer_retest(session_id, self.clock() + 60)  # try again shortly rather than lose the retest
+            return False
+        return True
+
+    def defer_retest(self, session_id: str, at: float) -> None:
+        """A due retest that may not run yet: due at ``at``, in SQLite (any process) and in the scheduler."""
+        self.claims.defer_retest(session_id, at)
+        if self.scheduler is not None:
+            self.scheduler.schedule(session_id, at)
 
     def resolve(self, session_id: str, diagnosis: Diagnosis, *, started_at: float,
                 message: dict[str, Any]) -> bool:
@@ -148,8 +167,9 @@ class SessionService:
         sess = self.store.session(session_id)
         if sess is None or sess["status"] in ("ok", "closed") or not sess.get("thread_ts"):
             return False
-        if not self._claim(session_id):
+        if not self.store.claim(session_id, started=True):
             return False
+        self.claims.hold(session_id)
         try:
             # The post first: if Slack is down nothing is recorded and the next check tries again.
             self._post(sess["channel"], message, thread=sess["thread_ts"])
@@ -160,18 +180,21 @@ class SessionService:
             self._update(self.store.session(session_id) or sess, running=False)
         finally:
             self._release(session_id)
+            self.claims.drop(session_id)
         return True
 
     def resume(self, sid: str) -> None:
-        """Run again a session whose run a restart interrupted (it is still claimed)."""
+        """Run a session whose claim this process adopted (interrupted or handed back; claimed by us now).
+        A retest goes to the background lane, a person's run to theirs."""
         sess = self.store.session(sid)
         if sess is None:
             return
         trigger = sess.get("run_trigger") or ("button" if self.store.last_run(sid) else "command")
+        background = trigger == "scheduled" or sess.get("requester") == AUTOMATIC_WATCH
         if not sess.get("thread_ts"):
-            self.executor.submit(lambda: self._first_run(sid))
+            self._submit(sid, lambda: self._first_run(sid), background=background)
         else:
-            self.executor.submit(lambda: self._guarded(sid, trigger))
+            self._submit(sid, lambda: self._guarded(sid, trigger), background=background)
 
     def abandon(self, sid: str) -> None:
         """End a session whose run stopped the process twice instead of resuming it a third time.
@@ -217,8 +240,8 @@ class SessionService:
         except Exception as exc:  # noqa: BLE001 - Slack's answer, or Slack unreachable after the retries
             log.warning("could not post in %s: %s", sess["channel"], slack_error(exc))
             if is_permanent(exc):  # the bot cannot post here: say why, and stop
+                self.store.close(sid, "closed")  # before the release: no poll adopts it in between
                 self._release(sid)
-                self.store.close(sid, "closed")
                 self._tell_requester(sess, exc, response_url)
                 return
             # Slack did not answer: run anyway; the parent and replies are owed until it does.

@@ -1,8 +1,12 @@
 """Builds the Bolt app and everything behind it; nothing runs at import time.
 
-:func:`build` wires settings → WebClient, Store, Engine, executor, session
-service, scheduler and the Bolt ``App``; tests call it with a Slack stand-in URL
-and a simulator transport, production with the environment.
+:func:`build` wires settings → WebClient, Store, Engine, the two lanes (people's and
+background), session service, scheduler and the Bolt ``App``; tests call it with a Slack
+stand-in URL and a simulator transport, production with the environment.
+
+Several processes may share one database (a deploy overlaps the old and the new): each
+renews the leases of what it holds (``lease-heartbeat``) and polls SQLite for work nobody
+holds — lapsed claims, due retests, due watch checks (``poll``) — see :mod:`bot.store.leases`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from bot.sessions.repair import Repairer
 from bot.store.retention import DAY, FIRST_PASS_DELAY, JOB_ID, Retention
 from bot.runtime import make_engine
 from bot.sessions.scheduler import RetestScheduler
-from bot.sessions.recovery import recover
+from bot.sessions.recovery import adopt
 from bot.sessions.service import SessionService
 from bot.settings import Settings
 from bot.store.db import Store
@@ -39,6 +43,8 @@ from bot.store.watch import WatchStore
 from bot.watch.watcher import Watcher
 
 log = logging.getLogger(__name__)
+HEARTBEAT_JOB, POLL_JOB = "lease-heartbeat", "poll"
+BACKGROUND_WAITING = 50  # background jobs queued at most; beyond, each tries again later
 
 
 def make_web_client(token: str, base_url: str | None = None, timeout: float = 30) -> WebClient:
@@ -58,19 +64,44 @@ class Bot:
     retention: Retention
     repairer: Repairer
     watcher: Watcher | None = None
+    background: RunExecutor | None = None
+    poll_interval: float = 5.0
 
     def start_scheduler(self) -> int:
-        """Rerun what a crash interrupted, re-add pending retests, repair what Slack was owed; retention daily,
-        its first pass a minute after start-up (in small batches, once the bot is serving)."""
-        resumed = recover(self.service)
+        """Adopt what nobody holds, re-add pending retests, repair what Slack was owed; retention daily,
+        its first pass a minute after start-up (in small batches, once the bot is serving); then renew
+        our leases and poll the database for due work, on the scheduler."""
+        resumed = adopt(self.service)
         if resumed:
             log.warning("running again %d check(s) interrupted by the previous shutdown", resumed)
         count = self.scheduler.start(self.store.pending_retests())
         self.scheduler.every(JOB_ID, DAY, self.retention.run, first_in=FIRST_PASS_DELAY)
+        self.scheduler.every(HEARTBEAT_JOB, self.store.lease / 3, self.heartbeat)  # renewed well within a lease
+        self.scheduler.every(POLL_JOB, self.poll_interval, self.poll)
         self.repairer.start()
         if self.watcher is not None:
             self.watcher.start()
+            self.watcher.poll()  # checks that fell due while no process ran: the first few now, the rest spread
         return count
+
+    def heartbeat(self) -> None:
+        try:
+            self.service.claims.heartbeat()
+        except Exception as exc:  # noqa: BLE001 - a locked file now: the next beat comes well within the lease
+            log.warning("lease heartbeat failed: %s", exc.__class__.__name__)
+
+    def poll(self) -> None:
+        """Work found in SQLite, claimed atomically: lapsed claims, due retests, due watch checks."""
+        try:
+            adopted = adopt(self.service)
+            if adopted:
+                log.warning("took over %d check(s) from a stopped or crashed process", adopted)
+            for sid in self.service.claims.due_retests():
+                self.scheduler.fire(sid)
+            if self.watcher is not None:
+                self.watcher.poll()
+        except Exception:  # noqa: BLE001 - the poll must outlive any one failure; the next one retries
+            log.exception("poll of the database failed")
 
     def shutdown(self, grace: float = 0.0) -> bool:
         """Scheduler, then the pool (runs in flight get ``grace`` seconds), then the clients;
@@ -78,18 +109,29 @@ class Bot:
 
         The order matters: nothing new may start, runs in flight get the grace, and only then are
         the HTTP clients closed (closing them under a run would fail it and report an error)."""
-        self.scheduler.shutdown()  # 1. no retest or watch check fires any more (due times stay in SQLite)
+        # 1. no retest, poll or watch check fires any more (due times stay in SQLite); the heartbeat
+        # goes on, so no other process takes over a run this one is still finishing.
+        self.scheduler.quiesce(keep=(HEARTBEAT_JOB,))
         if self.watcher is not None:
             self.watcher.shutdown()
         self.repairer.stop()  # what Slack is still owed stays in SQLite for the next start's repair pass
-        dropped = self.executor.stop_accepting()  # 2. no run starts any more
-        if dropped:
-            log.warning("shutting down: %d queued run(s) left for the next start", dropped)
-        if not self.executor.wait_idle(grace):  # 3. runs in flight get the grace period
-            log.warning("shutting down: %d run(s) still going after %g s; the next start runs them again",
-                        self.executor.in_flight, grace)
+        lanes = [self.executor] + ([self.background] if self.background is not None else [])
+        dropped = sum(lane.stop_accepting() for lane in lanes)  # 2. no run starts any more
+        handed = self.service.claims.hand_back_unstarted()  # queued, never started: another process runs them now
+        if dropped or handed:
+            log.warning("shutting down: %d queued run(s) handed back, left for the next start or another process",
+                        max(dropped, handed))
+        deadline = time.monotonic() + grace
+        if not all(lane.wait_idle(deadline - time.monotonic()) for lane in lanes):  # 3. the grace period
+            going = sum(lane.in_flight for lane in lanes)
+            self.service.claims.expire_mine()  # leaving them: another process reruns them at once
+            self.scheduler.shutdown()
+            log.warning("shutting down: %d run(s) still going after %g s; another process or the next start "
+                        "runs them again", going, grace)
             return False
-        self.executor.shutdown(wait=True)  # 4. only now, with nothing running, close the clients
+        self.scheduler.shutdown()
+        for lane in lanes:
+            lane.shutdown(wait=True)  # 4. only now, with nothing running, close the clients
         self.service.engine.client.close()
         return True
 
@@ -139,8 +181,11 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
     quiet_http_logs()
     log_access(settings)
     client = make_web_client(settings.bot_token, settings.api_url, timeout=slack_timeout)
-    store = Store(settings.db_path, clock=clock)
-    executor = RunExecutor(max_workers=settings.max_runs)
+    store = Store(settings.db_path, clock=clock, lease=settings.lease)
+    executor = RunExecutor(max_workers=settings.max_runs)  # people: commands, buttons, forms
+    # Retests, watch checks, expiry warnings, Home builds: bounded, and never on a person's worker.
+    background = RunExecutor(max_workers=max(1, settings.max_runs // 2), max_waiting=BACKGROUND_WAITING,
+                             name="background", fail_fast=True)
     pacer = ChannelPacer(settings.post_interval)
     delivery = Delivery(client, Ledger(store), pacer)
     repairer = Repairer(client=client, store=store, delivery=delivery, interval=repair_interval)
@@ -149,7 +194,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         client=client, store=store, engine=make_engine(settings.engine, transport=transport, clock=clock, surface="slack"),
         executor=executor, support_channel=settings.support_channel, retest_delays=settings.retest_delays,
         connections_file=settings.engine.connections_file, private_key_file=settings.engine.private_key_file,
-        pacer=pacer, clock=clock, delivery=delivery,
+        pacer=pacer, clock=clock, delivery=delivery, background=background,
     )
     throttle = Throttle(store, clock=clock, monotonic=monotonic)
 
@@ -161,7 +206,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
             decision, _, file_error = gate.decide(sess["channel"], sess["requester"] or "-", session_request(sess))
             if file_error:  # a file being edited says nothing about the policy: try again in a minute
                 log.warning("retest of %s postponed: the connections file is unusable", sid)
-                scheduler.schedule(sid, clock() + 60)
+                service.defer_retest(sid, clock() + 60)
                 return
             if not decision.allowed:
                 log.info("retest of %s dropped: its connection is no longer enabled in its channel", sid)
@@ -170,7 +215,7 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         throttled(sid)
 
     # Scheduled retests count against the per-connection limit; over it, one moves to when it may run.
-    throttled = throttle.gate_scheduled(service.scheduled_retest, lambda sid, at: scheduler.schedule(sid, at))
+    throttled = throttle.gate_scheduled(service.scheduled_retest, service.defer_retest)
     scheduler = RetestScheduler(still_allowed, clock=clock)
     service.scheduler = scheduler
     gate = Gate(settings, throttle)
@@ -207,7 +252,8 @@ def build(settings: Settings, *, transport: httpx.BaseTransport | None = None,
         return BoltResponse(status=200, body="")
 
     bot = Bot(app=app, service=service, scheduler=scheduler, store=store, executor=executor, gate=gate,
-              retention=Retention(store, settings.retention_days, clock=clock), repairer=repairer, watcher=watcher)
+              retention=Retention(store, settings.retention_days, clock=clock), repairer=repairer, watcher=watcher,
+              background=background, poll_interval=settings.poll_interval)
     if start_scheduler:
         bot.start_scheduler()
     return bot

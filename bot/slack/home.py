@@ -9,11 +9,14 @@ Deny by default: a viewer whose channels cannot be read sees nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from checks.connections import ConfigError, Connection, load_all
 
@@ -56,16 +59,77 @@ def user_channels(client: WebClient, user_id: str, *, limit: int = 1000) -> list
     return found
 
 
+class TryLater(Exception):
+    """Slack rate-limited a background call: build again in ``after`` seconds (no worker sleeps meanwhile)."""
+
+    def __init__(self, after: float) -> None:
+        super().__init__(f"rate-limited; try again in {after:g} s")
+        self.after = after
+
+
+def retry_after(exc: Exception) -> float | None:
+    """Seconds Slack asked to wait when ``exc`` is its rate limit (429 ``ratelimited``), else None."""
+    if not isinstance(exc, SlackApiError) or exc.response.get("error") != "ratelimited":
+        return None
+    headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    try:
+        return float(value[0] if isinstance(value, list) else value)
+    except (TypeError, ValueError):
+        return 30.0
+
+
+class ChannelCache:
+    """Each viewer's channel list (users.conversations, paged) kept for ``ttl`` seconds: opening the Home
+    tab again and again costs Slack one listing a minute per viewer. A rate limit raises :class:`TryLater`,
+    and until its Retry-After has passed every viewer's listing does so without asking Slack (Slack's
+    limit is the method's, for the whole workspace)."""
+
+    def __init__(self, client: WebClient, *, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic,
+                 max_users: int = 10_000) -> None:
+        self.client, self.ttl, self.clock, self.max_users = client, ttl, clock, max_users
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, list[str]]] = {}
+        self._blocked_until = 0.0
+
+    def __call__(self, user_id: str) -> list[str]:
+        now = self.clock()
+        with self._lock:
+            hit = self._cache.get(user_id)
+            if hit is not None and now - hit[0] < self.ttl:
+                return hit[1]
+            if now < self._blocked_until:
+                raise TryLater(self._blocked_until - now)
+        try:
+            channels = user_channels(self.client, user_id)
+        except Exception as exc:
+            after = retry_after(exc)
+            if after is not None:
+                with self._lock:
+                    self._blocked_until = max(self._blocked_until, now + after)
+                raise TryLater(after) from None
+            raise
+        with self._lock:
+            if len(self._cache) >= self.max_users:  # bounded: the stale ones go first
+                self._cache = {u: v for u, v in self._cache.items() if now - v[0] < self.ttl}
+            self._cache[user_id] = (now, channels)
+        return channels
+
+
 def _ts(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, timezone.utc) if value else None
 
 
 def gather(client: WebClient, *, user_id: str, db_path: str, watch_store: WatchStore, staff_channels: Iterable[str],
-           connections_file: str | None, private_key_file: str | None, now: float) -> HomeData:
-    """Everything the viewer may see, read from Slack (their channels), SQLite and the connections file."""
+           connections_file: str | None, private_key_file: str | None, now: float,
+           channels_of: Callable[[str], list[str]] | None = None) -> HomeData:
+    """Everything the viewer may see, read from Slack (their channels, through ``channels_of`` when
+    given: the cache), SQLite and the connections file. Slack's rate limit raises :class:`TryLater`."""
     unknown = False
     try:
-        mine = user_channels(client, user_id)
+        mine = channels_of(user_id) if channels_of else user_channels(client, user_id)
+    except TryLater:
+        raise
     except Exception as exc:  # noqa: BLE001 - deny by default: no channels, nothing shown
         log.warning("users.conversations failed for an App Home: %s", slack_error(exc))
         mine, unknown = [], True

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from checks.model import ConnectionSummary, Diagnosis
 
-from bot.store import app_memory, run_detail, ties
+from bot.store import app_memory, leases, run_detail, ties
 from bot.store import schema
 from bot.store.ledger import REPLY_URL_LIFETIME
 from bot.redact import redact as redact_text
@@ -47,9 +47,12 @@ def redact(text: str | None) -> str | None:
 class Store:
     """Thread-safe access to the bot's SQLite file; see the module docstring."""
 
-    def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time, *,
+                 owner: str | None = None, lease: float = leases.LEASE) -> None:
         self.path = os.fspath(path)
         self._clock = clock
+        # Claims name this process and hold for ``lease`` seconds unless renewed (bot.store.leases).
+        self.owner, self.lease = owner or leases.new_owner(), lease
         self._local = threading.local()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         owner_only(self.path)  # before SQLite opens it: its -wal and -shm copy the file's mode
@@ -69,6 +72,7 @@ class Store:
             # a commit stays atomic and survives a process crash or kill -9; only a power
             # loss or OS crash may undo the last few commits. That fsync was most of an ack.
             conn.execute("PRAGMA synchronous=NORMAL")
+            leases.register(conn)
             db = Database(conn, execute_plugins=False)
             self._local.db = db
         return db
@@ -135,12 +139,14 @@ class Store:
             conn.execute(
                 "INSERT INTO sessions (id, channel, requester, connection_name, username,"
                 " login_url, consumer_key, connected_app, environment, org_id, status,"
-                " created_at, updated_at, busy, retest_plan, run_trigger, reply_url, reply_url_expires)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, ?)",
+                " created_at, updated_at, busy, retest_plan, run_trigger, reply_url, reply_url_expires,"
+                " owner, lease_until)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, ?, ?, ?)",
                 (session_id, channel, requester, connection.name, connection.username,
                  connection.login_url, connection.consumer_key, connection.connected_app,
                  connection.environment, connection.org_id, now, now, int(claimed),
-                 "command" if claimed else None, reply_url, now + REPLY_URL_LIFETIME if reply_url else None),
+                 "command" if claimed else None, reply_url, now + REPLY_URL_LIFETIME if reply_url else None,
+                 self.owner if claimed else None, now + self.lease if claimed else None),
             )
         return session_id
 
@@ -168,13 +174,15 @@ class Store:
         )
         return _session_row(cur)
 
-    def claim(self, session_id: str, trigger: str | None = None) -> bool:
-        """Mark a run (for ``trigger``) in progress; False if one already is. KeyError for an unknown session."""
+    def claim(self, session_id: str, trigger: str | None = None, *, started: bool = False) -> bool:
+        """Mark a run (for ``trigger``) in progress, owned by this process under a lease; False if one
+        already is. ``started``: the run begins now on this thread (not queued). KeyError for an unknown session."""
+        now = self._clock()
         with self._write() as conn:
             cur = conn.execute(
-                "UPDATE sessions SET busy = 1, updated_at = ?, run_trigger = COALESCE(?, run_trigger)"
-                " WHERE id = ? AND busy = 0",
-                (self._clock(), trigger, session_id),
+                "UPDATE sessions SET busy = 1, updated_at = ?, run_trigger = COALESCE(?, run_trigger),"
+                " owner = ?, lease_until = ?, run_started = ? WHERE id = ? AND busy = 0",
+                (now, trigger, self.owner, now + self.lease, now if started else None, session_id),
             )
             if cur.rowcount == 1:
                 return True
@@ -186,7 +194,9 @@ class Store:
         """Clear the busy flag (and the count of runs begun: this one ended without stopping the
         process). Never raises for an unknown id: it runs in ``finally`` blocks."""
         with self._write() as conn:
-            conn.execute("UPDATE sessions SET busy = 0, run_starts = 0 WHERE id = ?", (session_id,))
+            # Only our own claim: one adopted by another process since (our lease lapsed) stays its.
+            conn.execute("UPDATE sessions SET busy = 0, run_starts = 0, owner = NULL, lease_until = NULL,"
+                         " run_started = NULL WHERE id = ? AND (owner IS NULL OR owner = ?)", (session_id, self.owner))
 
     def close(self, session_id: str, status: str = "closed") -> None:
         """Set the final status and drop any pending automatic retests."""

@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from bot.redact import redact
+from bot.store.leases import Claims
 
 
 class Store(Protocol):
@@ -124,17 +125,11 @@ class Ledger:
     # -- runs interrupted by a crash -------------------------------------------------------
 
     def interrupted(self) -> list[dict[str, Any]]:
-        """Sessions whose run was running or queued when the process died, oldest first.
-
-        At start-up no run is in progress, so every claimed session is one; so is a session
-        still ``running`` with no run at all (acked, then lost before its first run).
-        """
-        # Two indexed reads (the busy-only index, the status index), never a scan of the whole log.
-        rows = self.store.query(
-            "SELECT id, created_at FROM sessions WHERE busy = 1"
-            " UNION SELECT id, created_at FROM sessions WHERE status = 'running'"
-            " AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.session_id = sessions.id) ORDER BY created_at")
-        return [s for s in (self.store.session(r["id"]) for r in rows) if s is not None]
+        """Sessions whose run nobody holds any more, oldest first: a claim whose lease lapsed (its
+        process died or handed it back), or a session still ``running`` with no run and no claim.
+        A claim a live process renews is not one (:mod:`bot.store.leases`)."""
+        ids = Claims(self.store).adoptable(limit=1000)  # type: ignore[arg-type]
+        return [s for s in (self.store.session(sid) for sid in ids) if s is not None]
 
     def run_begins(self, session_id: str) -> None:
         """A run of the session starts now: counted until the run lets go of the session (release)."""

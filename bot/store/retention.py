@@ -37,7 +37,13 @@ def owner_only(path: str, *suffixes: str) -> None:
     if path == ":memory:" or path.startswith("file:"):
         return
     if not suffixes:
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        # Open the file only to create it: closing any descriptor of a database file drops every POSIX
+        # lock this process holds on it, SQLite's included, and another process sharing the file would
+        # then take the last connection's exclusive lock and delete the WAL from under this one.
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+        except FileExistsError:
+            pass
         os.chmod(path, 0o600)
     for suffix in suffixes:
         if os.path.exists(path + suffix):

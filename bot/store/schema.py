@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from bot.store import app_memory, indexes, run_detail, ties
+from bot.store import app_memory, indexes, leases, run_detail, ties
 from bot.store.ledger import migrate
 
 
@@ -63,4 +63,5 @@ def ensure(db: Database) -> None:
     run_detail.migrate(db.conn)  # what a restart must not lose of a diagnosis
     ties.migrate(db.conn)  # a tie stays a tie in history and figures
     app_memory.migrate(db.conn)  # what earlier runs proved about a connection's app and My Domain
+    leases.migrate(db.conn)  # who holds a claim, and until when (several processes, one file)
     indexes.ensure(db.conn)  # after the migrations: some index their columns

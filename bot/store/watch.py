@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.store import leases
 from bot.store.retention import owner_only
 
 _SCHEMA = """
@@ -52,6 +53,7 @@ class WatchStore:
         owner_only(self.path)  # the file names customers' connections: 0600, whoever creates it first
         self._local = threading.local()
         self._conn().executescript(_SCHEMA)  # CREATE ... IF NOT EXISTS: safe on every start
+        leases.migrate_watches(self._conn())  # who is checking a watch, until when (bot.store.leases)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -59,6 +61,7 @@ class WatchStore:
             conn = sqlite3.connect(self.path, timeout=5)
             conn.execute("PRAGMA busy_timeout=5000")
             conn.row_factory = sqlite3.Row
+            leases.register(conn)
             self._local.conn = conn
         return conn
 
@@ -94,6 +97,28 @@ class WatchStore:
         with self._write() as conn:
             if conn.execute(f"UPDATE watches SET {sets} WHERE name = ?", (*fields.values(), name)).rowcount == 0:
                 raise KeyError(name)
+
+    def claim(self, name: str, *, owner: str, now: float, lease: float = leases.LEASE, force: bool = False,
+              slack: float = 1.0) -> bool:
+        """Claim the watch's next check for ``owner``, atomically: only when it is due (unless ``force``)
+        and no live process holds it. A check runs only under its claim: two processes, one check."""
+        with self._write() as conn:
+            return conn.execute(leases.watch_claim_sql(), {
+                "me": owner, "until": now + lease, "name": name, "force": int(force), "now": now,
+                "slack": slack, "lease": lease}).rowcount == 1
+
+    def release(self, name: str, owner: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE watches SET owner = NULL, lease_until = NULL WHERE name = ? AND owner = ?",
+                         (name, owner))
+
+    def due(self, now: float, limit: int, slack: float = 1.0, lease: float = leases.LEASE) -> list[str]:
+        """Watches whose check is due and that nobody holds (or whose holder's lease lapsed), most overdue first."""
+        cur = self._conn().execute(
+            "SELECT name FROM watches WHERE next_due_at <= :now + :slack AND (owner IS NULL OR "
+            + leases.EXPIRED.format(touched="COALESCE(last_check_at, 0)") + ") ORDER BY next_due_at LIMIT :limit",
+            {"now": now, "slack": slack, "limit": limit, "lease": lease})
+        return [r[0] for r in cur]
 
     def forget(self, name: str) -> None:
         """A connection no longer watched: its state goes (watching it again starts afresh)."""

@@ -2,10 +2,13 @@
 
 A connection with ``watch = true`` is checked every ``APRITY_WATCH_INTERVAL`` seconds at a
 stable offset of its own (a hash of its name), so watched connections are spread over the
-interval instead of all hitting Salesforce together. Like retests, the next due time of
-each watch is kept in SQLite (:mod:`bot.store.watch`) and APScheduler's jobs are rebuilt
-from it at start-up; a check whose time passed while the bot was down runs once, at once.
-The due time moves on only after the check is stored, so a crash mid-check repeats it.
+interval instead of all hitting Salesforce together. The next due time of each watch is kept
+in SQLite (:mod:`bot.store.watch`), the only source of truth: every poll of the database
+(:meth:`Watcher.poll`) claims due rows atomically under this process's lease, so with two
+processes on one file each check runs once. A poll takes at most ``per_poll`` checks, so
+checks that fell due while the bot was down are spread over the next polls instead of all
+firing at once, and they run on the background lane, behind nobody's command. The due time
+moves on only after the check is stored, so a crash mid-check repeats it.
 
 A check runs the engine directly, with no Slack message. A connection that worked and
 then fails on two consecutive checks (one blip alerts nobody) gets an ordinary session in
@@ -75,11 +78,12 @@ class Watcher:
                  run_done: Callable[[Connection], None] = lambda conn: None,
                  may_alert: Callable[[str], bool] = lambda name: True,
                  on_sweep: Callable[[], object] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, per_poll: int = 2) -> None:
         self.service, self.store = service, store
         self.alert_channel, self.interval = alert_channel, float(interval)
         self.connections_file, self.private_key_file = connections_file, private_key_file
         self.allow_run, self.may_alert, self.on_sweep, self.clock = allow_run, may_alert, on_sweep, clock
+        self.owner, self.lease, self.per_poll = service.store.owner, service.store.lease, per_poll
         self.run_done = run_done
         self._lock = threading.Lock()
         self._checking: set[str] = set()
@@ -91,11 +95,9 @@ class Watcher:
     # ----- scheduling
 
     def start(self) -> int:
-        """Start, (re-)adding every watched connection's next check; returns how many."""
+        """Start: a row for every watched connection (their checks are found by :meth:`poll`); returns how many."""
         self._scheduler.start()
         pending = self.sync()
-        for name, due in pending:
-            self._schedule(name, due)
         if pending:
             log.info("watching %d connection(s); next check due at %s", len(pending),
                      ", ".join(f"{n} {_utc(d):%H:%M:%S}" for n, d in pending))
@@ -125,41 +127,51 @@ class Watcher:
         return [(name, self.store.ensure(name, next_slot(name, self.interval, now))["next_due_at"])
                 for name in sorted(watched)]
 
-    def _schedule(self, name: str, due_at: float) -> None:
-        # A due time already past fires at once: the check missed while the bot was down. The
-        # delay is taken on the injected clock, the run date on APScheduler's (the wall clock).
-        delay = max(0.0, due_at - self.clock())
-        self._scheduler.add_job(self._fire, "date", run_date=datetime.fromtimestamp(time.time() + delay, timezone.utc),
-                                args=[name], id=f"watch:{name}", replace_existing=True)
-
     def next_run(self, name: str) -> datetime | None:
-        job = self._scheduler.get_job(f"watch:{name}")
-        return job.next_run_time if job else None
+        row = self.store.watch(name)
+        return _utc(row["next_due_at"]) if row else None
 
-    def _fire(self, name: str) -> None:
-        """On the scheduler's thread: hand the check to the bot's run pool."""
+    def poll(self) -> int:
+        """Claim due checks in the database (at most ``per_poll``) and queue them; returns how many."""
+        queued = 0
+        for name in self.store.due(self.clock(), self.per_poll, lease=self.lease):
+            queued += self._fire(name)
+        return queued
+
+    def _fire(self, name: str) -> bool:
+        """Claim the row (it must be due and free), then hand the check to the background lane."""
         try:
-            self.service.executor.submit(lambda: self._guarded(name))
-        except QueueFull:
-            self._schedule(name, self.clock() + BUSY_RETRY)
+            if not self.store.claim(name, owner=self.owner, now=self.clock(), lease=self.lease):
+                return False  # another process was first, or it is not due any more
+            try:
+                future, _ = self.service.lane(True).submit(lambda: self._guarded(name))
+            except QueueFull:
+                self.store.update(name, next_due_at=self.clock() + BUSY_RETRY)
+                self.store.release(name, self.owner)
+                return False
+            if future.cancelled():  # this process is stopping: the check stays due for another
+                self.store.release(name, self.owner)
+                return False
+            return True
         except Exception:  # noqa: BLE001 - a failing job must not kill the scheduler thread
             log.exception("watch check of %s could not be queued", name)
+            return False
 
     def _guarded(self, name: str) -> None:
         try:
-            outcome = self.check(name)
+            outcome = self._checked(name)
             log.info("watch check of %s: %s", name, outcome)
         except Exception:  # noqa: BLE001 - logged; the next slot tries again
             log.exception("watch check of %s failed", name)
             row = self.store.watch(name)
             if row is not None:
-                due = next_slot(name, self.interval, self.clock())
-                self.store.update(name, next_due_at=due)
-                self._schedule(name, due)
+                self.store.update(name, next_due_at=next_slot(name, self.interval, self.clock()))
+        finally:
+            self.store.release(name, self.owner)
 
     def _sweep(self) -> None:
         try:
-            self.service.executor.submit(self.on_sweep)  # type: ignore[arg-type]
+            self.service.lane(True).submit(self.on_sweep)  # type: ignore[arg-type]
         except QueueFull:
             log.warning("certificate sweep skipped: the bot is busy; the next one comes in an interval")
 
@@ -170,7 +182,18 @@ class Watcher:
     # ----- one check
 
     def check(self, name: str) -> str:
-        """Check one watched connection now; returns what happened, in a word, for the log."""
+        """Check one watched connection now, due or not; returns what happened, in a word, for the log."""
+        if self.store.watch(name) is None:
+            return "not watched"
+        if not self.store.claim(name, owner=self.owner, now=self.clock(), lease=self.lease, force=True):
+            return "checked by another process"
+        try:
+            return self._checked(name)
+        finally:
+            self.store.release(name, self.owner)
+
+    def _checked(self, name: str) -> str:
+        """The check itself, under this process's claim of the watch row."""
         with self._lock:
             if name in self._checking:
                 return "already checking"
@@ -212,14 +235,11 @@ class Watcher:
             outcome, fields = self._passed(row, d, started, now)
         else:
             outcome, fields = self._failed(row, conn, d, now)
-        due = next_slot(name, self.interval, now)
-        self.store.update(name, next_due_at=due, last_check_at=now, **fields)
-        self._schedule(name, due)
+        self.store.update(name, next_due_at=next_slot(name, self.interval, now), last_check_at=now, **fields)
         return outcome
 
     def _again(self, name: str, due: float, outcome: str) -> str:
         self.store.update(name, next_due_at=due)
-        self._schedule(name, due)
         return outcome
 
     def _passed(self, row: dict[str, Any], d: Diagnosis, started: float, now: float) -> tuple[str, dict]:
@@ -258,7 +278,8 @@ class Watcher:
         if not self.allow_run(conn):
             return ("failing, alert postponed: run limit reached", fields)
         try:
-            sid, _ = self.service.start(channel=self.alert_channel, requester=AUTOMATIC_WATCH, connection=conn)
+            sid, _ = self.service.start(channel=self.alert_channel, requester=AUTOMATIC_WATCH, connection=conn,
+                                        background=True)
         except QueueFull:
             return ("failing, alert postponed: the bot is busy", fields)
         finally:

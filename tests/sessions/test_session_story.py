@@ -38,7 +38,8 @@ def start(tmp_path: Path, world, sim_server, clock) -> Iterator:
     def make(**conns) -> BotHarness:
         stub = SlackStub().__enter__()
         (tmp_path / "connections.toml").write_text(toml_for(conns))
-        h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file, APRITY_RETEST_DELAYS="600"),
+        # The first automatic retest 83 s after a run: a retest runs only once due (claimed in SQLite).
+        h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file, APRITY_RETEST_DELAYS="83,600"),
                              stub, clock=clock, start_scheduler=False)
         started.append((h, stub))
         return h

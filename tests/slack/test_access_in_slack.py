@@ -252,8 +252,8 @@ def test_the_log_of_a_full_run_names_no_org_user_or_identity_url(harness: BotHar
     for name in conns:
         harness.bot.watcher.check(name)
     harness.bot.watcher.on_sweep()
+    harness.stub.fail_next("users.conversations", "missing_scope")  # first: a listing is cached for a minute
     open_home(harness, USER)
-    harness.stub.fail_next("users.conversations", "missing_scope")
     open_home(harness, USER)
     harness.wait_idle()
     org_ids = [s["org_id"] for s in harness.sessions() if s["org_id"]]

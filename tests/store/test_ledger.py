@@ -44,12 +44,15 @@ def test_owed_parent_keeps_only_the_latest_rendering_and_settles(tmp_path) -> No
     assert ledger.owed() == [] and not ledger.owing
 
 
-def test_interrupted_sessions_are_the_claimed_ones_and_the_acked_ones_never_run(tmp_path) -> None:
-    store = Store(tmp_path / "s.db", clock=FakeClock())
+def test_interrupted_sessions_are_the_lapsed_claims_and_the_acked_ones_never_run(tmp_path) -> None:
+    clock = FakeClock()
+    store = Store(tmp_path / "s.db", clock=clock)
     claimed = store.create_session(channel="C0AAA", requester="U0AAA", connection=SUMMARY, claimed=True)
     idle = store.create_session(channel="C0AAA", requester="U0AAA", connection=SUMMARY)
     store.close(idle, "ok")
     ledger = Ledger(store)
+    assert ledger.interrupted() == []  # a claim this live process holds under its lease is nobody's to take
+    clock.now += store.lease + 1
     assert [s["id"] for s in ledger.interrupted()] == [claimed]
     assert store.session(claimed)["run_trigger"] == "command"
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.ids import ActionId
 from bot.store import db as store_db
+from bot.store import leases
 from checks.scenarios import by_name
 
 from bot_harness import USER, BotHarness, bot_env, open_home, toml_for
@@ -71,12 +72,15 @@ def test_no_statement_on_sessions_scans_the_table(harness, traced) -> None:
     open_home(h, USER)
     from bot.sessions.recovery import recover
     recover(h.bot.service)  # start-up's reads
+    h.bot.poll()  # every poll's: lapsed claims, due retests, due watch checks
+    h.bot.heartbeat()
     h.bot.store.pending_retests()
     h.bot.retention.run()
     statements = sorted(s for s in traced if re.search(r"\bsessions\b", s) and
                         s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")))
     assert any("busy = 1" in s for s in statements), "the throttle's read was captured"
     conn = sqlite3.connect(h.bot.store.path)
+    leases.register(conn)  # the polls' SQL function (a dead owner's claims are free)
     bad = {s: scans_of_sessions(s, plan(conn, s)) for s in statements}
     bad = {s: p for s, p in bad.items() if p}
     assert not bad, bad
