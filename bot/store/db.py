@@ -28,7 +28,9 @@ from bot.store import app_memory, leases, run_detail, ties
 from bot.store import schema
 from bot.store.ledger import REPLY_URL_LIFETIME
 from bot.redact import redact as redact_text
+from bot.store.escalations import Escalations
 from bot.store.retention import owner_only
+from bot.store.retests import RetestPlans
 
 __all__ = ["Store", "redact", "SESSION_STATUSES", "RUN_TRIGGERS"]
 
@@ -44,7 +46,7 @@ def redact(text: str | None) -> str | None:
     return text if not text else redact_text(text)
 
 
-class Store:
+class Store(RetestPlans, Escalations):
     """Thread-safe access to the bot's SQLite file; see the module docstring."""
 
     def __init__(self, path: str | os.PathLike[str], clock: Callable[[], float] = time.time, *,
@@ -299,50 +301,6 @@ class Store:
         cur = self._db().execute("SELECT * FROM steps WHERE run_id = ? ORDER BY position", (run_id,))
         return _dicts(cur)
 
-    # -- automatic retests -----------------------------------------------------------
-
-    def set_retest_plan(self, session_id: str, due_times: list[float], started_at: float | None) -> None:
-        """Replace the pending retest times; ``retest_due_at`` becomes the earliest one."""
-        plan = sorted(float(t) for t in due_times)
-        with self._write() as conn:
-            self._update(
-                conn, session_id,
-                "retest_plan = ?, retest_due_at = ?, retest_started_at = ?, updated_at = ?",
-                (json.dumps(plan), plan[0] if plan else None, started_at, self._clock()),
-            )
-
-    def pop_retest(self, session_id: str) -> float | None:
-        """Remove and return the earliest pending retest time (None when none is left)."""
-        with self._write() as conn:
-            row = conn.execute("SELECT retest_plan FROM sessions WHERE id = ?", (session_id,)).fetchone()
-            if row is None:
-                raise KeyError(session_id)
-            plan = sorted(json.loads(row[0] or "[]"))
-            if not plan:
-                return None
-            due, rest = plan[0], plan[1:]
-            self._update(
-                conn, session_id, "retest_plan = ?, retest_due_at = ?",
-                (json.dumps(rest), rest[0] if rest else None),
-            )
-            return float(due)
-
-    def clear_retests(self, session_id: str) -> None:
-        """Drop every pending retest and the current retest window."""
-        with self._write() as conn:
-            self._update(
-                conn, session_id,
-                "retest_plan = '[]', retest_due_at = NULL, retest_started_at = NULL", (),
-            )
-
-    def pending_retests(self) -> list[tuple[str, float]]:
-        """``(session_id, due_at)`` for every scheduled retest, earliest first (to re-add jobs)."""
-        cur = self._db().execute(
-            "SELECT id, retest_due_at FROM sessions WHERE retest_due_at IS NOT NULL"
-            " ORDER BY retest_due_at, created_at"
-        )
-        return [(sid, float(due)) for sid, due in cur.fetchall()]
-
     def busy_sessions(self) -> list[dict[str, Any]]:
         """Sessions with a run queued or running, newest first.
 
@@ -373,39 +331,6 @@ class Store:
             conn.execute(f"DELETE FROM owed WHERE session_id IN ({marks})", ids)
             return conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", ids).rowcount
 
-    # -- escalations -----------------------------------------------------------------
-
-    def record_escalation(self, session_id: str, *, by_user: str, channel: str) -> tuple[bool, dict[str, Any]]:
-        """Escalate once: ``(True, row)`` if created now, ``(False, existing row)`` otherwise."""
-        with self._write() as conn:
-            # The primary key makes the second escalation a no-op even across processes.
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO escalations (session_id, by_user, at, channel) VALUES (?, ?, ?, ?)",
-                (session_id, by_user, self._clock(), channel),
-            )
-            created = cur.rowcount == 1
-            row = _dicts(conn.execute("SELECT * FROM escalations WHERE session_id = ?", (session_id,)))
-        return created, row[0]
-
-    def set_escalation_message(self, session_id: str, ts: str, permalink: str | None) -> None:
-        """Remember where the escalation was posted."""
-        with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE escalations SET ts = ?, permalink = ? WHERE session_id = ?",
-                (ts, permalink, session_id),
-            )
-            if cur.rowcount == 0:
-                raise KeyError(session_id)
-
-    def delete_escalation(self, session_id: str) -> None:
-        """Undo an escalation that never reached the support channel (no message ts yet)."""
-        with self._write() as conn:
-            conn.execute("DELETE FROM escalations WHERE session_id = ? AND ts IS NULL", (session_id,))
-
-    def escalation(self, session_id: str) -> dict[str, Any] | None:
-        """The session's escalation row, or None."""
-        rows = _dicts(self._db().execute("SELECT * FROM escalations WHERE session_id = ?", (session_id,)))
-        return rows[0] if rows else None
 
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
