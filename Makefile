@@ -12,8 +12,12 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The suite mostly waits (processes starting, servers answering, a browser), so more workers than
+# cores pays: 4 on the 2-core machine. A test file stays on one worker, so module fixtures start once.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The browser test drives Debian's chromium (no browser download works here); install it when missing.
 browser:
