@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_ack.py
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_diagnosis.py
+	$(PY) bench/bench_local_work.py
 	$(PY) bench/bench_memory.py
 	$(PY) bench/bench_slow_clients.py
 

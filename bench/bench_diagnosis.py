@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from webproc import machine  # noqa: E402
 
 from bot.runtime import DEFAULT_RUN_DEADLINE  # noqa: E402
-from checks import keys  # noqa: E402
+from checks.crypto import keys  # noqa: E402
 from checks.crypto.assertion import claims_for, sign  # noqa: E402
 from checks.engine import Engine  # noqa: E402
 from checks.salesforce.hosts import LOGIN, TEST, Allowlist  # noqa: E402
