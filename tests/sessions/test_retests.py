@@ -302,6 +302,8 @@ def test_busy_click_keeps_the_automatic_retests(tmp_path, stub, slow_world) -> N
 
 def test_many_retests_due_at_once_do_not_starve_acks(tmp_path, stub, slow_world) -> None:
     """Due retests queue on the bot's own pool; a new command is still acked (and told it is queued)."""
+    import threading
+
     world, url = slow_world
     # six connections: one connection runs one check at a time
     conns = {f"crowd{i}": world.connection(f"crowd{i}", *world.org(f"crowd{i}", app={"profiles": frozenset()}))
@@ -309,17 +311,22 @@ def test_many_retests_due_at_once_do_not_starve_acks(tmp_path, stub, slow_world)
     (tmp_path / "connections.toml").write_text(toml_for(conns))
     h = BotHarness.start(bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="0.5",
                                  APRITY_MAX_RUNS="1"), stub)
+    holding, release = threading.Event(), threading.Event()
+    # The sixth run (a retest, or the last command on a slow machine) keeps the single worker
+    # until the retests still due have queued behind it, however fast the machine is.
+    h.bot.service.engine = _Gated(h.bot.service.engine, {6: lambda: (holding.set(), release.wait(30))})
     try:
         for i in range(5):
             assert h.slash(f"crowd{i}").status_code == 200
-        h.wait_idle()
-        world.sim.latency = 0.2  # each retest now holds the single worker for about 0.4 s
+        assert holding.wait(30), "the runs never reached the sixth"
         sids = [s["id"] for s in h.sessions()]
         wait_until(lambda: h.bot.executor.in_flight >= 3, what="several retests queued at once")
         r = h.slash("crowd5")
         assert r.status_code == 200 and "queued" in r.text
+        release.set()
+        wait_until(lambda: all(len(h.bot.store.runs(sid)) == 2 for sid in sids), what="every retest to run")
         h.wait_idle(60)
         assert all([x["trigger"] for x in h.bot.store.runs(sid)] == ["command", "scheduled"] for sid in sids)
     finally:
-        world.sim.latency = 0.0
+        release.set()
         h.close()
