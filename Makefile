@@ -15,8 +15,12 @@ $(STAMP): $(PY) pyproject.toml
 # The suite mostly waits (processes starting, servers answering, a browser), so more workers than
 # cores pays: 4 on the 2-core machine. A test file stays on one worker, so module fixtures start once.
 TEST_WORKERS ?= 4
+# Some machines set PYTHONDONTWRITEBYTECODE: then each of the suite's ~45 Python processes (workers,
+# bots under test) compiles every module again. Byte code is compiled once, up front, instead.
+unexport PYTHONDONTWRITEBYTECODE
 
 test: $(STAMP) browser
+	$(PY) -m compileall -q bot checks
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The browser test drives Debian's chromium (no browser download works here); install it when missing.

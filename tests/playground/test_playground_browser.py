@@ -24,8 +24,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 WAIT_MS = 30_000
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Chromium for the module (starting one costs seconds of CPU); each test gets a fresh context."""
     if not Path(CHROMIUM).exists():
         reason = "Debian's chromium is not installed (make test installs it with apt-get when it can)"
         if os.environ.get("CI"):
@@ -33,13 +34,22 @@ def page(tmp_path: Path) -> Iterator[object]:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        # Headless new mode is Playwright's default for Chromium.
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path, browser) -> Iterator[object]:  # noqa: ANN001
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timing = Timing(propagation_delay=2.0, retest_delays=(4.0, 8.0, 16.0, 32.0), post_interval=0.0)
-    with Playground(tmp_path / "pg", port=0, timing=timing) as pg, sync_playwright() as p:
-        # A fresh profile per run; headless new mode is Playwright's default for Chromium.
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1700, "height": 1000})
+    with Playground(tmp_path / "pg", port=0, timing=timing) as pg:
+        # A new context is a fresh profile: no cookie, storage or cache from another test.
+        context = browser.new_context(viewport={"width": 1700, "height": 1000})
         errors: list[str] = []
         pg_page = context.new_page()
         pg_page.on("pageerror", lambda e: errors.append(str(e)))
