@@ -105,7 +105,8 @@ class Playground:
             self.close()  # e.g. the port is taken: stop what already started
             raise
         self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, name="playground", daemon=True).start()
+        # close() waits for the loop to notice (0.5 s at the default poll), as the stub and simulator do.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="playground", daemon=True).start()
         self.slack = SlackSide(self.stub, f"{self.url}/slack/events", self._secret, CHANNELS, TEAM_DOMAIN)
         return self
 
