@@ -107,8 +107,8 @@ def main() -> None:
             print(f"local work of a diagnosis: HTTPS proxy + real TLS on loopback, certifi roots; L = "
                   f"{lat * 1000:.0f} ms per request, +2 L per new connection; median of {args.repeat} fresh "
                   "processes (cold) and of their next 2 runs (warm)")
-            print(f"{'scenario':<19} {'':>4} {'set-up':>8} {'before 1st byte':>15} {'after last answer':>17} {'+render':>8} "
-                  f"{'wall':>7} {'rounds':>6} {'requests':>8} {'conns':>5}")
+            print(f"{'scenario':<19} {'':>4} {'set-up':>8} {'before 1st byte':>15} {'after last answer':>17} "
+                  f"{'+render':>8} {'wall':>7} {'rounds':>6} {'requests':>8} {'conns':>5}")
             worst = {"before": 0.0, "after": 0.0}
             for scenario, conn in cases:
                 spec = {"name": conn.name, "username": conn.username, "consumer_key": conn.consumer_key,
@@ -135,9 +135,9 @@ def main() -> None:
                     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
                     if kind == "cold":
                         worst = {k: max(worst[k], med[k]) for k in worst}
-                    print(f"{scenario.name if kind == 'cold' else '':<19} {kind:>4} {med['setup']:>5.1f} ms {med['before']:>12.1f} ms "
-                          f"{med['after']:>14.1f} ms {med['render']:>5.1f} ms {med['wall']:>4.0f} ms "
-                          f"{med['rounds']:>6.0f} {med['requests']:>8.0f} {opened:>5.1f}")
+                    print(f"{scenario.name if kind == 'cold' else '':<19} {kind:>4} {med['setup']:>5.1f} ms "
+                          f"{med['before']:>12.1f} ms {med['after']:>14.1f} ms {med['render']:>5.1f} ms "
+                          f"{med['wall']:>4.0f} ms {med['rounds']:>6.0f} {med['requests']:>8.0f} {opened:>5.1f}")
             front.close()
     verdict = "OK" if worst["before"] < TARGET_MS and worst["after"] < TARGET_MS else "OVER"
     print(f"target: < {TARGET_MS:.0f} ms before the first byte and < {TARGET_MS:.0f} ms after the last answer "
