@@ -12,8 +12,16 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The suite mostly waits (processes starting, servers answering, a browser), so more workers than
+# cores pays: 4 on the 2-core machine. A test file stays on one worker, so module fixtures start once.
+TEST_WORKERS ?= 4
+# Some machines set PYTHONDONTWRITEBYTECODE: then each of the suite's ~45 Python processes (workers,
+# bots under test) compiles every module again. Byte code is compiled once, up front, instead.
+unexport PYTHONDONTWRITEBYTECODE
+
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m compileall -q bot checks
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The browser test drives Debian's chromium (no browser download works here); install what is missing.
 # The emoji font is checked on its own: a machine may have chromium without it, and the page's emoji
@@ -34,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_ack.py
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_diagnosis.py
+	$(PY) bench/bench_local_work.py
 	$(PY) bench/bench_memory.py
 	$(PY) bench/bench_slow_clients.py
 

@@ -100,7 +100,8 @@ class BotHarness:
         bot = build(settings, **build_kwargs)
         app = wsgi_app(bot, settings.signing_secret or "")
         server = make_server("127.0.0.1", 0, app, server_class=_Server, handler_class=_Quiet)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # close() waits for the loop to notice: at the default 0.5 s poll that was half a second per test.
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         return cls(bot, stub, f"http://127.0.0.1:{server.server_port}/slack/events", server)
 
     def close(self) -> None:

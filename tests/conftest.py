@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,27 @@ from checks.salesforce.hosts import Allowlist
 from checks.salesforce.client import SalesforceClient
 from checks.scenarios import World
 from checks.simulator import LoopbackTransport, SimServer, Simulator
+
+TESTS = Path(__file__).resolve().parent
+# The files that take longest (bot processes, a browser, real waits for Slack and Salesforce), longest
+# first. make test gives each xdist worker whole files in collection order: starting these first keeps
+# a long one from being the last to start while the other workers sit idle. A stale entry costs nothing.
+LONG_FIRST = ("sessions/test_slack_faults.py", "slack/test_slack_end_to_end.py", "sessions/test_retests.py",
+              "playground/test_playground_browser.py", "serve/test_http_guard.py", "serve/test_deploy_restart.py",
+              "serve/test_socket_mode.py", "serve/test_shutdown.py", "slack/test_access_in_slack.py",
+              "checks/test_deadline.py", "slack/test_escalation_and_certificate.py", "checks/test_explain_safety.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+
+    def order(item: pytest.Item) -> int:
+        try:
+            return rank.get(item.path.relative_to(TESTS).as_posix(), len(rank))
+        except ValueError:
+            return len(rank)
+
+    items.sort(key=order)  # stable: every other file, and the tests inside each file, keep their order
 
 
 @pytest.fixture(scope="session")

@@ -109,7 +109,8 @@ class Playground:
         except BaseException:
             self.close()
             raise
-        threading.Thread(target=self._server.serve_forever, name="playground", daemon=True).start()
+        # close() waits for the loop to notice (0.5 s at the default poll), as the stub and simulator do.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="playground", daemon=True).start()
         self._serving = True
         self.slack = SlackSide(self.stub, f"{self.url}/slack/events", self._secret, CHANNELS, TEAM_DOMAIN)
         return self

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -56,12 +57,41 @@ def wsgi_app(bot: Bot, signing_secret: str, grace: float = DEFAULT_SHUTDOWN_GRAC
     return app
 
 
-def _stop_signal() -> threading.Event:
-    """Set by SIGTERM or SIGINT; installed before anything starts, so no signal kills a half-started bot."""
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
+class _StopSignal:
+    """Set by SIGTERM or SIGINT; installed before anything starts, so no signal kills a half-started bot.
+
+    Not a threading.Event: the kernel hands a process's signal to any of its threads, and Python runs the
+    handler only when the main thread next runs Python code, which a main thread blocked in Event.wait()
+    never does (seen: SIGTERM ignored until the SIGKILL). So waits wake every WAKE seconds, and the handler
+    only sets a flag: it runs between two bytecodes of the main thread, where taking a lock could deadlock.
+    """
+
+    WAKE = 0.2
+
+    def __init__(self) -> None:
+        self._received = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, *_: object) -> None:
+        self._received = True
+
+    def is_set(self) -> bool:
+        return self._received
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Like Event.wait: True once a signal came, False when ``timeout`` passed first."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self._received:
+            left = self.WAKE if end is None else min(self.WAKE, end - time.monotonic())
+            if left <= 0:
+                break
+            time.sleep(left)
+        return self._received
+
+
+def _stop_signal() -> _StopSignal:
+    return _StopSignal()
 
 
 def _say(line: str) -> None:

@@ -74,6 +74,9 @@ def _connection(args: argparse.Namespace, settings: EngineSettings) -> Connectio
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from checks.salesforce import trust
+
+    trust.preload()  # the CA bundle loads on another core while the engine's modules import
     from bot.terminal.render import diagnosis_text
     from bot.runtime import EngineSettings, make_engine
 

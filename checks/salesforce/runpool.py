@@ -2,9 +2,9 @@
 
 Keep-alive lets round 2 reuse the connections warmed while round 1 was in flight, but a
 pooled connection opened by another run would be one whose socket this run's deadline
-never saw. So each run gets its own httpx client, made cheaply from set-up done once
-(one SSLContext for every run; proxies from the environment), and every connection in it
-is opened under the run's :class:`~checks.salesforce.deadline.Cutoff`, which can cut them all.
+never saw. So each run gets its own httpx client, made cheaply from set-up done once (the
+process's one SSLContext, see trust.py; proxies from the environment), and every connection
+in it is opened under the run's :class:`~checks.salesforce.deadline.Cutoff`, which can cut them all.
 """
 
 from __future__ import annotations
@@ -13,9 +13,14 @@ import ssl
 import threading
 from collections.abc import Callable
 
+# httpx imports httpcore (and h11, idna) only when it makes its first transport: imported here,
+# that ~30 ms is paid at start-up rather than inside a run, before its first byte.
+import encodings.idna  # noqa: F401
+import httpcore  # noqa: F401
 import httpx
 
 from checks.salesforce.deadline import Cutoff, Deadline
+from checks.salesforce.trust import trust_context
 
 TransportFactory = Callable[[], httpx.BaseTransport]
 
@@ -36,7 +41,8 @@ class Pools:
     ``transport_factory`` gives each run a fresh transport (use it for anything that keeps
     connections, e.g. the simulator's LoopbackTransport); ``transport`` is one transport
     shared by every run (fine for in-process ones that hold no sockets). With neither,
-    httpx's own transport with ``trust_env``: HTTPS_PROXY and SSL_CERT_FILE apply.
+    httpx's own transport with ``trust_env``: HTTPS_PROXY and SSL_CERT_FILE apply, and the trust
+    store is loaded here, when the client is made, not in its first run.
     """
 
     def __init__(self, *, transport: httpx.BaseTransport | None, transport_factory: TransportFactory | None,
@@ -47,15 +53,7 @@ class Pools:
         self._factory = transport_factory
         self._timeout = timeout
         self._headers = headers
-        self._ssl: ssl.SSLContext | None = None
-        self._lock = threading.Lock()
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        # Loading the CA bundle is the costly part of a client (~20 ms): done once, on first use.
-        with self._lock:
-            if self._ssl is None:
-                self._ssl = httpx.create_ssl_context(trust_env=True)
-            return self._ssl
+        self._ssl: ssl.SSLContext | None = trust_context() if transport is None and transport_factory is None else None
 
     def client(self) -> httpx.Client:
         common = {"timeout": self._timeout, "follow_redirects": False, "headers": self._headers}
@@ -63,7 +61,7 @@ class Pools:
             return httpx.Client(transport=self._factory(), **common)
         if self._transport is not None:
             return httpx.Client(transport=_Shared(self._transport), **common)
-        return httpx.Client(verify=self._ssl_context(), trust_env=True, **common)
+        return httpx.Client(verify=self._ssl, trust_env=True, **common)
 
     def close(self) -> None:
         if self._transport is not None:

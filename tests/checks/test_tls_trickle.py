@@ -166,10 +166,10 @@ def test_a_trickled_tls_handshake_is_cut_at_the_deadline(trickling, cert_and_key
         run.close()
         client.close()
     assert reply.error is not None and reply.error.error_description == "Salesforce did not answer within 1 s"
-    assert trickling.closed.wait(5)
-    # One byte per DRIP went out until the cut: the handshake did not live much past the deadline
-    # (without the cut it runs until the server gives up at CAP bytes, 8 s).
-    assert len(trickling.sent) == 1 and 0 < trickling.sent[0] * DRIP <= deadline + 1.0, trickling.sent
+    assert trickling.closed.wait(30)
+    # One byte per DRIP went out until the cut (~10 at the deadline); without the cut the handshake runs
+    # until the server gives up at CAP bytes (8 s). Half of CAP leaves a loaded machine 3 s of slack.
+    assert len(trickling.sent) == 1 and 0 < trickling.sent[0] < CAP / 2, trickling.sent
 
 
 class _SlowConnect(httpcore.SyncBackend):
@@ -185,26 +185,27 @@ class _SlowConnect(httpcore.SyncBackend):
 
 def test_a_trickled_handshake_after_a_slow_connect_still_ends_at_the_deadline(trickling, cert_and_key) -> None:
     """The handshake gets only the budget left after the TCP connect, not the connect timeout
-    capped when the request was built (that would end it 1.6 s past the deadline)."""
+    capped when the request was built (that would end it 2.6 s past the deadline)."""
     context = ssl.create_default_context()
     context.load_verify_locations(cadata=cert_and_key[0].decode())
 
     def transport() -> httpx.BaseTransport:
         inner = httpx.HTTPTransport(verify=context)
-        inner._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=_SlowConnect(1.6))
+        inner._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=_SlowConnect(2.6))
         return LoopbackTransport(trickling.url, inner=inner)
 
     client = SalesforceClient(Allowlist(), transport_factory=transport)
-    run = client.bounded(Deadline(2.0))
+    run = client.bounded(Deadline(3.0))
     try:
         reply = run.exchange("https://login.salesforce.com", "not-a-real-assertion")
     finally:
         run.close()
         client.close()
-    assert reply.error is not None and reply.error.error_description == "Salesforce did not answer within 2 s"
-    assert trickling.closed.wait(5)
-    # The handshake had 0.4 s of budget left (4 bytes); uncapped it would take 2 s (20 bytes).
-    assert len(trickling.sent) == 1 and 0 < trickling.sent[0] <= 12, trickling.sent
+    assert reply.error is not None and reply.error.error_description == "Salesforce did not answer within 3 s"
+    assert trickling.closed.wait(30)
+    # The handshake had 0.4 s of budget left (4 bytes); uncapped it would get 3 s (30 bytes). Halfway
+    # between leaves 1.3 s either way for a loaded machine's late timers.
+    assert len(trickling.sent) == 1 and 0 < trickling.sent[0] <= 17, trickling.sent
 
 
 def test_a_handshake_at_full_speed_completes(cert_and_key) -> None:
@@ -219,4 +220,4 @@ def test_a_handshake_at_full_speed_completes(cert_and_key) -> None:
         client.close()
         server.close()
     assert reply.status == 400 and reply.error is not None and reply.error.error == "unknown"
-    assert server.closed.wait(5)  # the run's end closed its connection
+    assert server.closed.wait(30)  # the run's end closed its connection

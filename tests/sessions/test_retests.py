@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -300,8 +301,33 @@ def test_busy_click_keeps_the_automatic_retests(tmp_path, stub, slow_world) -> N
         h.close()
 
 
+class _HoldFirstRetest:
+    """The real engine; the first second run of any connection (its first retest) waits for ``release``."""
+
+    def __init__(self, real) -> None:
+        self.real, self.client = real, real.client
+        self.seen: set[str] = set()
+        self.holding, self.release = threading.Event(), threading.Event()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def diagnose(self, connection, on_step=lambda *a: None, **kwargs):
+        with self._lock:
+            again = connection.name in self.seen
+            self.seen.add(connection.name)
+            hold = again and not self.holding.is_set()
+            if hold:
+                self.holding.set()
+        if hold:
+            self.release.wait(30)
+        return self.real.diagnose(connection, on_step, **kwargs)
+
+
 def test_many_retests_due_at_once_do_not_hold_a_command(tmp_path, stub, slow_world) -> None:
-    """Due retests queue on the background lane; a new command is acked and starts at once on its own lane."""
+    """Due retests queue on the background lane behind one that is held; a new command is acked without
+    waiting and reaches its verdict on the people's lane meanwhile."""
     world, url = slow_world
     # six connections: one connection runs one check at a time
     conns = {f"crowd{i}": world.connection(f"crowd{i}", *world.org(f"crowd{i}", app={"profiles": frozenset()}))
@@ -309,20 +335,22 @@ def test_many_retests_due_at_once_do_not_hold_a_command(tmp_path, stub, slow_wor
     (tmp_path / "connections.toml").write_text(toml_for(conns))
     h = BotHarness.start(bot_env(tmp_path, stub, url, world.key_file, APRITY_RETEST_DELAYS="0.5",
                                  APRITY_MAX_RUNS="1"), stub)
+    engine = h.bot.service.engine = _HoldFirstRetest(h.bot.service.engine)
     try:
         for i in range(5):
             assert h.slash(f"crowd{i}").status_code == 200
-        h.wait_idle()
-        world.sim.latency = 0.2  # each retest now holds the single worker for about 0.4 s
+        assert engine.holding.wait(30), "no retest started"
         sids = [s["id"] for s in h.sessions()]
         wait_until(lambda: h.bot.background.in_flight >= 3, what="several retests queued at once")
         r = h.slash("crowd5")
         assert r.status_code == 200 and "queued" not in r.text  # people first: nothing waits ahead of it
         new = next(s["id"] for s in h.sessions() if s["id"] not in sids)
-        wait_until(lambda: h.bot.store.runs(new), what="the command's verdict")
-        assert sum(len(h.bot.store.runs(sid)) == 1 for sid in sids) >= 1, "the command waited for every retest"
+        wait_until(lambda: h.bot.store.runs(new), what="the command's verdict while a retest holds its lane")
+        assert not engine.release.is_set()
+        engine.release.set()
+        wait_until(lambda: all(len(h.bot.store.runs(sid)) == 2 for sid in sids), what="every retest to run")
         h.wait_idle(60)
         assert all([x["trigger"] for x in h.bot.store.runs(sid)] == ["command", "scheduled"] for sid in sids)
     finally:
-        world.sim.latency = 0.0
+        release.set()
         h.close()

@@ -17,6 +17,7 @@ from bot.ids import DIAGNOSE_MODAL, ActionId, ModalAction, ModalBlock
 from checks.scenarios import by_name
 
 from bot_harness import CHANNEL, SUPPORT, USER, BotHarness, all_text, bot_env, toml_for
+from procs import wait_until
 from slack_stub import SlackStub
 from secret_checks import assert_clean, issued_tokens, key_fragments
 
@@ -135,8 +136,12 @@ def test_a_click_from_another_channel_changes_nothing(harness: BotHarness) -> No
     for action in (ActionId.RETEST, ActionId.ESCALATE):
         assert harness.click(action, sess["id"], channel=ACME).status_code == 200
     harness.wait_idle()
-    refusals = [a for a in webhooks(harness) if "another channel" in all_text(a)]
-    assert len(refusals) == 2 and all(a.get("response_type") == "ephemeral" for a in refusals)
+
+    def refusals() -> list[dict]:  # told through the response_url after the ack, from Bolt's listener thread
+        return [a for a in webhooks(harness) if "another channel" in all_text(a)]
+
+    wait_until(lambda: len(refusals()) >= 2, what="both refusals")
+    assert len(refusals()) == 2 and all(a.get("response_type") == "ephemeral" for a in refusals())
     assert len(harness.bot.store.runs(sess["id"])) == 1 and harness.bot.store.escalation(sess["id"]) is None
     assert json.dumps(harness.parent(sess)) == parent
     assert not [c for c in harness.stub.accepted("chat.postMessage") if c.args["channel"] == SUPPORT]
