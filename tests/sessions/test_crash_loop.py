@@ -55,7 +55,9 @@ def test_a_run_that_stops_the_bot_twice_is_ended_not_resumed_again(tmp_path, slo
             wait_until(lambda: "stopped the bot twice" in all_text(stub.thread(CHANNEL, sess["thread_ts"])), 20,
                        "the crash-loop notice in the thread")
             assert sess["status"] == "failing" and store.runs(sid) == []
-            assert "stopped the bot twice" in all_text(stub.message(CHANNEL, sess["thread_ts"]))
+            # the thread is told first, then the status message is edited
+            wait_until(lambda: "stopped the bot twice" in all_text(stub.message(CHANNEL, sess["thread_ts"])), 20,
+                       "the status message to say so")
             text = log.read_text()
             assert "stopped the bot 2 times" in text
             assert text.count("running again 1 check(s)") == 1, "resumed after the first kill, not after the second"

@@ -352,5 +352,5 @@ def test_many_retests_due_at_once_do_not_hold_a_command(tmp_path, stub, slow_wor
         h.wait_idle(60)
         assert all([x["trigger"] for x in h.bot.store.runs(sid)] == ["command", "scheduled"] for sid in sids)
     finally:
-        release.set()
+        engine.release.set()
         h.close()
