@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests")]
 
-from browser_page import CHROMIUM, WAIT_MS, open_page, parent, send  # noqa: E402
+from browser_page import CHROMIUM, WAIT_MS, browser_session, open_page, parent, send  # noqa: E402
 
 from bot.playground.core import Playground, Timing  # noqa: E402
 from bot.playground.run import bypass_proxy_for_loopback  # noqa: E402
@@ -49,8 +49,8 @@ def shoot(out: Path, *, width: int = 1600, height: int = 1050) -> bool:
     from playwright.sync_api import expect
 
     with tempfile.TemporaryDirectory(prefix="aprity-shot-") as tmp, \
-            Playground(Path(tmp) / "pg", port=0, timing=TIMING) as pg, \
-            open_page(pg, Path(tmp) / "profile", width=width, height=height) as page:
+            Playground(Path(tmp) / "pg", port=0, timing=TIMING) as pg, browser_session() as browser, \
+            open_page(pg, browser, width=width, height=height) as page:
         page.goto(pg.url)
         send(page, f"/aprity-diagnose {WORKS}")
         works = parent(page, WORKS)

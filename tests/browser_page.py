@@ -1,6 +1,6 @@
 """The playground page in headless Debian Chromium (Playwright), shared by the browser tests and bench/.
 
-:func:`open_page` starts a browser on a started :class:`~bot.playground.core.Playground`;
+:func:`browser_session` starts Chromium once; :func:`open_page` opens a fresh context on a started :class:`~bot.playground.core.Playground`;
 :func:`missing_glyphs` finds any character the page draws as an empty box (no font has it).
 """
 
@@ -85,24 +85,42 @@ def fonts_without_emoji(folder: Path) -> dict[str, str]:
 
 
 @contextmanager
-def open_page(pg: Any, profile: Path, *, width: int = 1700, height: int = 1000,
-              env: dict[str, str] | None = None) -> Iterator[Any]:
-    """A fresh Chromium profile showing ``pg``'s page; yields the Playwright page (``page.playground`` is ``pg``)."""
+def browser_session(env: dict[str, str] | None = None) -> Iterator[Any]:
+    """One headless Chromium (Playwright) for many pages: starting one costs seconds of CPU."""
     import os
 
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        # A fresh profile per run; headless new mode is Playwright's default for Chromium.
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height}, env={**os.environ, **(env or {})})
+        # Headless new mode is Playwright's default for Chromium.
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                                    env={**os.environ, **(env or {})})
+        browser.playwright = p  # for a second browser with another environment (see launch)
         try:
-            page = context.new_page()
-            page.playground = pg
-            yield page
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+def launch(browser: Any, env: dict[str, str]) -> Any:
+    """A second Chromium from the same Playwright, with extra environment (another machine's fonts)."""
+    import os
+
+    return browser.playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                                              env={**os.environ, **env})
+
+
+@contextmanager
+def open_page(pg: Any, browser: Any, *, width: int = 1700, height: int = 1000) -> Iterator[Any]:
+    """A fresh context (no cookie, storage or cache of another page) showing ``pg``'s page; yields the
+    Playwright page, with ``page.playground`` set to ``pg``."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.playground = pg
+        yield page
+    finally:
+        context.close()
 
 
 def send(page: Any, text: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_page import ARTIFACTS, open_page, require_chromium
+from browser_page import ARTIFACTS, browser_session, open_page, require_chromium
 
 from bot.playground.core import Playground, Timing
 
@@ -28,13 +28,20 @@ def _restore_no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    """The playground (fast timing) open in headless Chromium; JavaScript errors fail the test."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module; each page gets a fresh context."""
     require_chromium()
+    with browser_session() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def page(tmp_path: Path, browser: Any) -> Iterator[Any]:
+    """The playground (fast timing) open in headless Chromium; JavaScript errors fail the test."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timing = Timing(propagation_delay=2.0, retest_delays=(4.0, 8.0, 16.0, 32.0), post_interval=0.0)
-    with Playground(tmp_path / "pg", port=0, timing=timing) as pg, open_page(pg, tmp_path / "profile") as pg_page:
+    with Playground(tmp_path / "pg", port=0, timing=timing) as pg, open_page(pg, browser) as pg_page:
         errors: list[str] = []
         pg_page.on("pageerror", lambda e: errors.append(str(e)))
         pg_page.goto(pg.url)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from browser_page import ARTIFACTS, WAIT_MS, fonts_without_emoji, missing_glyphs, open_page, parent, require_chromium, send
+from browser_page import (ARTIFACTS, WAIT_MS, fonts_without_emoji, launch, missing_glyphs, open_page, parent,
+                          require_chromium, send)
 
 from bot.playground.core import Playground
 from bot.playground.orgs import CONNECTIONS
@@ -53,20 +54,23 @@ def test_status_marks_are_drawn_and_no_character_is_a_missing_glyph(page) -> Non
     assert missing_glyphs(page) == ["\u0380"]
 
 
-def test_status_marks_look_the_same_on_a_machine_without_an_emoji_font(tmp_path: Path) -> None:
+def test_status_marks_look_the_same_on_a_machine_without_an_emoji_font(tmp_path: Path, browser) -> None:  # noqa: ANN001
     """The same page in a browser that sees every font but the emoji one: marks identical, emoji flagged."""
     from slack_sdk import WebClient
 
-    require_chromium()
     with Playground(tmp_path / "pg", port=0) as pg:
         web = WebClient(token="xoxb-playground", base_url=pg.stub.url + "/")
         web.chat_postMessage(channel="C0PLAYHELP", text="✅ works ❌ fails ⚠️ maybe ⏳ running ⏭️ skipped 🔎 last")
         seen = []
-        for env in (None, fonts_without_emoji(tmp_path / "fonts")):
-            with open_page(pg, tmp_path / f"profile{len(seen)}", env=env) as page:
-                page.goto(pg.url)
-                page.locator(".mark").first.wait_for(timeout=WAIT_MS)
-                seen.append(([m.screenshot() for m in page.locator(".mark").all()], missing_glyphs(page)))
+        without_emoji = launch(browser, fonts_without_emoji(tmp_path / "fonts"))
+        try:
+            for chromium in (browser, without_emoji):
+                with open_page(pg, chromium) as page:
+                    page.goto(pg.url)
+                    page.locator(".mark").first.wait_for(timeout=WAIT_MS)
+                    seen.append(([m.screenshot() for m in page.locator(".mark").all()], missing_glyphs(page)))
+        finally:
+            without_emoji.close()
     (with_font, none_missing), (without_font, missing) = seen
     assert len(with_font) == 5 and with_font == without_font  # pixel for pixel
     assert none_missing == [] and missing == ["🔎"]  # the one emoji left to the font is caught without it
