@@ -13,6 +13,7 @@ from bot.policy.throttle import LIMIT
 from checks.scenarios import by_name
 
 from bot_harness import BotHarness, all_text, bot_env, toml_for
+from procs import wait_until
 from slack_stub import SlackStub
 
 
@@ -51,6 +52,8 @@ def test_i_fixed_it_on_six_old_sessions_starts_one_run(harness, world) -> None:
         assert h.click(ActionId.RETEST, sid).status_code == 200
     h.wait_idle()
     assert diagnoses(h) == LIMIT + 1, "only the first press after the runs may start a diagnosis"
+    # refusals are told through the response_url after the ack, from Bolt's listener thread
+    wait_until(lambda: len(notices(h)) >= told + LIMIT - 1, what="every refusal")
     refused = notices(h)[told:]
     assert len(refused) == LIMIT - 1
     assert all("already running" in n or f"checked {LIMIT} times" in n for n in refused), refused
@@ -68,5 +71,6 @@ def test_a_retest_is_pointed_to_the_run_of_another_session(harness, world) -> No
     h.click(ActionId.RETEST, old["id"])
     h.wait_idle()
     assert token_requests(world) == before
+    wait_until(lambda: notices(h), what="the notice")
     assert "already starting" in notices(h)[-1] or "already running" in notices(h)[-1]
     h.bot.store.release(running)
