@@ -341,6 +341,8 @@ def test_many_retests_due_at_once_do_not_hold_a_command(tmp_path, stub, slow_wor
             assert h.slash(f"crowd{i}").status_code == 200
         assert engine.holding.wait(30), "no retest started"
         sids = [s["id"] for s in h.sessions()]
+        wait_until(lambda: all(h.bot.store.runs(sid) for sid in sids) and h.bot.executor.in_flight == 0,
+                   what="the five commands' verdicts (the people's lane idle)")
         wait_until(lambda: h.bot.background.in_flight >= 3, what="several retests queued at once")
         r = h.slash("crowd5")
         assert r.status_code == 200 and "queued" not in r.text  # people first: nothing waits ahead of it
