@@ -18,10 +18,14 @@ TESTS = Path(__file__).resolve().parent
 # The files that take longest (bot processes, a browser, real waits for Slack and Salesforce), longest
 # first. make test gives each xdist worker whole files in collection order: starting these first keeps
 # a long one from being the last to start while the other workers sit idle. A stale entry costs nothing.
-LONG_FIRST = ("sessions/test_slack_faults.py", "slack/test_slack_end_to_end.py", "sessions/test_retests.py",
-              "playground/test_playground_browser.py", "serve/test_http_guard.py", "serve/test_deploy_restart.py",
-              "serve/test_socket_mode.py", "serve/test_shutdown.py", "slack/test_access_in_slack.py",
-              "checks/test_deadline.py", "slack/test_escalation_and_certificate.py", "checks/test_explain_safety.py")
+LONG_FIRST = ("deploy/test_wheel.py", "playground/test_playground_page.py", "playground/test_playground_browser.py",
+              "sessions/test_slack_faults.py", "sessions/test_retests.py", "serve/test_socket_mode.py",
+              "serve/test_overlap.py", "serve/test_shutdown.py", "serve/test_http_guard.py",
+              "serve/test_deploy_restart.py", "slack/test_slack_end_to_end.py", "checks/test_deadline.py",
+              "checks/test_explain_safety.py", "policy/test_secrets_never_leave.py",
+              "playground/test_playground_http.py", "checks/test_unreachable_sides.py", "slack/test_access_in_slack.py",
+              "sessions/test_crash_recovery.py", "playground/test_playground.py", "watch/test_watch_restart.py",
+              "slack/test_escalation_and_certificate.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
