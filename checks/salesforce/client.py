@@ -330,9 +330,10 @@ class SalesforceClient:
             return ApiReply(True, reply.status, data=records[0])
         return reply
 
-    def _json_call(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> ApiReply:
+    def _answer(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> httpx.Response | ApiReply:
+        """Salesforce's answer, or an ApiReply saying why there is none (refused, cut, too large, no answer)."""
         try:
-            response = self._api(method, url, token, **kwargs)
+            return self._api(method, url, token, **kwargs)
         except UnsafeURL as exc:
             return ApiReply(False, None, code="REFUSED", message=str(exc))
         except DeadlineExceeded as exc:
@@ -341,6 +342,11 @@ class SalesforceClient:
             return ApiReply(False, exc.status, code=TOO_LARGE, message=str(exc))
         except httpx.HTTPError as exc:
             return ApiReply(False, None, code="UNREACHABLE", message=describe_transport_error(exc)[0])
+
+    def _json_call(self, method: str, url: str, token: AccessToken, **kwargs: Any) -> ApiReply:
+        response = self._answer(method, url, token, **kwargs)
+        if isinstance(response, ApiReply):
+            return response
         try:
             body = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -366,20 +372,11 @@ class SalesforceClient:
             "</met:describeMetadata></soapenv:Body></soapenv:Envelope>"
         )
         body = envelope.format(sid=xml_escape(token.value), v=version)
-        try:
-            response = self._api(
-                "POST", f"{instance_url}/services/Soap/m/{version}", token,
-                content=body.encode(), headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
-            )
-        except UnsafeURL as exc:
-            return ApiReply(False, None, code="REFUSED", message=str(exc))
-        except DeadlineExceeded as exc:
-            return ApiReply(False, None, code="UNREACHABLE", message=str(exc))
-        except AnswerTooLarge as exc:
-            return ApiReply(False, exc.status, code=TOO_LARGE, message=str(exc))
-        except httpx.HTTPError as exc:
-            return ApiReply(False, None, code="UNREACHABLE", message=describe_transport_error(exc)[0])
-        return _parse_soap(response)
+        response = self._answer(
+            "POST", f"{instance_url}/services/Soap/m/{version}", token,
+            content=body.encode(), headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+        )
+        return response if isinstance(response, ApiReply) else _parse_soap(response)
 
 
 def _parse_soap(response: httpx.Response) -> ApiReply:
