@@ -38,6 +38,7 @@ SESSION_STATUSES = ("running", "failing", "ok", "closed")
 RUN_TRIGGERS = ("command", "button", "scheduled")
 
 _BUSY_TIMEOUT_MS = 5000
+SCHEMA_TRIES = 8  # another process migrating at the same moment (see ensure_schema)
 PURGE_BATCH = 100  # sessions per retention transaction: each holds the write lock for milliseconds
 
 
@@ -117,8 +118,21 @@ class Store(RetestPlans, Escalations):
             self._local.db = None
 
     def ensure_schema(self) -> None:
-        """Create tables and indexes if missing (see :mod:`bot.store.schema`); safe to call on every start."""
-        schema.ensure(self._db())
+        """Create tables and indexes if missing (see :mod:`bot.store.schema`); safe to call on every start.
+
+        Two processes starting together on one file (a deploy overlap, a restart beside the old process)
+        may both see a column missing and both add it: the loser's ALTER fails ("duplicate column"), or
+        it meets the winner's lock. The schema is then read again, and is complete.
+        """
+        for attempt in range(SCHEMA_TRIES):
+            try:
+                schema.ensure(self._db())
+                return
+            except sqlite3.OperationalError:
+                if attempt == SCHEMA_TRIES - 1:
+                    raise
+                self.disconnect()  # a fresh connection re-reads the schema the other process wrote
+                time.sleep(0.05 * (attempt + 1))
 
     # -- what earlier runs proved about a connection ---------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from bot.store.db import Store
@@ -29,3 +30,26 @@ def test_another_process_closing_the_file_leaves_our_log_in_place(tmp_path) -> N
     assert Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists(), "the other process deleted our WAL"
     fresh = Store(path)  # a new connection in this process works
     assert fresh.query("SELECT COUNT(*) AS n FROM sessions") == [{"n": 0}]
+
+
+def test_processes_starting_together_on_a_new_file_all_get_the_whole_schema(tmp_path) -> None:
+    """Each start migrates the schema in place; two at once used to race on the same ALTER TABLE and one
+    died with "duplicate column name" (seen in 6 of 30 pairs). A start barrier lines the processes up."""
+    boot = textwrap.dedent(f"""
+        import os, sys, time; sys.path.insert(0, {str(ROOT)!r})
+        from bot.store.db import Store
+        go = float(sys.argv[2])
+        while time.time() < go:
+            time.sleep(0.001)
+        Store(sys.argv[1]).query("SELECT owner, lease_until, run_starts, tied FROM sessions")
+    """)
+    failures = []
+    for i in range(4):
+        path, go = tmp_path / f"{i}.db", f"{time.time() + 1.0:.3f}"
+        procs = [subprocess.Popen([sys.executable, "-c", boot, str(path), go], stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+        for p in procs:
+            _, err = p.communicate(timeout=60)
+            if p.returncode:
+                failures.append(err.strip().splitlines()[-1])
+    assert not failures, failures
