@@ -188,7 +188,18 @@ def all_text(obj: Any) -> str:
     return ""
 
 
-def open_home(h: BotHarness, user: str) -> dict:
+def slash_at(port: int, stub: SlackStub, text: str, n: int) -> httpx.Response:
+    """A signed /aprity-diagnose from USER in CHANNEL to a bot process on ``port`` (its n-th command).
+
+    Slack waits 3 s for the ack, but a loaded machine may start a fresh process slower than that: where
+    the 3 s matter (slow clients around), a test checks the ack came before the server cut them."""
+    body = urlencode({"command": "/aprity-diagnose", "text": text, "user_id": USER, "channel_id": CHANNEL,
+                      "team_id": "T0EXAMPLE", "trigger_id": f"t.{n}", "response_url": stub.response_url(f"k{n}")})
+    return httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body), timeout=10)
+
+
+def home_opened(h: BotHarness, user: str) -> None:
+    """A signed ``app_home_opened`` event from ``user``, acked."""
     body = json.dumps({
         "token": "legacy", "team_id": "T0EXAMPLE", "api_app_id": "A0APRITY", "type": "event_callback",
         "event_id": f"Ev{user}{time.monotonic_ns()}", "event_time": int(time.time()),
@@ -198,8 +209,13 @@ def open_home(h: BotHarness, user: str) -> dict:
     ts = str(int(time.time()))
     headers = {"content-type": "application/json", "x-slack-request-timestamp": ts,
                "x-slack-signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)}
-    before = len(h.stub.accepted("views.publish"))
     assert h.post(body, headers).status_code == 200
+
+
+def open_home(h: BotHarness, user: str) -> dict:
+    """The view the bot publishes when ``user`` opens its Home tab."""
+    before = len(h.stub.accepted("views.publish"))
+    home_opened(h, user)
     calls = h.stub.wait_for("views.publish", before + 1)
     published = calls[-1]
     assert published.args["user_id"] == user

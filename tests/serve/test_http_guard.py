@@ -17,7 +17,7 @@ import pytest
 from bot.serve.http_guard import MAX_BODY
 from checks.scenarios import by_name
 
-from bot_harness import CHANNEL, SIGNING_SECRET, USER, BotHarness, bot_env, sign, toml_for
+from bot_harness import CHANNEL, SIGNING_SECRET, USER, BotHarness, bot_env, sign, slash_at, toml_for
 from procs import rss_kib, spawn_server, stop, wait_until
 from slack_stub import SlackStub
 
@@ -110,14 +110,6 @@ def test_other_paths_and_methods_never_reach_bolt(harness) -> None:
 
 # ----- the real servers: the Procfile's gunicorn and the development server
 
-def _slash(port: int, text: str, stub: SlackStub, n: int) -> httpx.Response:
-    body = urlencode({"command": "/aprity-diagnose", "text": text, "user_id": USER, "channel_id": CHANNEL,
-                      "team_id": "T0EXAMPLE", "trigger_id": f"t.{n}", "response_url": stub.response_url(f"k{n}")})
-    # Slack waits 3 s for the ack, but a loaded machine may start a fresh process slower than that: where the
-    # 3 s matter (slow clients around), the test checks the ack came before the server cut them (at 3 s).
-    return httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body), timeout=10)
-
-
 def _junk(total: int) -> Iterator[bytes]:
     chunk = b"JUNK" * 16384
     for _ in range(total // len(chunk)):
@@ -179,7 +171,7 @@ def test_real_server_hygiene(tmp_path, world, sim_server, server) -> None:
     with SlackStub() as stub:
         proc, port = spawn_server(server, bot_env(tmp_path, stub, sim_server.url, world.key_file), log)
         try:
-            assert _slash(port, "healthy", stub, 0).status_code == 200
+            assert slash_at(port, stub, "healthy", 0).status_code == 200
             wait_until(lambda: stub.accepted("chat.postMessage"), what="the first run to post")
             rss, log_size = rss_kib(proc.pid), log.stat().st_size
 
@@ -206,7 +198,7 @@ def test_real_server_hygiene(tmp_path, world, sim_server, server) -> None:
             slow = tricklers + stalled
             time.sleep(0.5)  # every slow client is in the server now, holding whatever it holds
             sent = time.monotonic()
-            assert _slash(port, "healthy", stub, 1).status_code == 200
+            assert slash_at(port, stub, "healthy", 1).status_code == 200
             acked = time.monotonic()
             # No slow client is turned away at once: each is cut at its deadline, 3 s after it came in
             # (a loaded machine may take that long to open them all, so some may be cut already).
@@ -223,7 +215,7 @@ def test_real_server_hygiene(tmp_path, world, sim_server, server) -> None:
             for t in stalled:  # never a whole request: the connection is dropped, its thread freed
                 assert t.done.wait(15), "a client stalled in its headers still holds its connection"
 
-            assert _slash(port, "healthy", stub, 2).status_code == 200
+            assert slash_at(port, stub, "healthy", 2).status_code == 200
             assert rss_kib(proc.pid) - rss < 50 * 1024, "memory grew with the junk"
             text = log.read_text(errors="replace")
             assert log.stat().st_size - log_size < 20_000, "the log grew with the junk"

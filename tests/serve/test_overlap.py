@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from bot.blocks.text import AUTOMATIC_WATCH
@@ -23,7 +21,7 @@ from bot.store.watch import WatchStore
 from checks.scenarios import World
 from checks.simulator import SimServer, Simulator
 
-from bot_harness import CHANNEL, USER, all_text, bot_env, sign
+from bot_harness import CHANNEL, USER, all_text, bot_env, slash_at
 from procs import spawn_server, stop, wait_until
 from slack_stub import SlackStub
 from watch_helpers import ALERTS, watched_toml
@@ -39,12 +37,9 @@ def world(tmp_path) -> Iterator[tuple[World, str]]:
 
 
 def _slash(port: int, stub: SlackStub, text: str, n: int) -> str:
-    body = urlencode({"command": "/aprity-diagnose", "text": text, "user_id": USER, "channel_id": CHANNEL,
-                      "team_id": "T0EXAMPLE", "trigger_id": f"t.{n}", "response_url": stub.response_url(f"k{n}")})
-    r = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body), timeout=10)
+    r = slash_at(port, stub, text, n)
     assert r.status_code == 200
     return r.text
-
 
 def test_two_processes_on_one_database_for_a_whole_deploy(tmp_path, world) -> None:
     world, url = world

@@ -8,16 +8,14 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
-from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from bot.store.db import Store
 from checks.scenarios import World
 from checks.simulator import SimServer, Simulator
 
-from bot_harness import CHANNEL, USER, all_text, bot_env, sign, toml_for
+from bot_harness import CHANNEL, all_text, bot_env, slash_at, toml_for
 from procs import free_port, spawn_on, stop, wait_until
 from slack_stub import SlackStub
 
@@ -39,10 +37,7 @@ def test_a_run_that_stops_the_bot_twice_is_ended_not_resumed_again(tmp_path, slo
         store = Store(env["APRITY_DB"])
         proc = spawn_on("dev-server", env, log, port)
         try:
-            body = urlencode({"command": "/aprity-diagnose", "text": "alpha", "user_id": USER, "channel_id": CHANNEL,
-                              "team_id": "T0EXAMPLE", "trigger_id": "t.1", "response_url": stub.response_url("k1")})
-            assert httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body),
-                              timeout=10).status_code == 200
+            assert slash_at(port, stub, "alpha", 1).status_code == 200
             wait_until(lambda: store.recent_sessions(), 20, "the acked session")
             sid = store.recent_sessions()[0]["id"]
             for crash in (1, 2):

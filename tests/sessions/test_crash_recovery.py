@@ -11,16 +11,14 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
-from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from bot.store.db import Store
 from checks.scenarios import World
 from checks.simulator import SimServer, Simulator
 
-from bot_harness import CHANNEL, USER, all_text, bot_env, sign, toml_for
+from bot_harness import CHANNEL, all_text, bot_env, slash_at, toml_for
 from slack_stub import SlackStub
 from procs import free_port, spawn_on, wait_until
 
@@ -36,12 +34,6 @@ def slow_sf(tmp_path) -> Iterator[tuple[World, str]]:
     world = World(Simulator(), tmp_path / "world")
     with SimServer(world.sim) as server:
         yield world, server.url
-
-
-def _slash(port: int, stub: SlackStub, text: str, n: int) -> httpx.Response:
-    body = urlencode({"command": "/aprity-diagnose", "text": text, "user_id": USER, "channel_id": CHANNEL,
-                      "team_id": "T0EXAMPLE", "trigger_id": f"t.{n}", "response_url": stub.response_url(f"k{n}")})
-    return httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body), timeout=10)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -66,7 +58,7 @@ def test_kill_9_mid_run_every_acked_command_reaches_a_verdict(tmp_path, stub, sl
     store = Store(env["APRITY_DB"])
     try:
         for i, name in enumerate(names):
-            assert _slash(port, stub, name, i).status_code == 200
+            assert slash_at(port, stub, name, i).status_code == 200
         wait_until(lambda: len(store.recent_sessions()) == 3, what="three acked sessions")
         stub.wait_for("chat.postMessage", 1)  # the first parent is up: its check is running
         running = [s for s in store.recent_sessions() if s["thread_ts"]]

@@ -3,14 +3,11 @@ answered by building again later (on a timer), never by a worker sleeping — an
 
 from __future__ import annotations
 
-import json
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
 from bot.sessions.executor import RunExecutor
 from bot.slack.home import ChannelCache, TryLater
@@ -18,7 +15,7 @@ from bot.slack.listeners.home import HomeBuilds
 from checks.scenarios import World
 from checks.simulator import SimServer, Simulator
 
-from bot_harness import CHANNEL, SIGNING_SECRET, BotHarness, bot_env, toml_for
+from bot_harness import CHANNEL, BotHarness, bot_env, home_opened, toml_for
 from slack_stub import SlackStub
 
 
@@ -93,19 +90,6 @@ def test_channel_lists_are_cached_a_minute_and_a_rate_limit_says_when() -> None:
         assert cache("U1") == ["C0CUSTOMR"] and len(stub.calls("users.conversations")) == 3
 
 
-def _home_opened(h: BotHarness, user: str) -> None:
-    body = json.dumps({
-        "token": "legacy", "team_id": "T0EXAMPLE", "api_app_id": "A0APRITY", "type": "event_callback",
-        "event_id": f"Ev{user}{time.monotonic_ns()}", "event_time": int(time.time()),
-        "event": {"type": "app_home_opened", "user": user, "channel": "D0HOMEDM", "tab": "home",
-                  "event_ts": f"{time.time():.6f}"},
-    })
-    ts = str(int(time.time()))
-    headers = {"content-type": "application/json", "x-slack-request-timestamp": ts,
-               "x-slack-signature": SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)}
-    assert h.post(body, headers).status_code == 200
-
-
 @pytest.fixture
 def h(tmp_path) -> Iterator[BotHarness]:
     world = World(Simulator(), tmp_path / "world")
@@ -123,7 +107,7 @@ def test_a_hundred_rate_limited_home_opens_do_not_hold_a_staff_command(h: BotHar
     arrive from four users; a staff command right after starts at once and gets its verdict."""
     h.stub.fail_next("users.conversations", retry_after=30, times=10_000)
     for i in range(100):
-        _home_opened(h, f"U0VIEWER{i % 4}")
+        home_opened(h, f"U0VIEWER{i % 4}")
     r = h.slash("acme")
     assert r.status_code == 200 and "queued" not in r.text and "busy" not in r.text
     h.wait_idle(15)  # well within a single Retry-After: nobody slept through one
