@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-
 from checks.salesforce.hosts import Allowlist
 from checks.salesforce.client import SalesforceClient
 
-
-class ProxyRecorder:
-    """A loopback 'proxy' that records the CONNECT line and refuses the tunnel."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.lines: list[str] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                data = conn.recv(4096).decode("latin-1")
-                self.lines.append(data.split("\r\n", 1)[0])
-                conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-
-    def close(self) -> None:
-        self.sock.close()
+from loopback_refuser import LoopbackRefuser
 
 
 def test_requests_go_through_the_proxy_and_hostile_urls_never_do(monkeypatch) -> None:
-    proxy = ProxyRecorder()
+    proxy = LoopbackRefuser()
     monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
@@ -60,7 +29,7 @@ def test_requests_go_through_the_proxy_and_hostile_urls_never_do(monkeypatch) ->
 def test_a_runs_own_pool_goes_through_the_proxy_too(monkeypatch) -> None:
     from checks.salesforce.deadline import Deadline
 
-    proxy = ProxyRecorder()
+    proxy = LoopbackRefuser()
     monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)

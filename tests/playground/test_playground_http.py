@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,8 @@ import pytest
 from bot.playground import run
 from bot.playground.core import Playground, Timing
 from bot.terminal.cli import main
+
+from loopback_refuser import LoopbackRefuser
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -29,32 +30,9 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Playground]:
         yield playground
 
 
-class _Refuser:
-    """A loopback HTTP server that answers 502 to everything and counts what reached it (a proxy, a wrong host)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.seen: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                self.seen.append(conn.recv(300))
-                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 @pytest.fixture
-def refuser() -> Iterator[_Refuser]:
-    r = _Refuser()
+def refuser() -> Iterator[LoopbackRefuser]:
+    r = LoopbackRefuser("502 Bad Gateway")
     yield r
     r.close()
 
@@ -108,7 +86,7 @@ def test_bypass_proxy_for_loopback_keeps_what_was_there() -> None:
     assert env["no_proxy"] == "127.0.0.1,localhost,::1"
 
 
-def test_the_tour_never_sends_loopback_traffic_to_a_configured_proxy(refuser: _Refuser) -> None:
+def test_the_tour_never_sends_loopback_traffic_to_a_configured_proxy(refuser: LoopbackRefuser) -> None:
     """A real process with every proxy variable set: Slack's SDK and httpx would both use it otherwise."""
     env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
     env.update({name: f"http://127.0.0.1:{refuser.port}" for name in PROXY_VARS})
@@ -116,7 +94,7 @@ def test_the_tour_never_sends_loopback_traffic_to_a_configured_proxy(refuser: _R
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr
     assert "parent now: Connection check for not-preauthorized: works" in proc.stdout
-    assert refuser.seen == []
+    assert refuser.lines == []
 
 
 def _tour_against(monkeypatch: pytest.MonkeyPatch, bot_url: str) -> None:
@@ -143,7 +121,7 @@ def test_the_tour_reports_a_refused_connection_in_one_line(monkeypatch: pytest.M
     assert err.startswith("aprity-diagnose: the tour stopped: network problem on 127.0.0.1:")
 
 
-def test_the_tour_reports_a_foreign_answer_in_one_line(monkeypatch: pytest.MonkeyPatch, refuser: _Refuser,
+def test_the_tour_reports_a_foreign_answer_in_one_line(monkeypatch: pytest.MonkeyPatch, refuser: LoopbackRefuser,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     _tour_against(monkeypatch, f"http://127.0.0.1:{refuser.port}/slack/events")
     assert main(["playground", "--script", "--port", "0"]) == 1
