@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from checks.model import CauseId, Diagnosis
+from checks.model import APP_TYPE_LABELS, CauseId, Diagnosis
 from checks.rules.advice import advice_for, cert_file_name
 from checks.rules.advice_model import PROPAGATION, Advice, AdviceContext
 from checks.salesforce.hosts import environment_of, my_domain_name
 
 WAIT = "Salesforce can take up to 10 minutes to apply the change; then press Test Connection in aprity's settings."
 CERTIFICATE_NAME = cert_file_name(None)  # one neutral name: the connection's own name is internal
-APP_KINDS = {"connected_app": "Connected App", "external_client_app": "External Client App"}
+APP_KINDS = APP_TYPE_LABELS
 
 # What is wrong, in the admin's words: one sentence per cause ({app} and {user} filled in).
 _WRONG: dict[CauseId, str] = {

@@ -48,6 +48,11 @@ def parse_app_type(value: str | None) -> AppType:
     return aliases[text]
 
 
+# How the kinds read in text for people (an unknown kind reads as the caller chooses).
+APP_TYPE_LABELS: dict[str, str] = {AppType.EXTERNAL_CLIENT_APP: "External Client App",
+                                   AppType.CONNECTED_APP: "Connected App"}
+
+
 class AppTypeSource(StrEnum):
     """Where a diagnosis got the app type from: the connection said so, Salesforce's answers proved it, or neither."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from checks.model import Candidate, CauseId, CertificateInfo, ConnectionSummary, Diagnosis, Status, TokenError
+from checks.model import APP_TYPE_LABELS, Candidate, CauseId, CertificateInfo, ConnectionSummary, Diagnosis, Status, TokenError
 
 from bot.store import ties
 from bot.blocks.kit import context, fields_section, finish, header, line_sections, section
@@ -81,7 +81,6 @@ class EscalationView:
                    app_type=str(d.app_type) if d else connection.app_type)
 
 
-APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App"}
 
 
 def suggested_fix(d: Diagnosis | None) -> tuple[str, ...]:
@@ -153,7 +152,7 @@ def escalation_message(e: EscalationView) -> dict[str, Any]:
         f"*Org ID*\n{org}",
         f"*Environment*\n{field(env, 300)}",
         f"*App in Salesforce*\n{field(one_line(c.connected_app), 300) if c.connected_app else 'name unknown'}"
-        f" — {APP_WORDS.get(e.app_type, 'kind unknown')}",
+        f" — {APP_TYPE_LABELS.get(e.app_type, 'kind unknown')}",
         f"*Consumer key*\n{code(c.consumer_key, 300)}",
         f"*Username*\n{field(one_line(c.username), 300)}",
         f"*Login URL*\n{field(one_line(c.login_url), 500)}",

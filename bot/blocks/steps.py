@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ids import ActionId
-from checks.model import Diagnosis, STEP_ORDER, Status, StepResult
+from checks.model import APP_TYPE_LABELS, Diagnosis, STEP_ORDER, Status, StepResult
 
 from bot.blocks.kit import context, finish, header, line_sections, section
 from bot.blocks.text import (ELLIPSIS, cause_title, code, code_block, confidence_label, environment_text, field, one_line,
                    short_cause)
 
 _ICON = {Status.PASS: "✅", Status.SKIP: "⏭️", Status.FAIL: "❌", Status.WARN: "⚠️"}
-_APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App"}
 _LIST_LINE = 1500  # one verify/fix step; several must share a section
 
 
@@ -112,9 +111,9 @@ def verdict_message(d: Diagnosis) -> dict[str, Any]:
         if d.org_environment:
             env = environment_text(d.connection.environment, d.org_environment, d.org_environment_proof)
             blocks.append(context([f"*Org environment:* {field(env, 300)}"]))
-        if d.app_type in _APP_WORDS:
+        if d.app_type in APP_TYPE_LABELS:
             how = "proven by Salesforce's answers" if d.app_type_source == "proven" else "as configured"
-            blocks.append(context([f"*App in Salesforce:* {_APP_WORDS[d.app_type]} ({how})"]))
+            blocks.append(context([f"*App in Salesforce:* {APP_TYPE_LABELS[d.app_type]} ({how})"]))
         if not d.retryable:
             blocks.append(context(["Waiting will not fix this one: correct the setting, then press "
                                    "*I fixed it, retest*."]))

@@ -26,11 +26,6 @@ LEASE = 30.0  # seconds a claim holds without a heartbeat (APRITY_LEASE); a live
 
 _SESSION_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "run_started": "REAL"}
 _WATCH_COLUMNS = {"owner": "TEXT", "lease_until": "REAL"}
-_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS sessions_busy ON sessions(busy, created_at) WHERE busy = 1",
-    "CREATE INDEX IF NOT EXISTS sessions_status ON sessions(status, created_at)",
-    "CREATE INDEX IF NOT EXISTS sessions_retest_due ON sessions(retest_due_at) WHERE retest_due_at IS NOT NULL",
-)
 
 
 def _pid_namespace() -> str:
@@ -95,9 +90,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     """Add the lease columns to ``sessions`` (and ``watches`` when it exists); a no-op when present."""
     _add_columns(conn, "sessions", _SESSION_COLUMNS)
     _add_columns(conn, "watches", _WATCH_COLUMNS)
-    with conn:  # every poll reads through these, never a scan of a large log (same as bot.store.indexes)
-        for statement in _INDEXES:
-            conn.execute(statement)
+    # The polls read through bot.store.indexes (created right after the migrations), never a scan.
 
 
 def migrate_watches(conn: sqlite3.Connection) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from checks.checklist import is_aprity_side
-from checks.model import CAUSE_TITLES, Diagnosis, Status, StepResult
+from checks.model import APP_TYPE_LABELS, CAUSE_TITLES, Diagnosis, Status, StepResult
 
-_APP_WORDS = {"external_client_app": "External Client App", "connected_app": "Connected App", "unknown": "unknown"}
 MARKS = {Status.PASS: "✔", Status.FAIL: "✖", Status.WARN: "!", Status.SKIP: "-"}
 AGAIN = "run `aprity-diagnose check` again in a few minutes"
 # The engine's texts are shared with Slack, where automatic retests follow a failure; the terminal has none.
@@ -45,7 +44,7 @@ def diagnosis_text(d: Diagnosis, *, verbose: bool = False) -> str:
         env = f"login URL: {c.environment} — {d.org_environment_proof or 'the evidence says'}: {d.org_environment}"
     lines = [f"{head}: {c.username} at {c.login_url} ({env})"]
     if d.app_type != "unknown" or c.app_type != "unknown":
-        lines.append(f"App: {_APP_WORDS.get(d.app_type, d.app_type)} ({d.app_type_source})")
+        lines.append(f"App: {APP_TYPE_LABELS.get(d.app_type, d.app_type)} ({d.app_type_source})")
     lines.append("")
     for step in d.steps:
         lines += _step(step, verbose)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -96,6 +97,13 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
         if notice:
             tell(respond, notice)
 
+    def off_the_listener(respond: Respond, job: Callable[[], None]) -> None:
+        """Slack calls (and their retries) run on the bot's pool, never on Bolt's listener threads."""
+        try:
+            service.executor.submit(job)
+        except QueueFull:
+            tell(respond, "The bot is busy; press the button again in a minute.")
+
     @app.action(ActionId.FOR_CUSTOMER.value)
     def on_for_customer(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         sess, notice = allowed_session(body, action)  # local: SQLite and the policy, before the ack
@@ -103,11 +111,15 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
         if sess is None:
             tell(respond, notice or UNKNOWN)
             return
-        try:  # to the clicker only: support decides whether the customer sees it
-            show_checklist(service, sess["id"], sess["channel"], body["user"]["id"])
-        except Exception as exc:  # noqa: BLE001 - no stack trace in Slack: one line, and the log
-            log.warning("checklist of %s not shown: %s", sess["id"], slack_error(exc))
-            tell(respond, "Slack did not take the checklist; press For the customer again.")
+
+        def show() -> None:
+            try:  # to the clicker only: support decides whether the customer sees it
+                show_checklist(service, sess["id"], sess["channel"], body["user"]["id"])
+            except Exception as exc:  # noqa: BLE001 - no stack trace in Slack: one line, and the log
+                log.warning("checklist of %s not shown: %s", sess["id"], slack_error(exc))
+                tell(respond, "Slack did not take the checklist; press For the customer again.")
+
+        off_the_listener(respond, show)
 
     @app.action(ActionId.POST_CHECKLIST.value)
     def on_post_checklist(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
@@ -116,11 +128,15 @@ def register(app: App, service: SessionService, gate: Gate) -> None:
         if sess is None:
             tell(respond, notice or UNKNOWN)
             return
-        problem = post_checklist(service, sess["id"], sess["channel"])
-        if problem:
-            tell(respond, problem)
-        else:
-            respond(replace_original=True, text="Posted in the channel.")
+
+        def post() -> None:
+            problem = post_checklist(service, sess["id"], sess["channel"])
+            if problem:
+                tell(respond, problem)
+            else:
+                respond(replace_original=True, text="Posted in the channel.")
+
+        off_the_listener(respond, post)
 
     @app.action(ActionId.SHARE_EXPLAIN.value)
     def on_share(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
