@@ -260,20 +260,20 @@ class Store(RetestPlans, Escalations):
         err = diagnosis.last_error  # any call's, so a restart keeps e.g. a metadata refusal
         org_id = diagnosis.org.id if diagnosis.org and diagnosis.org.id else None
         cause_id = str(cause.id) if cause else None
+        tied = ties.encode(diagnosis)
         run = (
             session_id, trigger, started_at, finished_at, int(diagnosis.ok),
             cause_id, str(cause.confidence) if cause else None,
             err.status if err else None, redact(err.error) if err else None,
             redact(err.error_description) if err else None,
-            redact(err.fingerprint()) if err else None, int(diagnosis.duration_ms), run_detail.encode(diagnosis),
-            ties.encode(diagnosis),
+            redact(err.fingerprint()) if err else None, int(diagnosis.duration_ms), run_detail.encode(diagnosis), tied,
         )
         with self._write() as conn:
             self._update(
                 conn, session_id,
                 "status = CASE WHEN status = 'closed' THEN status ELSE ? END,"
                 " cause_id = ?, tied = ?, org_id = COALESCE(?, org_id), updated_at = ?",
-                ("ok" if diagnosis.ok else "failing", cause_id, ties.encode(diagnosis), org_id, finished_at),
+                ("ok" if diagnosis.ok else "failing", cause_id, tied, org_id, finished_at),
             )
             cur = conn.execute(
                 "INSERT INTO runs (session_id, trigger, started_at, finished_at, ok, cause_id,"

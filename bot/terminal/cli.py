@@ -229,12 +229,19 @@ def cmd_playground(args: argparse.Namespace) -> int:
     return run.script(args.port) if args.script else run.serve(args.port)
 
 
+def _db_path() -> str:
+    """APRITY_DB as the bot reads it (bot.settings, imported here: the CLI's other commands start without it)."""
+    from bot.settings import DEFAULT_DB
+
+    return os.environ.get("APRITY_DB") or DEFAULT_DB
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     from bot.terminal.history import format_history
     from bot.store.readonly import HistoryError, read_sessions
 
     try:
-        rows = read_sessions(os.environ.get("APRITY_DB") or "aprity-diagnose.db", args.limit)
+        rows = read_sessions(_db_path(), args.limit)
     except HistoryError as exc:
         raise UsageError(str(exc)) from None
     print(json.dumps(rows, indent=2, default=str) if args.json else format_history(rows))
@@ -249,7 +256,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.days < 1:
         raise UsageError("--days must be 1 or more")
     try:
-        figures = stats.read(os.environ.get("APRITY_DB") or "aprity-diagnose.db", now=time.time(), days=args.days)
+        figures = stats.read(_db_path(), now=time.time(), days=args.days)
     except stats.StatsError as exc:
         raise UsageError(str(exc)) from None
     print(json.dumps(figures.to_dict(), indent=2) if args.json else stats.as_text(figures))
@@ -259,7 +266,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.store.backup import BackupError, backup
 
-    source = os.environ.get("APRITY_DB") or "aprity-diagnose.db"
+    source = _db_path()
     try:
         size = backup(source, args.path, force=args.force)
     except BackupError as exc:

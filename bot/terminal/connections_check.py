@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from bot.policy.throttle import key_of
 from bot.runtime import EngineSettings
 from checks.connections import ConfigError, Connection, load_each
 from checks.crypto import keys
@@ -78,7 +79,7 @@ def problems(settings: EngineSettings, env: Mapping[str, str] = os.environ,
         found += _key_problems(name, conn, settings, now)
         found += _watch_problems(name, conn, alert, staff)
         if conn.watch:
-            same = (conn.username.lower(), conn.consumer_key, conn.login_url.rstrip("/").lower())
+            same = key_of(conn.username, conn.consumer_key, conn.login_url)  # the throttle's "same connection"
             if same in watched:
                 found.append(f"{name}: watches the same connection as {watched[same]} (same username, consumer key "
                              "and login URL); keep watch = true on one of them")

@@ -31,13 +31,17 @@ def test_backups_taken_during_a_load_of_commands_are_whole(world, sim_server, tm
         h = BotHarness.start(bot_env(tmp_path, stub, sim_server.url, world.key_file), stub)
         try:
             done = threading.Event()
-            copies = []
+            copies: list = []
+            errors: list[BaseException] = []
 
             def keep_backing_up() -> None:
-                while not done.is_set() or len(copies) < 3:
-                    target = tmp_path / f"copy-{len(copies)}.db"
-                    backup(str(tmp_path / "bot.db"), str(target))
-                    copies.append(target)
+                try:
+                    while not done.is_set() or len(copies) < 3:
+                        target = tmp_path / f"copy-{len(copies)}.db"
+                        backup(str(tmp_path / "bot.db"), str(target))
+                        copies.append(target)
+                except BaseException as exc:  # noqa: BLE001 - the test thread reports it below
+                    errors.append(exc)
 
             backer = threading.Thread(target=keep_backing_up)
             backer.start()
@@ -46,6 +50,8 @@ def test_backups_taken_during_a_load_of_commands_are_whole(world, sim_server, tm
             h.wait_idle(60)
             done.set()
             backer.join(60)
+            assert not backer.is_alive() and not errors, errors
+            assert len(copies) >= 3, "backups taken while the commands ran"
             assert answers == [200] * 30
             final = tmp_path / "final.db"
             backup(str(tmp_path / "bot.db"), str(final))

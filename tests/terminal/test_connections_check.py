@@ -66,7 +66,9 @@ def test_every_problem_is_one_line_and_exit_1(material, tmp_path) -> None:
         + _entry("evil", login_url="https://login.salesforce.com.evil.example", private_key_file=str(material / "good.key"))
         + _entry("bad-channel", channels=["#support"], private_key_file=str(material / "good.key"))
         + _entry("watched", private_key_file=str(material / "good.key"), watch=True)
-        + _entry("watched-twice", private_key_file=str(material / "good.key"), watch=True, channels=["C0ALERTS"]))
+        # the same connection spelled another way (case, default port, trailing slash)
+        + _entry("watched-twice", private_key_file=str(material / "good.key"), watch=True, channels=["C0ALERTS"],
+                 username="Integration@ACME.com", login_url="https://login.salesforce.com:443/"))
     result = _cli({"APRITY_CONNECTIONS": str(tmp_path / "connections.toml"),
                    "APRITY_SUPPORT_CHANNEL": "C0ALERTS", "APRITY_STAFF_CHANNELS": "C0STAFF"}, tmp_path,
                   "connections", "check")
