@@ -9,8 +9,9 @@ reading says ``high`` only where the text decides it; the others keep their sepa
 
 from __future__ import annotations
 
+from checks.explain.clues import Board
 from checks.explain.extract import LOGIN_HISTORY, REST_CODES, Hit
-from checks.model import CONFIDENCE_RANK, Candidate, CauseId, Confidence, rank
+from checks.model import Candidate, CauseId, Confidence
 from checks.rules.errors import ErrorKind, kind_of
 from checks.rules.families import PROXY, TLS, WRAPPER, Finding
 
@@ -40,17 +41,8 @@ def usable(findings: list[Finding], hits: list[Hit]) -> list[Finding]:
 def merge(findings: list[Finding], read: list[Candidate], key_labels: tuple[str, ...]) -> list[Candidate]:
     """Family findings first (they name the root failure), then the causes ``read`` from the answers; capped by
     cause and effect; at most :data:`MAX_CANDIDATES`, "unknown" after them."""
-    board: dict[CauseId, Candidate] = {}
-
-    def add(cid: CauseId, conf: Confidence, reason: str) -> None:
-        old = board.get(cid)
-        if old is None or CONFIDENCE_RANK[conf] > CONFIDENCE_RANK[old.confidence]:
-            board[cid] = Candidate(cid, conf, reason or (old.reason if old else ""))
-
-    def cap(cid: CauseId, conf: Confidence) -> None:
-        old = board.get(cid)
-        if old is not None and CONFIDENCE_RANK[old.confidence] > CONFIDENCE_RANK[conf]:
-            board[cid] = Candidate(cid, conf, old.reason)
+    board = Board()
+    add, cap = board.add, board.cap
 
     for f in findings:
         add(f.cause, f.confidence, f.reason)
@@ -70,7 +62,7 @@ def merge(findings: list[Finding], read: list[Candidate], key_labels: tuple[str,
     if any(f.cause in _PROXY_CAUSES and f.confidence == H for f in findings):
         cap(C.TLS_PROTOCOL, L)
 
-    ranked = rank(list(board.values()))
+    ranked = board.ranked()
     known = [c for c in ranked if c.id != C.UNKNOWN][:MAX_CANDIDATES]
     return known + [c for c in ranked if c.id == C.UNKNOWN]
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 from checks.model import Confidence
 from checks.rules.family_finding import C, H, KEY_FILE, L, M, PROXY, TLS, Finding, Findings, rx
-from checks.rules.families_net import SF_OWNED
+from checks.rules.families_net import EXPIRED, SF_OWNED
 
 _PROXY = rx(r"\bprox(?:y|ies)\b")
 _TUNNEL = rx(r"\btunnel|\bCONNECT\b")
@@ -24,7 +24,6 @@ _TRUST = rx(r"unknown authority|not trusted|untrusted|verify failed|verification
             r"|self[- ]signed|certification path|issuer")
 _NAME = rx(r"not valid for|does(?: not|n't) match|subject alternative|altnames?\b|hostname mismatch|name mismatch"
            r"|valid for [^\r\n]{1,400}, not ")
-_EXPIRED = rx(r"\bexpired\b|not yet valid")
 # .NET and others wrap any handshake failure in "could not be established" or a closed stream.
 _PROTO = rx(r"\bprotocol\b|\bcipher|\bversion\b|could not be established|closed the transport stream"
             r"|handshake (?:failed|failure)")
@@ -131,7 +130,7 @@ def _read_line(ln: str, w: str, p: int, found: set[str], add: Callable[..., None
             else:
                 add(TLS, C.TLS_INTERCEPTION, H if names else M, "the certificate presented is not Salesforce's",
                     p, (C.USERNAME_OR_LOGIN_URL, L))
-        elif _EXPIRED.search(ln):
+        elif EXPIRED.search(ln):
             add(TLS, C.TLS_INTERCEPTION, M, "an expired certificate in the chain: an inspecting proxy's, or the "
                 "client's clock is wrong", p, (C.CLOCK_SKEW_OR_EXPIRY, L))
         elif _TRUST.search(ln):

@@ -66,7 +66,7 @@ def setup_link(my_domain_url: str | None, page: SetupPage) -> str | None:
 
 def links_for(my_domain_url: str | None, pages: list[SetupPage]) -> tuple[tuple[str, str], ...]:
     """(label, URL) pairs for ``pages``, in order, once each; empty without a known My Domain."""
-    if link_host(my_domain_url) is None:
+    host = link_host(my_domain_url)
+    if host is None:
         return ()
-    seen = dict.fromkeys(pages)
-    return tuple((PAGE_LABELS[p], setup_link(my_domain_url, p) or "") for p in seen)
+    return tuple((PAGE_LABELS[p], f"{host}/lightning/setup/{p.value}/home") for p in dict.fromkeys(pages))
