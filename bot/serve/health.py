@@ -22,6 +22,7 @@ from bot.store.backup import write_problem
 log = logging.getLogger(__name__)
 
 PATH = "/healthz"
+DATABASE_RECHECK = 5.0  # seconds a successful test write is trusted (the endpoint is unsigned)
 SLACK_RECHECK = 30.0  # seconds an answer from Slack's auth.test is trusted (HTTP mode)
 
 Probe = Callable[[], "str | None"]  # None: up; otherwise a few words saying what is wrong
@@ -58,14 +59,12 @@ class Health:
         return [] if head_only else [data]
 
 
-class SlackReachable:
-    """HTTP mode has no standing connection to Slack: ``auth.test`` says whether Slack answers and
-    still takes the bot token. One call per :data:`SLACK_RECHECK` seconds at most, whatever the
-    health-check rate; a failed answer is retried at the next check."""
+class GoodFor:
+    """A probe whose good answer is trusted for ``seconds``: the endpoint is unsigned, so however often it
+    is asked, the real check (a write to the database, a call to Slack) runs at most once per window."""
 
-    def __init__(self, auth_test: Callable[[], object], *, clock: Callable[[], float] = time.monotonic,
-                 recheck: float = SLACK_RECHECK) -> None:
-        self._auth_test, self._clock, self._recheck = auth_test, clock, recheck
+    def __init__(self, probe: Probe, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._probe, self._seconds, self._clock = probe, seconds, clock
         self._lock = threading.Lock()
         self._good_until = float("-inf")
 
@@ -73,23 +72,37 @@ class SlackReachable:
         with self._lock:
             if self._clock() < self._good_until:
                 return None
+            problem = self._probe()
+            if problem is None:  # a failed answer is checked again at the next request
+                self._good_until = self._clock() + self._seconds
+            return problem
+
+
+class SlackReachable(GoodFor):
+    """HTTP mode has no standing connection to Slack: ``auth.test`` says whether Slack answers and
+    still takes the bot token, at most once per :data:`SLACK_RECHECK` seconds."""
+
+    def __init__(self, auth_test: Callable[[], object], *, clock: Callable[[], float] = time.monotonic,
+                 recheck: float = SLACK_RECHECK) -> None:
+        def reachable() -> str | None:
             try:
-                self._auth_test()
+                auth_test()
             except Exception as exc:  # noqa: BLE001 - the class name is enough; never a token
                 return f"Slack not reachable ({exc.__class__.__name__})"
-            self._good_until = self._clock() + self._recheck
             return None
+
+        super().__init__(reachable, recheck, clock=clock)
 
 
 def probes(bot: Any, slack: Probe) -> dict[str, Probe]:
     """The three checks for a built :class:`bot.slack.app.Bot` and a Slack probe of its mode."""
     def database() -> str | None:
-        return write_problem(bot.store.path)
+        return write_problem(bot.store.path)  # a real write: at most once per DATABASE_RECHECK seconds
 
     def scheduler() -> str | None:
         return None if bot.scheduler.running else "scheduler not running"
 
-    return {"database": database, "scheduler": scheduler, "slack": slack}
+    return {"database": GoodFor(database, DATABASE_RECHECK), "scheduler": scheduler, "slack": slack}
 
 
 def serve(health: Health, host: str, port: int) -> Any:

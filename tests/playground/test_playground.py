@@ -22,6 +22,8 @@ from checks.salesforce.client import SalesforceClient
 from checks.scenarios import World
 from checks.simulator import SimTransport, Simulator
 
+from sim_helpers import Clock
+
 # The support guide's six causes (salesforce-jwt.md §8): each is the verdict, or half a tie, of a demo org.
 GUIDE_CAUSES = {CauseId.CERTIFICATE_MISMATCH, CauseId.CONSUMER_KEY_MISMATCH, CauseId.OAUTH_NOT_ENABLED_OR_SCOPES,
                 CauseId.DIGITAL_SIGNATURES_DISABLED, CauseId.USER_NOT_PREAUTHORIZED, CauseId.USERNAME_OR_LOGIN_URL}
@@ -43,16 +45,8 @@ def test_scripted_tour_walks_the_whole_flow(capsys: pytest.CaptureFixture[str]) 
     assert "Escalation: no-metadata" in escalations and "integration@dunder.com" in escalations
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_each_fix_turns_its_connection_green_only_after_propagation(tmp_path: Path) -> None:
-    clock = _Clock()
+    clock = Clock(time.time())
     world = World(Simulator(clock=clock, propagation_delay=300), tmp_path / "keys")
     orgs = Orgs(world, tmp_path / "connections.toml", clock=clock)
     assert set(FIX_FOR) | {"healthy"} == set(CONNECTIONS) and set(FIX_FOR.values()) == {f.id for f in FIXES}

@@ -8,13 +8,7 @@ from bot.store.db import Store
 from bot.policy.throttle import Busy, Later, Started, Throttle, busy_text, later_text, permalink
 from checks.connections import Connection
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from sim_helpers import Clock
 
 
 CONN = Connection(username="integration@acme.com", login_url="https://login.salesforce.com",
@@ -23,7 +17,7 @@ CONN = Connection(username="integration@acme.com", login_url="https://login.sale
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_700_000_000.0)
 
 
 @pytest.fixture
@@ -142,8 +136,7 @@ def test_the_default_port_case_and_trailing_slash_make_one_connection(store, clo
 
 
 def test_windows_count_on_the_monotonic_clock(store, clock) -> None:
-    mono = Clock()
-    mono.now = 500.0
+    mono = Clock(500.0)
     t = Throttle(store, clock=clock, monotonic=mono)
     for _ in range(6):
         store.release(t.command(CONN, starter(store)).value)

@@ -112,3 +112,21 @@ def test_a_health_port_that_is_no_port_is_a_start_up_error() -> None:
     for bad in ("99999", "http", "0"):
         with pytest.raises(SettingsError, match="APRITY_HEALTH_PORT must be a TCP port"):
             Settings.from_env({**base, "APRITY_HEALTH_PORT": bad}, mode="socket")
+
+
+def test_a_good_database_answer_is_trusted_for_a_few_seconds_and_a_bad_one_never() -> None:
+    """/healthz is unsigned: however often it is asked, the test write runs once per window."""
+    from bot.serve.health import GoodFor
+
+    now, answers, calls = [0.0], ["disk full", None, None, None], []
+
+    def probe() -> str | None:
+        calls.append(now[0])
+        return answers[len(calls) - 1]
+
+    check = GoodFor(probe, 5.0, clock=lambda: now[0])
+    assert check() == "disk full" and check() is None  # a failure is checked again at once
+    now[0] = 4.0
+    assert check() is None and len(calls) == 2  # trusted: no second write
+    now[0] = 5.5
+    assert check() is None and len(calls) == 3

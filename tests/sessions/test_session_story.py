@@ -14,21 +14,12 @@ from checks.scenarios import PROFILE, by_name
 
 from bot_harness import CHANNEL, BotHarness, all_text, bot_env, toml_for
 from slack_stub import SlackStub
-
-
-class Clock:
-    """The bot's clock, moved by the test (ahead of real time: Salesforce accepts a far exp)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+from sim_helpers import Clock
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(time.time())
 
 
 @pytest.fixture

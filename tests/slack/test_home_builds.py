@@ -17,14 +17,7 @@ from checks.simulator import SimServer, Simulator
 
 from bot_harness import CHANNEL, BotHarness, bot_env, home_opened, toml_for
 from slack_stub import SlackStub
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from sim_helpers import Clock
 
 
 def test_builds_are_coalesced_per_viewer() -> None:
@@ -73,7 +66,7 @@ def test_channel_lists_are_cached_a_minute_and_a_rate_limit_says_when() -> None:
     with SlackStub() as stub:
         stub.add_channel("C0CUSTOMR", "acme")
         stub.add_member("C0CUSTOMR", "U1")
-        clock = Clock()
+        clock = Clock(1000.0)
         cache = ChannelCache(WebClient(token="xoxb-t", base_url=stub.url + "/"), clock=clock)
         assert cache("U1") == ["C0CUSTOMR"] and cache("U1") == ["C0CUSTOMR"]
         assert len(stub.calls("users.conversations")) == 1

@@ -17,23 +17,17 @@ from bot.store.leases import Claims
 from bot.store.watch import WatchStore
 from checks.model import ConnectionSummary
 
+from sim_helpers import Clock
+
 SUMMARY = ConnectionSummary(name="acme", username="int@acme.com", login_url="https://login.salesforce.com",
                             consumer_key="3MVG9key", environment="production")
 LEASE = 30.0
 
 
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def two(tmp_path):
     """Two processes' stores on one file, sharing a clock."""
-    clock = Clock()
+    clock = Clock(1_700_000_000.0)
     a = Store(tmp_path / "bot.db", clock=clock, lease=LEASE)
     b = Store(tmp_path / "bot.db", clock=clock, lease=LEASE)
     return a, b, clock
@@ -108,7 +102,7 @@ def test_a_claim_of_a_killed_process_on_this_machine_is_taken_at_once(tmp_path) 
     assert not leases.owner_gone(f"{host}/{ns}/{os.getppid()}/x")  # alive
     assert not leases.owner_gone(f"{host}-elsewhere/{ns}/{dead}/x")  # another machine: only its lease tells
     assert leases.owner_gone(f"{host}/{ns}/{os.getpid()}/earlierlife")  # our PID in an earlier life
-    clock = Clock()
+    clock = Clock(1_700_000_000.0)
     store = Store(tmp_path / "bot.db", clock=clock, owner=f"{socket.gethostname()}/{ns}/{dead}/gone")
     sid = _session(store)
     other = Store(tmp_path / "bot.db", clock=clock)
@@ -117,7 +111,7 @@ def test_a_claim_of_a_killed_process_on_this_machine_is_taken_at_once(tmp_path) 
 
 def test_an_older_database_gains_the_lease_columns_and_its_claims_lapse_after_a_lease(tmp_path) -> None:
     path = tmp_path / "old.db"
-    clock = Clock()
+    clock = Clock(1_700_000_000.0)
     sid = _session(Store(path, clock=clock))
     WatchStore(path).ensure("acme", clock.now)
     conn = sqlite3.connect(path)
@@ -141,7 +135,7 @@ def test_an_older_database_gains_the_lease_columns_and_its_claims_lapse_after_a_
 
 
 def test_a_watch_check_is_claimed_by_one_process_before_it_runs(tmp_path) -> None:
-    clock = Clock()
+    clock = Clock(1_700_000_000.0)
     Store(tmp_path / "bot.db", clock=clock)
     watches = WatchStore(tmp_path / "bot.db")
     watches.ensure("acme", clock.now + 60)
@@ -162,7 +156,7 @@ def test_a_watch_check_is_claimed_by_one_process_before_it_runs(tmp_path) -> Non
 
 
 def test_every_poll_reads_through_an_index(tmp_path) -> None:
-    store = Store(tmp_path / "bot.db", clock=Clock(), lease=LEASE)
+    store = Store(tmp_path / "bot.db", clock=Clock(1_700_000_000.0), lease=LEASE)
     conn = store._db().conn
     seen: list[str] = []
     conn.set_trace_callback(seen.append)  # the statements as run, their parameters filled in
@@ -178,7 +172,7 @@ def test_every_poll_reads_through_an_index(tmp_path) -> None:
 
 
 def test_overdue_checks_are_taken_a_few_at_a_time(tmp_path) -> None:
-    clock = Clock()
+    clock = Clock(1_700_000_000.0)
     Store(tmp_path / "bot.db", clock=clock)
     watches = WatchStore(tmp_path / "bot.db")
     for i in range(40):

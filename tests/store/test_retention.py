@@ -10,16 +10,9 @@ from bot.store.retention import DAY, FIRST_PASS_DELAY, JOB_ID, Retention
 from bot.store.db import Store
 
 from store_helpers import conn_summary, failing, raw
+from sim_helpers import Clock
 
 T0 = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def mode(path) -> int:
@@ -53,7 +46,7 @@ def add(store: Store, clock: Clock, at: float, *, escalate: bool = False) -> str
 
 
 def test_old_sessions_go_with_their_runs_steps_and_escalations(tmp_path) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     store = Store(tmp_path / "bot.db", clock=clock)
     old = add(store, clock, T0, escalate=True)
     busy = add(store, clock, T0)
@@ -76,7 +69,7 @@ def test_bot_purges_after_it_serves_and_then_daily(tmp_path) -> None:
     from bot.slack.app import build
     from bot.settings import Settings
 
-    clock = Clock()
+    clock = Clock(T0)
     db = tmp_path / "bot.db"
     store = Store(db, clock=clock)
     sid = add(store, clock, T0)
@@ -99,7 +92,7 @@ def test_bot_purges_after_it_serves_and_then_daily(tmp_path) -> None:
 
 
 def test_a_pass_deletes_in_small_transactions_with_a_pause_between(tmp_path) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     store = Store(tmp_path / "bot.db", clock=clock)
     sids = [add(store, clock, T0 + i) for i in range(7)]
     keep = add(store, clock, T0 + 50 * DAY)
@@ -112,7 +105,7 @@ def test_a_pass_deletes_in_small_transactions_with_a_pause_between(tmp_path) -> 
 
 
 def test_a_failed_batch_keeps_what_was_deleted_before(tmp_path) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     store = Store(tmp_path / "bot.db", clock=clock)
     for i in range(5):
         add(store, clock, T0 + i)
@@ -152,7 +145,7 @@ def test_a_new_watch_store_file_is_owner_only(tmp_path) -> None:
 def test_owed_slack_messages_go_with_their_session(tmp_path) -> None:
     from bot.store.ledger import Ledger
 
-    clock = Clock()
+    clock = Clock(T0)
     store = Store(tmp_path / "bot.db", clock=clock)
     old = add(store, clock, T0)
     Ledger(store).owe_parent(old, {"text": "owed since an outage that never ended"})
