@@ -38,7 +38,7 @@ SESSION_STATUSES = ("running", "failing", "ok", "closed")
 RUN_TRIGGERS = ("command", "button", "scheduled")
 
 _BUSY_TIMEOUT_MS = 5000
-SCHEMA_TRIES = 8  # another process migrating at the same moment (see ensure_schema)
+SCHEMA_TRIES = 8  # another process setting up the same file (see ensure_schema)
 PURGE_BATCH = 100  # sessions per retention transaction: each holds the write lock for milliseconds
 
 
@@ -120,18 +120,18 @@ class Store(RetestPlans, Escalations):
     def ensure_schema(self) -> None:
         """Create tables and indexes if missing (see :mod:`bot.store.schema`); safe to call on every start.
 
-        Two processes starting together on one file (a deploy overlap, a restart beside the old process)
-        may both see a column missing and both add it: the loser's ALTER fails ("duplicate column"), or
-        it meets the winner's lock. The schema is then read again, and is complete.
+        Two processes starting together on one file: a column both add is handled where columns are
+        added (:func:`bot.store.columns.add_columns`); the switch to WAL or a schema change may find the
+        other holding the lock without waiting for it ("database is locked"): then this tries again.
         """
         for attempt in range(SCHEMA_TRIES):
             try:
                 schema.ensure(self._db())
                 return
-            except sqlite3.OperationalError:
-                if attempt == SCHEMA_TRIES - 1:
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == SCHEMA_TRIES - 1:
                     raise
-                self.disconnect()  # a fresh connection re-reads the schema the other process wrote
+                self.disconnect()  # a fresh connection, after the other process is done
                 time.sleep(0.05 * (attempt + 1))
 
     # -- what earlier runs proved about a connection ---------------------------------

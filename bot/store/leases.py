@@ -22,6 +22,8 @@ import uuid
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from bot.store.columns import add_columns
+
 LEASE = 30.0  # seconds a claim holds without a heartbeat (APRITY_LEASE); a live process renews every third
 
 _SESSION_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "run_started": "REAL"}
@@ -76,25 +78,15 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("owner_gone", 1, lambda o: int(owner_gone(o)))
 
 
-def _add_columns(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
-    have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-    if not have:
-        return
-    with conn:
-        for name, decl in columns.items():
-            if name not in have:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
-
-
 def migrate(conn: sqlite3.Connection) -> None:
     """Add the lease columns to ``sessions`` (and ``watches`` when it exists); a no-op when present."""
-    _add_columns(conn, "sessions", _SESSION_COLUMNS)
-    _add_columns(conn, "watches", _WATCH_COLUMNS)
+    add_columns(conn, "sessions", _SESSION_COLUMNS)
+    add_columns(conn, "watches", _WATCH_COLUMNS)
     # The polls read through bot.store.indexes (created right after the migrations), never a scan.
 
 
 def migrate_watches(conn: sqlite3.Connection) -> None:
-    _add_columns(conn, "watches", _WATCH_COLUMNS)
+    add_columns(conn, "watches", _WATCH_COLUMNS)
 
 
 # A claim another process may take: handed back or lapsed, left by a dead owner, or written

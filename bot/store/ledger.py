@@ -21,6 +21,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from bot.redact import redact
+from bot.store.columns import add_columns
 from bot.store.leases import Claims
 
 
@@ -50,11 +51,8 @@ _SESSION_COLUMNS = {
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Add the columns and table this module needs; a no-op when they exist."""
-    have = {row[1] for row in conn.execute("PRAGMA table_info(sessions)")}
+    add_columns(conn, "sessions", _SESSION_COLUMNS)
     with conn:
-        for name, decl in _SESSION_COLUMNS.items():
-            if name not in have:
-                conn.execute(f"ALTER TABLE sessions ADD COLUMN {name} {decl}")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS owed (id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " session_id TEXT NOT NULL REFERENCES sessions(id), kind TEXT NOT NULL,"

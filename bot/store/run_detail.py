@@ -18,6 +18,7 @@ from typing import Any
 from checks.model import Candidate, CauseId, CertificateInfo, Confidence, Diagnosis, OrgInfo
 
 from bot.redact import redact
+from bot.store.columns import add_columns
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +27,7 @@ COLUMN = "detail"
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Add the column to ``runs`` when missing; older rows keep NULL and restore as before."""
-    have = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
-    if COLUMN not in have:
-        with conn:
-            conn.execute(f"ALTER TABLE runs ADD COLUMN {COLUMN} TEXT")
+    add_columns(conn, "runs", {COLUMN: "TEXT"})
 
 
 def encode(d: Diagnosis) -> str:

@@ -13,16 +13,15 @@ from typing import Any
 
 from checks.model import Diagnosis
 
+from bot.store.columns import add_columns
+
 COLUMN = "tied"
 
 
 def migrate(conn: sqlite3.Connection) -> None:
     """Add the column to ``runs`` and ``sessions`` when missing; older rows keep NULL (no tie known)."""
     for table in ("runs", "sessions"):
-        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        if COLUMN not in have:
-            with conn:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN {COLUMN} TEXT")
+        add_columns(conn, table, {COLUMN: "TEXT"})
 
 
 def encode(d: Diagnosis) -> str | None:
